@@ -1,0 +1,2 @@
+/** What an agent says about itself. */
+package io.doppel.api.agent;

@@ -1,0 +1,2 @@
+/** Replication jobs: their states and how they are summarised. */
+package io.doppel.api.job;
