@@ -54,6 +54,16 @@ public final class Credentials {
         return token.clone();
     }
 
+    /** What a client sends to prove it holds this token, for the given pair of nonces. */
+    public String clientProof(String agentNonce, String clientNonce) {
+        return io.doppel.management.protocol.Messages.clientProof(token, agentNonce, clientNonce);
+    }
+
+    /** What an agent sends to prove it holds this token, for the given pair of nonces. */
+    public String agentProof(String agentNonce, String clientNonce) {
+        return io.doppel.management.protocol.Messages.agentProof(token, agentNonce, clientNonce);
+    }
+
     /** Where the token came from, for messages (never the token itself). */
     public String source() {
         return source;

@@ -79,8 +79,7 @@ public final class ManagementClient implements AutoCloseable {
             }
             String agentNonce = Messages.string(hello, "nonce");
             String clientNonce = Messages.newNonce();
-            byte[] token = credentials.token();
-            Frames.write(out, Messages.auth(clientNonce, Messages.clientProof(token, agentNonce, clientNonce)));
+            Frames.write(out, Messages.auth(clientNonce, credentials.clientProof(agentNonce, clientNonce)));
 
             JsonObject answer = Frames.read(in);
             String answerType = Messages.type(answer);
@@ -90,7 +89,7 @@ public final class ManagementClient implements AutoCloseable {
             if (!Messages.WELCOME.equals(answerType)) {
                 throw new ProtocolException("expected welcome, got '" + answerType + "'");
             }
-            if (!Messages.proofMatches(Messages.agentProof(token, agentNonce, clientNonce), answer.has("proof")
+            if (!Messages.proofMatches(credentials.agentProof(agentNonce, clientNonce), answer.has("proof")
                     ? Messages.string(answer, "proof") : null)) {
                 throw new ManagementException(Reason.AUTH_FAILED, "the agent at " + address
                         + " could not prove it holds the token from " + credentials.source()
