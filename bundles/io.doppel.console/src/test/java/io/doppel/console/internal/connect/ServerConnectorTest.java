@@ -1,0 +1,98 @@
+package io.doppel.console.internal.connect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.doppel.api.agent.AgentIdentity;
+import io.doppel.api.agent.AgentStatus;
+import io.doppel.console.internal.model.ConnectionState;
+import io.doppel.console.internal.model.Server;
+import io.doppel.console.internal.model.ServerEntry;
+import io.doppel.console.internal.model.ServerModel;
+import io.doppel.console.internal.model.ServerModelListener;
+import io.doppel.console.internal.model.ServerState;
+import io.doppel.console.internal.model.ServerStore;
+import io.doppel.management.AgentAddress;
+
+class ServerConnectorTest {
+
+    static final AgentStatus STATUS = new AgentStatus(new AgentIdentity("alpha", "AB:CD"), "0.1.0", "alpha.example",
+            Instant.parse("2025-01-01T00:00:00Z"), 3_700, List.of(), List.of(), List.of());
+
+    private final ServerModel model = new ServerModel(new ServerStore() {
+        @Override
+        public List<ServerEntry> load() {
+            return List.of();
+        }
+
+        @Override
+        public void save(List<ServerEntry> entries) {
+            // nothing to keep in these tests
+        }
+    });
+    private final List<ConnectionState> seen = new ArrayList<>();
+
+    private Server server() throws Exception {
+        model.addListener(new ServerModelListener() {
+            @Override
+            public void serverAdded(Server server) {
+                // only state changes matter here
+            }
+
+            @Override
+            public void serverRemoved(Server server) {
+                // only state changes matter here
+            }
+
+            @Override
+            public void serverChanged(Server server) {
+                seen.add(server.state().connection());
+            }
+        });
+        return model.add(new ServerEntry(AgentAddress.parse("127.0.0.1:7420"), Path.of("/t")));
+    }
+
+    @Test
+    void aReachableAgentEndsConnectedWithItsStatus() throws Exception {
+        Server server = server();
+        ServerState outcome = new ServerConnector(model, entry -> STATUS).refreshNow(server);
+
+        assertEquals(ConnectionState.CONNECTED, outcome.connection());
+        assertSame(STATUS, server.state().status());
+        assertEquals(List.of(ConnectionState.CONNECTING, ConnectionState.CONNECTED), seen);
+    }
+
+    @Test
+    void aFailureEndsInItsStateWithItsMessageAndDropsTheOldStatus() throws Exception {
+        Server server = server();
+        new ServerConnector(model, entry -> STATUS).refreshNow(server);
+        ServerState outcome = new ServerConnector(model, entry -> {
+            throw new ConnectFailure(ConnectionState.AUTH_FAILED, "agent at 127.0.0.1:7420: token refused", null);
+        }).refreshNow(server);
+
+        assertEquals(ConnectionState.AUTH_FAILED, outcome.connection());
+        assertEquals("agent at 127.0.0.1:7420: token refused", outcome.problem());
+        assertNull(outcome.status());
+    }
+
+    @Test
+    void aBugIsRecordedAsAConsoleErrorAndRethrown() throws Exception {
+        Server server = server();
+        IllegalStateException bug = new IllegalStateException("boom");
+        assertSame(bug, assertThrows(IllegalStateException.class, () -> new ServerConnector(model, entry -> {
+            throw bug;
+        }).refreshNow(server)));
+        assertEquals(ConnectionState.CONSOLE_ERROR, server.state().connection());
+        assertTrue(server.state().problem().contains("boom"));
+    }
+}
