@@ -1,0 +1,134 @@
+package io.doppel.product.tests;
+
+import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.doppel.testing.AgentProcess;
+import io.doppel.testing.Cli;
+import io.doppel.testing.Cli.Result;
+
+/**
+ * The materialized agent product as an admin uses it: its start script, the real CLI, real
+ * processes and sockets.
+ */
+class AgentProductTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void statusShowsIdentityVersionUptimeAndFeatures() {
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("home"), "--name", "e2e-source")) {
+            Result r = Cli.run("--home", agent.home().toString(), "status");
+            assertEquals(0, r.exitCode(), r.toString());
+            assertTrue(r.stdout().contains("e2e-source"), r.toString());
+            assertTrue(r.stdout().contains("io.doppel.agent.feature"), r.toString());
+            assertTrue(r.stdout().contains("Jobs         none"), r.toString());
+
+            Result json = Cli.run("--agent", agent.address(), "--token-file", agent.tokenFile().toString(), "--json",
+                    "status");
+            assertEquals(0, json.exitCode(), json.toString());
+            JsonObject status = JsonParser.parseString(json.stdout()).getAsJsonObject();
+            assertEquals("e2e-source", status.getAsJsonObject("identity").get("name").getAsString());
+            assertTrue(status.get("uptimeSeconds").getAsLong() >= 0);
+            assertTrue(status.getAsJsonArray("plugins").toString().contains("io.doppel.agent"));
+        }
+    }
+
+    @Test
+    void managementRefusesWrongOrMissingCredentials() throws IOException {
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("home"))) {
+            Path wrong = Files.writeString(dir.resolve("wrong.token"), "cd".repeat(32));
+            Result refused = Cli.run("--agent", agent.address(), "--token-file", wrong.toString(), "status");
+            assertEquals(4, refused.exitCode(), refused.toString());
+            assertEquals(1, refused.stderr().lines().count(), refused.toString());
+            assertTrue(refused.stderr().contains("authentication failed"), refused.toString());
+
+            Result missing = Cli.run("--agent", agent.address(), "status");
+            assertEquals(5, missing.exitCode(), missing.toString());
+
+            awaitCondition(Duration.ofSeconds(10), () -> log(agent).contains("Security: management authentication "
+                    + "refused"), "the refusal to be logged as a security event");
+        }
+    }
+
+    @Test
+    void secondAgentOnTheSameHomeIsRefused() {
+        try (AgentProcess first = AgentProcess.start(dir.resolve("home"))) {
+            AgentProcess second = AgentProcess.launch(dir.resolve("home"));
+            assertEquals(3, second.awaitExit(Duration.ofSeconds(60)), second.output());
+            assertTrue(second.output().contains("another Doppel agent is already running with home"), second.output());
+            assertEquals(0, Cli.run("--home", first.home().toString(), "status").exitCode(),
+                    "the first agent keeps running");
+        }
+    }
+
+    @Test
+    void sigtermStopsTheAgentCleanlyAndIdentityPersists() {
+        Path home = dir.resolve("home");
+        String fingerprint;
+        try (AgentProcess agent = AgentProcess.start(home)) {
+            fingerprint = fingerprint(agent);
+            int exit = agent.stop();
+            assertEquals(143, exit, "SIGTERM exit status; output:\n" + agent.output());
+            assertTrue(log(agent).contains("Agent stopped"), log(agent));
+            assertFalse(Files.exists(agent.endpointFile()), "endpoint file removed at stop");
+            assertFalse(Files.exists(home.resolve("run/agent.pid")), "pid file removed at stop");
+        }
+        try (AgentProcess again = AgentProcess.start(home)) {
+            assertEquals(fingerprint, fingerprint(again), "the identity survives a restart");
+        }
+    }
+
+    @Test
+    void cliErrorsAreOneLineWithDistinctExitCodes() throws IOException {
+        Result noAgent = Cli.run("--home", dir.resolve("nothing-here").toString(), "status");
+        assertEquals(3, noAgent.exitCode(), noAgent.toString());
+        Result badAddress = Cli.run("--agent", "nohost:99999", "--token-file", "x", "status");
+        assertEquals(2, badAddress.exitCode(), badAddress.toString());
+        Result unknown = Cli.run("--home", dir.toString(), "frobnicate");
+        assertEquals(2, unknown.exitCode(), unknown.toString());
+        for (Result r : new Result[] {noAgent, badAddress, unknown}) {
+            assertEquals(1, r.stderr().lines().count(), r.toString());
+            assertFalse(r.stderr().contains("Exception"), r.toString());
+        }
+        Result help = Cli.run("status", "--help");
+        assertEquals(0, help.exitCode(), help.toString());
+        assertTrue(help.stdout().startsWith("Usage: doppel"), help.toString());
+    }
+
+    @Test
+    void startScriptExplainsBadUsage() {
+        AgentProcess noHome = AgentProcess.launch(dir.resolve("home"), "--frobnicate");
+        assertEquals(2, noHome.awaitExit(Duration.ofSeconds(30)), noHome.output());
+        assertTrue(noHome.output().contains("unknown argument '--frobnicate'"), noHome.output());
+    }
+
+    private static String fingerprint(AgentProcess agent) {
+        Result r = Cli.run("--home", agent.home().toString(), "--json", "status");
+        assertEquals(0, r.exitCode(), r.toString());
+        return JsonParser.parseString(r.stdout()).getAsJsonObject().getAsJsonObject("identity").get("fingerprint")
+                .getAsString();
+    }
+
+    private static String log(AgentProcess agent) {
+        try {
+            return Files.readString(agent.logFile());
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.doppel.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real agent process started from the materialized agent product with its own start script, as
+ * an admin would start it. The product directory comes from the system property
+ * {@value #PRODUCT_PROPERTY}.
+ */
+public final class AgentProcess implements AutoCloseable {
+
+    public static final String PRODUCT_PROPERTY = "doppel.agent.product";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(40);
+
+    private final Path home;
+    private final Process process;
+    private final Path output;
+
+    private AgentProcess(Path home, Process process, Path output) {
+        this.home = home;
+        this.process = process;
+        this.output = output;
+    }
+
+    /** The materialized agent product. */
+    public static Path productDir() {
+        String dir = System.getProperty(PRODUCT_PROPERTY);
+        if (dir == null || !Files.isExecutable(Path.of(dir, "bin", "doppel-agent"))) {
+            throw new IllegalStateException("system property " + PRODUCT_PROPERTY + " must name a materialized agent "
+                    + "product (build product/ first); it is '" + dir + "'");
+        }
+        return Path.of(dir);
+    }
+
+    /** Starts an agent on {@code home}, listening on a free loopback port, and waits until it answers. */
+    public static AgentProcess start(Path home, String... extraArgs) {
+        AgentProcess agent = launch(home, extraArgs);
+        agent.awaitListening();
+        return agent;
+    }
+
+    /** Starts the agent's script without waiting for anything (for tests of refusals). */
+    public static AgentProcess launch(Path home, String... extraArgs) {
+        List<String> command = new ArrayList<>(List.of(productDir().resolve("bin/doppel-agent").toString(), "--home",
+                home.toString(), "--listen", "127.0.0.1:0"));
+        command.addAll(List.of(extraArgs));
+        try {
+            Files.createDirectories(home.getParent());
+            Path output = Files.createTempFile(home.getParent(), "agent-", ".out");
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            return new AgentProcess(home, p, output);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    private void awaitListening() {
+        Await.awaitCondition(START_TIMEOUT, () -> Files.exists(endpointFile()) || !process.isAlive(),
+                "agent on " + home + " to listen");
+        if (!process.isAlive()) {
+            throw new AssertionError("agent exited with " + process.exitValue() + " before listening:\n" + output());
+        }
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public Path endpointFile() {
+        return home.resolve("run/management.endpoint");
+    }
+
+    /** The agent's management address, {@code 127.0.0.1:PORT}. */
+    public String address() {
+        try {
+            return Files.readString(endpointFile(), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path tokenFile() {
+        return home.resolve("management.token");
+    }
+
+    public Path logFile() {
+        return home.resolve("logs/agent.log");
+    }
+
+    /** What the start script and the JVM printed. */
+    public String output() {
+        try {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(output unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Waits for the process to end by itself and returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("agent on " + home + " did not exit within " + timeout.toSeconds() + " s");
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Sends SIGTERM and waits for the exit code. */
+    public int stop() {
+        process.destroy();
+        return awaitExit(STOP_TIMEOUT);
+    }
+
+    /** kill -9: no shutdown of any kind. */
+    public int kill() {
+        process.destroyForcibly();
+        return awaitExit(STOP_TIMEOUT);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.doppel.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the product's real {@code bin/doppel} as a process. */
+public final class Cli {
+
+    /** What one run printed and how it ended. */
+    public record Result(int exitCode, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    private Cli() {
+    }
+
+    public static Result run(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(AgentProcess.productDir().resolve("bin/doppel").toString());
+        command.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile("doppel-cli", ".out");
+            Path err = Files.createTempFile("doppel-cli", ".err");
+            try {
+                Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("doppel " + String.join(" ", args) + " did not finish within 60 s");
+                }
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
