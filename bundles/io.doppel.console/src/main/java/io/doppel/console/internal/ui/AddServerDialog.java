@@ -34,8 +34,11 @@ public final class AddServerDialog extends TitleAreaDialog {
     public static final String TITLE = "Add Server";
     public static final String DEFAULT_ADDRESS = "127.0.0.1:" + AgentAddress.DEFAULT_PORT;
 
-    private static final String HELP = "Connect to a Doppel agent's management endpoint. The agent writes its token to "
-            + "<agent home>/" + Credentials.TOKEN_FILE + ".";
+    private static final String HELP = "Enter the agent's management address and choose its token file.";
+
+    /** Not an error while the field was never filled: the dialog says what to do instead. */
+    private static final String NO_TOKEN_YET = "Choose the agent's token file (<agent home>/" + Credentials.TOKEN_FILE
+            + ").";
 
     private final Predicate<AgentAddress> alreadyListed;
     private final Consumer<ServerEntry> onAdd;
@@ -120,7 +123,11 @@ public final class AddServerDialog extends TitleAreaDialog {
 
     private void validate() {
         String problem = problem();
-        setErrorMessage(problem);
+        if (NO_TOKEN_YET.equals(problem)) {
+            setErrorMessage(null); // the help message says what to choose
+        } else {
+            setErrorMessage(problem);
+        }
         Button ok = getButton(IDialogConstants.OK_ID);
         if (ok != null) {
             ok.setEnabled(problem == null);
@@ -140,7 +147,7 @@ public final class AddServerDialog extends TitleAreaDialog {
         }
         String token = tokenFile.getText().strip();
         if (token.isEmpty()) {
-            return "Choose the agent's token file (<agent home>/" + Credentials.TOKEN_FILE + ").";
+            return NO_TOKEN_YET;
         }
         try {
             Path path = Path.of(token);

@@ -12,10 +12,10 @@ public enum ServerColumn {
     NAME("Name", 150, s -> known(s, st -> st.identity().name())),
     ADDRESS("Address", 150, s -> s.entry().address().toString()),
     STATE("State", 130, s -> s.state().connection().label()),
-    VERSION("Version", 110, s -> known(s, AgentStatus::version)),
+    VERSION("Version", 150, s -> known(s, AgentStatus::version)),
     UPTIME("Uptime", 90, s -> known(s, st -> Durations.brief(st.uptimeSeconds()))),
     JOBS("Jobs", 50, s -> known(s, st -> Integer.toString(st.jobs().size()))),
-    FINGERPRINT("Fingerprint", 200, s -> known(s, st -> st.identity().fingerprint())),
+    FINGERPRINT("Fingerprint", 220, s -> known(s, st -> st.identity().fingerprint())),
     PROBLEM("Problem", 420, s -> {
         String problem = s.state().problem();
         return problem == null ? "" : problem;

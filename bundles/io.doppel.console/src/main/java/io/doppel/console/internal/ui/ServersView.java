@@ -82,6 +82,12 @@ public final class ServersView extends ViewPart {
         model.addListener(listener);
         getSite().getService(IContextService.class).activateContext(CONTEXT_ID);
         updateDescription();
+        // the key binding of Add Server is known once the view's context is active
+        parent.getDisplay().asyncExec(() -> {
+            if (!viewer.getControl().isDisposed()) {
+                updateDescription();
+            }
+        });
     }
 
     private void createContextMenu() {
@@ -117,7 +123,7 @@ public final class ServersView extends ViewPart {
         if (servers.isEmpty()) {
             String key = getSite().getService(IBindingService.class).getBestActiveBindingFormattedFor(ADD_SERVER_COMMAND);
             setContentDescription("No servers yet. Add one with Server \u25b8 Add Server\u2026"
-                    + (key == null ? "" : " (" + key + ")") + ".");
+                    + (key == null ? "" : " (" + key + ")"));
             return;
         }
         long connected = servers.stream().filter(s -> s.state().connection() == ConnectionState.CONNECTED).count();
