@@ -1,0 +1,129 @@
+package io.doppel.engine.internal.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+
+class OpCodecTest {
+
+    private static final RelPath A = RelPath.of("dir/a");
+    private static final RelPath B = RelPath.of("dir/b é");
+
+    static List<Op> everyKind() {
+        return List.of(new Op.Create(A, 0644, 1000, 1000), new Op.Write(A, 1L << 40, new byte[] {1, 2, 3}),
+                new Op.Truncate(A, 7), new Op.Unlink(A), new Op.Rename(A, B, Op.RenameMode.NOREPLACE),
+                new Op.Rename(A, B, Op.RenameMode.EXCHANGE), new Op.Mkdir(A, 01777, -1, -1), new Op.Rmdir(A),
+                new Op.Symlink(A, "../../etc/passwd", 0, 0), new Op.Link(A, B), new Op.SetMode(A, 04755),
+                new Op.SetOwner(A, -1, 5), new Op.SetTimes(A, Op.TIME_OMIT, 1_700_000_000_123_456_789L),
+                new Op.SetXattr(A, "system.posix_acl_access", new byte[] {2, 0, 0, 0}),
+                new Op.RemoveXattr(A, "user.x"), new Op.Fallocate(A, 4096, 8192, true, true),
+                new Op.Fsync(RelPath.ROOT));
+    }
+
+    @Test
+    void roundTripsEveryKind() throws CodecException {
+        long seq = 1;
+        for (Op op : everyKind()) {
+            SequencedOp s = new SequencedOp(seq++, 123_456L, op);
+            byte[] bytes = OpCodec.encode(s);
+            assertEquals(OpCodec.size(s), bytes.length, op.kind());
+            assertEquals(s, OpCodec.decode(bytes), op.kind());
+        }
+    }
+
+    @Test
+    void decodesConsecutiveOpsFromOneBuffer() throws CodecException {
+        SequencedOp one = new SequencedOp(1, 0, new Op.Unlink(A));
+        SequencedOp two = new SequencedOp(2, 0, new Op.Write(B, 0, new byte[100]));
+        ByteBuffer b = ByteBuffer.allocate(OpCodec.size(one) + OpCodec.size(two));
+        OpCodec.encode(one, b);
+        OpCodec.encode(two, b);
+        b.flip();
+        assertEquals(one, OpCodec.decode(b));
+        assertEquals(two, OpCodec.decode(b));
+        assertTrue(!b.hasRemaining());
+    }
+
+    @Test
+    void refusesHostilePathsOnTheWire() {
+        for (String hostile : new String[] {"../x", "/etc/passwd", "a/../../b", "a\0b", "a//b", ".."}) {
+            byte[] bytes = withRawPath(hostile);
+            CodecException e = assertThrows(CodecException.class, () -> OpCodec.decode(bytes), hostile);
+            assertTrue(e.getMessage().startsWith("refused path"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesInvalidUtf8AndLyingLengths() {
+        byte[] invalid = withRawPathBytes(new byte[] {(byte) 0xc3, (byte) 0x28});
+        assertThrows(CodecException.class, () -> OpCodec.decode(invalid));
+        byte[] write = OpCodec.encode(new SequencedOp(1, 0, new Op.Write(A, 0, new byte[4])));
+        ByteBuffer.wrap(write).putInt(write.length - 8, Integer.MAX_VALUE); // data length field
+        assertThrows(CodecException.class, () -> OpCodec.decode(write));
+    }
+
+    @Test
+    void randomBytesOnlyEverYieldCodecExceptions() {
+        Random random = new Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            byte[] junk = new byte[random.nextInt(80)];
+            random.nextBytes(junk);
+            if (junk.length > 0) {
+                junk[0] = 1; // get past the format byte most of the time
+            }
+            try {
+                OpCodec.decode(junk);
+            } catch (CodecException expected) {
+                // the only acceptable failure
+            }
+        }
+    }
+
+    @Test
+    void mutatedValidOpsOnlyEverYieldCodecExceptionsOrValidOps() {
+        Random random = new Random(11);
+        List<Op> ops = everyKind();
+        for (int i = 0; i < 200_000; i++) {
+            byte[] bytes = OpCodec.encode(new SequencedOp(1 + random.nextInt(1000), 0, ops.get(i % ops.size())));
+            int flips = 1 + random.nextInt(3);
+            for (int f = 0; f < flips; f++) {
+                bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            try {
+                SequencedOp decoded = OpCodec.decode(bytes);
+                assertEquals(null, RelPath.problemWith(decoded.op().path().value()));
+            } catch (CodecException expected) {
+                // fine
+            }
+        }
+    }
+
+    @Test
+    void writeDataIsCarriedExactly() throws CodecException {
+        byte[] data = new byte[70_000];
+        new Random(3).nextBytes(data);
+        SequencedOp s = new SequencedOp(9, 1, new Op.Write(A, 5, data));
+        assertArrayEquals(data, ((Op.Write) OpCodec.decode(OpCodec.encode(s)).op()).data());
+    }
+
+    private static byte[] withRawPath(String path) {
+        return withRawPathBytes(path.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] withRawPathBytes(byte[] path) {
+        ByteBuffer b = ByteBuffer.allocate(2 + 16 + 2 + path.length);
+        b.put((byte) OpCodec.FORMAT).put((byte) 4).putLong(1).putLong(0).putShort((short) path.length).put(path);
+        return b.array();
+    }
+}
