@@ -1,0 +1,320 @@
+package io.doppel.engine.internal.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+import io.doppel.engine.internal.codec.CodecException;
+import io.doppel.engine.internal.codec.OpCodec;
+import io.doppel.engine.internal.codec.SequencedOp;
+
+/**
+ * The source's journal of ops not yet acknowledged by the target: append-only segment files of
+ * checksummed records, so the queue survives a crash of the agent. Appends go to the OS at once
+ * (a killed process loses nothing); {@link #force()} makes them survive power loss too.
+ *
+ * <pre>
+ * dir/00000000000000000001.seg   records with seq 1..n (file named by its first seq)
+ * dir/acked                      the highest acknowledged seq (8 bytes + CRC32C)
+ * record = u32 length | u32 CRC32C(payload) | payload (OpCodec)
+ * </pre>
+ *
+ * Not thread-safe: one writer; readers take a {@link #reader} and must not outlive a trim of the
+ * records they read.
+ */
+public final class Journal implements AutoCloseable {
+
+    private static final int HEADER = 8;
+    private static final String SUFFIX = ".seg";
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final TreeMap<Long, Path> segments = new TreeMap<>();
+    private final JournalRecovery recovery;
+    private FileChannel tail;
+    private long tailFirstSeq;
+    private long lastSeq;
+    private long acked;
+    private long bytes;
+
+    private Journal(Path dir, long segmentBytes) throws IOException {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        Files.createDirectories(dir);
+        acked = AckedFile.read(dir);
+        lastSeq = acked;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.getFileName().toString().endsWith(SUFFIX))::iterator) {
+                String name = p.getFileName().toString();
+                try {
+                    segments.put(Long.parseLong(name.substring(0, name.length() - SUFFIX.length())), p);
+                } catch (NumberFormatException e) {
+                    throw new IOException("unexpected file " + p + " in the journal directory");
+                }
+            }
+        }
+        recovery = recover();
+    }
+
+    /** Opens (creating) the journal in {@code dir}; a damaged one opens too and says so in {@link #recovery()}. */
+    public static Journal open(Path dir, long segmentBytes) throws IOException {
+        return new Journal(dir, segmentBytes);
+    }
+
+    private JournalRecovery recover() throws IOException {
+        long records = 0;
+        long torn = 0;
+        String damage = null;
+        long expected = -1;
+        List<Long> firsts = new ArrayList<>(segments.keySet());
+        for (int i = 0; i < firsts.size(); i++) {
+            Path file = segments.get(firsts.get(i));
+            boolean last = i == firsts.size() - 1;
+            Scan scan = Scan.of(file, expected < 0 ? firsts.get(i) : expected);
+            records += scan.records;
+            bytes += scan.validBytes;
+            if (scan.records > 0) {
+                expected = scan.nextSeq;
+                lastSeq = Math.max(lastSeq, scan.nextSeq - 1);
+            }
+            if (scan.problem != null) {
+                if (last && scan.tornOnly) {
+                    torn = Files.size(file) - scan.validBytes;
+                } else {
+                    damage = "segment " + file.getFileName() + ": " + scan.problem;
+                }
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(scan.validBytes);
+                }
+                for (int j = i + 1; j < firsts.size(); j++) {
+                    Files.delete(segments.remove(firsts.get(j)));
+                }
+                break;
+            }
+        }
+        if (!segments.isEmpty()) {
+            tailFirstSeq = segments.lastKey();
+            tail = FileChannel.open(segments.lastEntry().getValue(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+        return new JournalRecovery(records, torn, damage);
+    }
+
+    public JournalRecovery recovery() {
+        return recovery;
+    }
+
+    /** Highest sequence appended (or acknowledged, for an empty journal). */
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Highest sequence acknowledged by the target. */
+    public long acked() {
+        return acked;
+    }
+
+    /** Ops held (appended, not acknowledged). */
+    public long pendingOps() {
+        return lastSeq - acked;
+    }
+
+    /** Bytes of segment files on disk. */
+    public long diskBytes() {
+        return bytes;
+    }
+
+    /** Appends the next op; its sequence must follow {@link #lastSeq()}. */
+    public void append(SequencedOp op) throws IOException {
+        if (op.seq() != lastSeq + 1) {
+            throw new IllegalArgumentException("journal expects seq " + (lastSeq + 1) + ", got " + op.seq());
+        }
+        if (tail == null || tail.size() >= segmentBytes) {
+            roll(op.seq());
+        }
+        int size = OpCodec.size(op);
+        ByteBuffer b = ByteBuffer.allocate(HEADER + size);
+        b.position(HEADER);
+        OpCodec.encode(op, b);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), HEADER, size);
+        b.putInt(0, size).putInt(4, (int) crc.getValue());
+        b.position(0);
+        while (b.hasRemaining()) {
+            tail.write(b);
+        }
+        lastSeq = op.seq();
+        bytes += HEADER + size;
+    }
+
+    private void roll(long firstSeq) throws IOException {
+        if (tail != null) {
+            tail.force(false);
+            tail.close();
+        }
+        Path file = dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
+        tail = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        tailFirstSeq = firstSeq;
+        segments.put(firstSeq, file);
+    }
+
+    /** Makes every appended record durable across power loss. */
+    public void force() throws IOException {
+        if (tail != null) {
+            tail.force(false);
+        }
+    }
+
+    /**
+     * Records that the target acknowledged everything up to {@code seq} and deletes the segments it
+     * no longer needs.
+     */
+    public void acknowledge(long seq) throws IOException {
+        if (seq <= acked) {
+            return;
+        }
+        if (seq > lastSeq) {
+            throw new IllegalArgumentException("acknowledgement of " + seq + " beyond the last op " + lastSeq);
+        }
+        AckedFile.write(dir, seq);
+        acked = seq;
+        // A segment can go when the next one starts at or below acked+1.
+        while (segments.size() > 1) {
+            var first = segments.firstEntry();
+            long nextFirst = segments.higherKey(first.getKey());
+            if (nextFirst - 1 > acked) {
+                break;
+            }
+            bytes -= Files.size(first.getValue());
+            Files.delete(first.getValue());
+            segments.remove(first.getKey());
+        }
+        if (acked == lastSeq && tail != null && tail.size() >= segmentBytes / 2) {
+            // everything acknowledged: start afresh instead of growing the old tail
+            tail.close();
+            bytes -= Files.size(segments.get(tailFirstSeq));
+            Files.delete(segments.remove(tailFirstSeq));
+            tail = null;
+        }
+    }
+
+    /** Reads ops from {@code fromSeq} (which must be above {@link #acked()}) up to the last appended. */
+    public Reader reader(long fromSeq) throws IOException {
+        if (fromSeq <= acked) {
+            throw new IllegalArgumentException("ops up to " + acked + " are acknowledged and gone; cannot read " + fromSeq);
+        }
+        return new Reader(fromSeq);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (tail != null) {
+            tail.force(false);
+            tail.close();
+            tail = null;
+        }
+    }
+
+    /** Sequential reader over the journal; sees appends made after it was created. */
+    public final class Reader implements AutoCloseable {
+        private long next;
+        private FileChannel channel;
+        private long channelFirst = -1;
+        private long position;
+
+        private Reader(long from) {
+            this.next = from;
+        }
+
+        /** Whether an op with the next sequence has been appended. */
+        public boolean hasNext() {
+            return next <= lastSeq;
+        }
+
+        public long nextSeq() {
+            return next;
+        }
+
+        public SequencedOp next() throws IOException {
+            if (!hasNext()) {
+                throw new NoSuchElementException("no op " + next + " yet");
+            }
+            Long first = segments.floorKey(next);
+            if (first == null) {
+                throw new IOException("op " + next + " is not in the journal");
+            }
+            if (channel == null || channelFirst != first) {
+                openAt(first);
+            }
+            while (true) {
+                SequencedOp op = readRecord();
+                if (op.seq() == next) {
+                    next++;
+                    return op;
+                }
+                if (op.seq() > next) {
+                    throw new IOException("journal skips from " + next + " to " + op.seq());
+                }
+            }
+        }
+
+        private void openAt(long first) throws IOException {
+            closeChannel();
+            channel = FileChannel.open(segments.get(first), StandardOpenOption.READ);
+            channelFirst = first;
+            position = 0;
+        }
+
+        private SequencedOp readRecord() throws IOException {
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            readFully(header);
+            int size = header.getInt(0);
+            if (size <= 0 || size > OpCodec.MAX_DATA_BYTES + 70_000) {
+                throw new IOException("corrupt record length " + size + " in " + segments.get(channelFirst));
+            }
+            ByteBuffer payload = ByteBuffer.allocate(size);
+            readFully(payload);
+            CRC32C crc = new CRC32C();
+            crc.update(payload.array());
+            if ((int) crc.getValue() != header.getInt(4)) {
+                throw new IOException("checksum mismatch in " + segments.get(channelFirst));
+            }
+            try {
+                return OpCodec.decode(payload.array());
+            } catch (CodecException e) {
+                throw new IOException("undecodable record in " + segments.get(channelFirst) + ": " + e.getMessage());
+            }
+        }
+
+        private void readFully(ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                int n = channel.read(b, position);
+                if (n < 0) {
+                    throw new IOException("journal ends inside a record of " + segments.get(channelFirst));
+                }
+                position += n;
+            }
+        }
+
+        private void closeChannel() throws IOException {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            closeChannel();
+        }
+    }
+}

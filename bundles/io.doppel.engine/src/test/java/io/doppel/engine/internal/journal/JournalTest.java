@@ -1,0 +1,155 @@
+package io.doppel.engine.internal.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.codec.SequencedOp;
+
+class JournalTest {
+
+    private static final long SEGMENT = 4096;
+
+    @TempDir
+    Path dir;
+
+    private static SequencedOp op(long seq) {
+        return new SequencedOp(seq, seq * 10, new Op.Write(RelPath.of("f"), seq * 100, new byte[200]));
+    }
+
+    private static void appendRange(Journal j, long from, long to) throws IOException {
+        for (long s = from; s <= to; s++) {
+            j.append(op(s));
+        }
+    }
+
+    @Test
+    void readsBackWhatWasAppendedAcrossSegments() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 100);
+            assertTrue(segmentFiles().size() > 3, "several segments");
+            try (Journal.Reader r = j.reader(1)) {
+                for (long s = 1; s <= 100; s++) {
+                    assertEquals(op(s), r.next());
+                }
+                assertFalse(r.hasNext());
+                j.append(op(101));
+                assertTrue(r.hasNext(), "a reader sees later appends");
+                assertEquals(op(101), r.next());
+            }
+            try (Journal.Reader r = j.reader(57)) {
+                assertEquals(op(57), r.next(), "reading can start anywhere after the acked point");
+            }
+        }
+    }
+
+    @Test
+    void acknowledgementDeletesSegmentsNoLongerNeededAndSurvivesReopen() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 100);
+            int before = segmentFiles().size();
+            j.acknowledge(60);
+            assertTrue(segmentFiles().size() < before);
+            assertEquals(40, j.pendingOps());
+            assertThrows(IllegalArgumentException.class, () -> j.reader(60));
+            assertThrows(IllegalArgumentException.class, () -> j.acknowledge(1000));
+        }
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertEquals(60, j.acked());
+            assertEquals(100, j.lastSeq());
+            assertFalse(j.recovery().damaged());
+            try (Journal.Reader r = j.reader(61)) {
+                assertEquals(op(61), r.next());
+            }
+            j.append(op(101));
+        }
+    }
+
+    @Test
+    void aFullyAcknowledgedJournalContinuesItsSequence() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 50);
+            j.acknowledge(50);
+        }
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertEquals(50, j.lastSeq());
+            j.append(op(51));
+            assertThrows(IllegalArgumentException.class, () -> j.append(op(53)), "no gaps");
+        }
+    }
+
+    @Test
+    void aRecordCutShortAtTheEndIsDroppedWithoutDamage() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 30);
+        }
+        Path last = segmentFiles().get(segmentFiles().size() - 1);
+        try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 10);
+        }
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertFalse(j.recovery().damaged(), String.valueOf(j.recovery()));
+            assertTrue(j.recovery().tornTailBytes() > 0);
+            assertEquals(29, j.lastSeq());
+            j.append(op(30));
+        }
+        try (Journal j = Journal.open(dir, SEGMENT); Journal.Reader r = j.reader(1)) {
+            for (long s = 1; s <= 30; s++) {
+                assertEquals(op(s), r.next());
+            }
+        }
+    }
+
+    @Test
+    void aFlippedByteInTheMiddleIsReportedAsDamage() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 100);
+        }
+        Path middle = segmentFiles().get(1);
+        byte[] bytes = Files.readAllBytes(middle);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(middle, bytes);
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertTrue(j.recovery().damaged());
+            assertNotNull(j.recovery().damage());
+            assertTrue(j.lastSeq() < 100);
+            try (Journal.Reader r = j.reader(1)) {
+                for (long s = 1; s <= j.lastSeq(); s++) {
+                    assertEquals(op(s), r.next(), "the valid prefix stays readable");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aDamagedAckedFileIsAnErrorThatSaysWhatToDo() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 3);
+            j.acknowledge(2);
+        }
+        Files.write(dir.resolve("acked"), new byte[] {1, 2, 3});
+        IOException e = assertThrows(IOException.class, () -> Journal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains("resynchronisation"), e.getMessage());
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".seg")).sorted().toList();
+        }
+    }
+}
