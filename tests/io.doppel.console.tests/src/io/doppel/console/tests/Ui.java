@@ -1,0 +1,165 @@
+package io.doppel.console.tests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.graphics.GC;
+import org.eclipse.swt.graphics.Image;
+import org.eclipse.swt.graphics.ImageData;
+import org.eclipse.swt.graphics.ImageLoader;
+import org.eclipse.swt.graphics.Rectangle;
+import org.eclipse.swt.widgets.Button;
+import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Control;
+import org.eclipse.swt.widgets.Display;
+import org.eclipse.swt.widgets.Event;
+import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.Listener;
+import org.eclipse.swt.widgets.Shell;
+import org.eclipse.swt.widgets.Text;
+
+import io.doppel.testing.Await;
+
+/**
+ * Drives real SWT widgets from the UI thread. Every wait runs the event loop, so background jobs'
+ * asyncExec updates and dialogs happen while the test waits.
+ */
+final class Ui {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final Display display;
+
+    Ui(Display display) {
+        this.display = display;
+    }
+
+    /** Runs the event loop until {@code condition} holds. */
+    void await(BooleanSupplier condition, String description) {
+        Await.awaitCondition(TIMEOUT, () -> {
+            dispatchPending();
+            return condition.getAsBoolean();
+        }, description);
+    }
+
+    void dispatchPending() {
+        while (display.readAndDispatch()) {
+            // run all queued events and asyncExecs
+        }
+    }
+
+    Optional<Shell> shell(String title) {
+        return Arrays.stream(display.getShells()).filter(s -> !s.isDisposed() && s.isVisible())
+                .filter(s -> title.equals(s.getText())).findFirst();
+    }
+
+    Shell awaitShell(String title) {
+        await(() -> shell(title).isPresent(), "a window titled '" + title + "'");
+        return shell(title).orElseThrow();
+    }
+
+    /** The text field right after the label an admin reads, e.g. "&Address:". */
+    static Text textAfterLabel(Composite root, String label) {
+        for (Control c : descendants(root)) {
+            if (c instanceof Label l && label.equals(l.getText())) {
+                Control[] siblings = l.getParent().getChildren();
+                int i = Arrays.asList(siblings).indexOf(l);
+                if (i + 1 < siblings.length && siblings[i + 1] instanceof Text t) {
+                    return t;
+                }
+            }
+        }
+        throw new AssertionError("no text field labelled '" + label + "' in " + root);
+    }
+
+    static Button button(Composite root, String label) {
+        return find(root, Button.class, b -> label.equals(b.getText()))
+                .orElseThrow(() -> new AssertionError("no button '" + label + "' in " + root));
+    }
+
+    static <T extends Control> Optional<T> find(Composite root, Class<T> type, Predicate<T> which) {
+        return descendants(root).stream().filter(type::isInstance).map(type::cast).filter(which).findFirst();
+    }
+
+    /** All label texts in a window, in layout order: what a person reads there. */
+    static String allLabels(Composite root) {
+        StringBuilder text = new StringBuilder();
+        for (Control c : descendants(root)) {
+            if (c instanceof Label l && !l.getText().isEmpty()) {
+                text.append(l.getText()).append('\n');
+            } else if (c instanceof Text t && (t.getStyle() & SWT.READ_ONLY) != 0) {
+                text.append(t.getText()).append('\n');
+            }
+        }
+        return text.toString();
+    }
+
+    static List<Control> descendants(Composite root) {
+        List<Control> all = new ArrayList<>();
+        for (Control child : root.getChildren()) {
+            all.add(child);
+            if (child instanceof Composite composite) {
+                all.addAll(descendants(composite));
+            }
+        }
+        return all;
+    }
+
+    /** Puts text in a field as typing would: focus, content, modify events. */
+    void enter(Text field, String value) {
+        field.setFocus();
+        field.selectAll();
+        field.setText(value);
+        dispatchPending();
+    }
+
+    void click(Button button) {
+        if (!button.isEnabled()) {
+            throw new AssertionError("button '" + button.getText() + "' is disabled");
+        }
+        button.setFocus();
+        button.notifyListeners(SWT.Selection, new Event());
+        dispatchPending();
+    }
+
+    /** Redraws {@code control} and runs the event loop until it has painted itself. */
+    void awaitRepaint(Control control) {
+        AtomicBoolean painted = new AtomicBoolean();
+        Listener onPaint = e -> painted.set(true);
+        control.addListener(SWT.Paint, onPaint);
+        try {
+            control.redraw();
+            await(painted::get, control + " to repaint");
+            control.update();
+        } finally {
+            control.removeListener(SWT.Paint, onPaint);
+        }
+    }
+
+    /** Saves what the screen shows of {@code shell} as PNG; call {@link #awaitRepaint} first. */
+    void screenshot(Shell shell, Path file) throws IOException {
+        Rectangle area = shell.getBounds().intersection(display.getBounds());
+        Image image = new Image(display, area.width, area.height);
+        GC gc = new GC(display);
+        try {
+            gc.copyArea(image, area.x, area.y);
+            ImageLoader loader = new ImageLoader();
+            loader.data = new ImageData[] { image.getImageData() };
+            Files.createDirectories(file.getParent());
+            loader.save(file.toString(), SWT.IMAGE_PNG);
+        } finally {
+            gc.dispose();
+            image.dispose();
+        }
+    }
+}
