@@ -1,0 +1,320 @@
+package io.doppel.engine.internal.apply;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.doppel.api.op.Op;
+import io.doppel.engine.internal.apply.ApplyException.Reason;
+
+/**
+ * Applies the ordered op stream of one source to its image directory on the target, confined to
+ * that directory and exactly once.
+ *
+ * <h2>Confinement</h2>
+ * Every path is resolved beneath the image root component by component without following symlinks
+ * ({@link Confined}): an intermediate component that is a symlink is refused (HOSTILE), the final
+ * component is opened, chmod-ed, chown-ed and time-stamped with {@code NOFOLLOW_LINKS}, and a
+ * write, truncate or chmod whose final component is a symlink is refused rather than followed.
+ * Symlink ops store their target text and nothing ever follows it; hard links must name a file
+ * inside the image that is not a symlink. The state directory must lie outside the image.
+ * <p>
+ * What remains is the race between a check and the system call after it: a local process that
+ * swaps a checked directory for a symlink in between could redirect one op. That is acceptable
+ * here because the image belongs to the agent, which keeps it locked against local writers until
+ * failover, so nothing but the applier changes it; op input alone cannot win the race, since ops
+ * are applied one at a time. With Java 22 FFM the walk can become openat(O_NOFOLLOW|O_DIRECTORY)
+ * per component and close it.
+ *
+ * <h2>Exactly once</h2>
+ * The applied sequence ({@link Cursor}) is written with one positional write after every op and
+ * fsynced by {@link #sync()}. Ops that are not idempotent (create, mkdir, symlink, link, unlink,
+ * rmdir, rename, exchange) first write a small {@link Intent} note; at open, a note for the op after
+ * the cursor is settled by looking at the image ({@link Recovery}): creators are rolled back,
+ * removals and renames rolled forward if their source is gone, an exchange is finished. Idempotent
+ * ops (write, truncate, fallocate, chmod, chown, utimens, set/remove xattr) are simply applied again.
+ * <ul>
+ * <li><b>Process crash</b> (kill -9, OOM, JVM crash; the kernel keeps running): exactly once. The
+ * cursor and note live in the page cache, which survives, so on reopen
+ * {@link #appliedSequence()} is exact and the interrupted op, if any, is settled; ops re-sent
+ * from any earlier sequence are ignored as duplicates, and the next op applies once.</li>
+ * <li><b>Power loss or kernel crash</b>: everything up to the last completed {@link #sync()} is
+ * durable. The cursor records carry the boot id, so after a reboot the applier resumes after the
+ * last synced op ({@link #durableSequence()}), never after an op that may not have reached the
+ * disk, and nothing acknowledged as durable is lost. Ops after that sync are applied again onto a
+ * disk that may hold any subset of their effects: data and attribute ops converge, but a
+ * re-applied namespace op may fail with CONFLICT (the engine then resyncs) and, in rare
+ * interleavings (e.g. rename a→b followed by create a), silently diverge. Re-application after
+ * power loss is therefore <em>not</em> guaranteed exact: run a verify of the image after an
+ * unclean reboot; acknowledge ops to the source as durable only up to {@link #durableSequence()}.</li>
+ * </ul>
+ * A failed op (any {@link ApplyException}) leaves {@link #appliedSequence()} unchanged and the image
+ * as it was (a create whose chmod fails is removed again), so it can be retried. If the cursor
+ * itself cannot be written the applier refuses further work until it is reopened.
+ */
+public final class ImageApplier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageApplier.class);
+
+    private final Confined confined;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Cursor cursor;
+    private final Intent intent;
+    private final Touched touched = new Touched();
+    private final ContentOps content;
+    private final MetadataOps metadata;
+    private CrashHook hook = CrashHook.NONE;
+    private NamespaceOps namespace;
+    private Exchange exchange;
+    private IOException broken;
+    private boolean closed;
+
+    private ImageApplier(Path root, FileChannel lockChannel, FileLock lock, Cursor cursor, Intent intent,
+            boolean runningAsRoot) {
+        this.confined = new Confined(root);
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.cursor = cursor;
+        this.intent = intent;
+        this.content = new ContentOps(confined, touched);
+        this.metadata = new MetadataOps(confined, runningAsRoot);
+        setCrashHook(CrashHook.NONE);
+    }
+
+    /** Opens the image rooted at imageRoot (created if missing) with its cursor file kept in stateDir (created if missing). */
+    public static ImageApplier open(Path imageRoot, Path stateDir) throws IOException {
+        Files.createDirectories(imageRoot);
+        Files.createDirectories(stateDir);
+        Path root = imageRoot.toRealPath();
+        Path state = stateDir.toRealPath();
+        if (state.startsWith(root)) {
+            throw new IOException("state directory " + state + " lies inside the image " + root
+                    + "; ops could overwrite it, so it must be somewhere else");
+        }
+        FileChannel lockChannel = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        Cursor cursor = null;
+        Intent intent = null;
+        try {
+            FileLock lock = tryLock(lockChannel, root);
+            cursor = Cursor.open(state.resolve("cursor"));
+            intent = Intent.open(state.resolve("intent"));
+            forceDirectory(state);
+            long settled = Recovery.settle(new Confined(root), intent.read(), cursor.applied());
+            if (settled != cursor.applied()) {
+                cursor.advance(settled);
+            }
+            intent.clear();
+            ImageApplier applier = new ImageApplier(root, lockChannel, lock, cursor, intent, runningAsRoot(state));
+            LOG.info("Opened image {} at op {} (state in {})", root, cursor.applied(), state);
+            return applier;
+        } catch (IOException | RuntimeException e) {
+            closeAll(e, intent, cursor, lockChannel);
+            throw e;
+        }
+    }
+
+    /** Sequence number of the last applied op (0 for a new image). Persisted. */
+    public synchronized long appliedSequence() {
+        return cursor.applied();
+    }
+
+    /** Sequence number of the last op made durable by {@link #sync()}; safe to acknowledge as durable. */
+    public synchronized long durableSequence() {
+        return cursor.durable();
+    }
+
+    /**
+     * Applies op number seq. seq &lt;= appliedSequence(): duplicate, returns false without effect.
+     * seq &gt; appliedSequence()+1: throws GapException (carrying the expected sequence). Otherwise
+     * applies and returns true.
+     */
+    public synchronized boolean apply(long seq, Op op) throws ApplyException {
+        Objects.requireNonNull(op, "op");
+        ensureUsable();
+        long applied = cursor.applied();
+        if (seq <= applied) {
+            return false;
+        }
+        if (seq != applied + 1) {
+            throw new GapException(applied + 1, seq);
+        }
+        try {
+            dispatch(seq, op);
+        } catch (RuntimeException e) {
+            // a bug, or the JDK refusing input in a way not foreseen: never let it escape unchecked
+            broken = new IOException("internal error applying op " + seq, e);
+            LOG.error("Image {}: internal error applying op {} ({})", confined.root(), seq, op.kind(), e);
+            throw new ApplyException(Reason.IO, ApplyException.describe(op.kind(), op.path())
+                    + ": internal error (" + e + "); reopen the image to continue", e);
+        }
+        hook.reached("applied");
+        try {
+            cursor.advance(seq);
+            if (op instanceof Op.Fsync) {
+                cursor.markDurable();
+            }
+        } catch (IOException e) {
+            broken = e;
+            throw new ApplyException(Reason.IO, "op " + seq + " was applied but the cursor " + cursor.file()
+                    + " could not be written (" + Failures.reasonOf(e) + "); reopen the image to continue", e);
+        }
+        if (touched.full()) {
+            try {
+                touched.sync();
+            } catch (IOException e) {
+                LOG.warn("Image {}: background flush after op {} failed, will retry at the next sync: {}",
+                        confined.root(), seq, e.toString());
+            }
+        }
+        return true;
+    }
+
+    private void dispatch(long seq, Op op) throws ApplyException {
+        switch (op) {
+            case Op.Create c -> namespace.create(seq, c);
+            case Op.Write w -> content.write(w);
+            case Op.Truncate t -> content.truncate(t);
+            case Op.Fallocate f -> content.fallocate(f);
+            case Op.Unlink u -> namespace.unlink(seq, u);
+            case Op.Rmdir r -> namespace.rmdir(seq, r);
+            case Op.Mkdir m -> namespace.mkdir(seq, m);
+            case Op.Symlink s -> namespace.symlink(seq, s);
+            case Op.Link l -> namespace.link(seq, l);
+            case Op.Rename r when r.mode() == Op.RenameMode.EXCHANGE -> exchange.apply(seq, r);
+            case Op.Rename r -> namespace.rename(seq, r);
+            case Op.SetMode m -> metadata.setMode(m);
+            case Op.SetOwner o -> metadata.setOwner(o);
+            case Op.SetTimes t -> metadata.setTimes(t);
+            case Op.SetXattr x -> metadata.setXattr(x);
+            case Op.RemoveXattr x -> metadata.removeXattr(x);
+            case Op.Fsync f -> {
+                try {
+                    touched.sync();
+                } catch (IOException e) {
+                    throw Failures.map(op, f.path(), e, confined.root());
+                }
+            }
+        }
+    }
+
+    /** Makes everything applied so far durable (fsync of touched files and directories, and of the cursor). */
+    public synchronized void sync() throws IOException {
+        ensureOpen();
+        if (broken != null) {
+            throw new IOException("image " + confined.root() + " needs reopening after an earlier failure", broken);
+        }
+        touched.sync();
+        cursor.markDurable();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        IOException failure = null;
+        try {
+            if (broken == null) {
+                sync();
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        closed = true;
+        try {
+            touched.closeAll();
+        } catch (IOException e) {
+            failure = failure == null ? e : failure;
+        }
+        closeAll(failure, intent, cursor, lockChannel);
+        if (failure != null) {
+            throw failure;
+        }
+        LOG.info("Closed image {} at op {}", confined.root(), cursor.applied());
+    }
+
+    /** Test seam: installs a {@link CrashHook}. */
+    synchronized void setCrashHook(CrashHook crashHook) {
+        this.hook = crashHook;
+        this.namespace = new NamespaceOps(confined, touched, intent, metadata, crashHook);
+        this.exchange = new Exchange(confined, touched, intent, crashHook);
+    }
+
+    /** Test seam: lets go of every file as a killed process would, writing and syncing nothing. */
+    synchronized void abandon() throws IOException {
+        closed = true;
+        touched.closeAll();
+        closeAll(null, intent, cursor, lockChannel);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("image applier for " + confined.root() + " is closed");
+        }
+    }
+
+    private void ensureUsable() throws ApplyException {
+        ensureOpen();
+        if (broken != null) {
+            throw new ApplyException(Reason.IO, "image " + confined.root()
+                    + " needs reopening after an earlier failure: " + broken.getMessage(), broken);
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel, Path root) throws IOException {
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new IOException("image " + root + " is already open in another process");
+            }
+            return lock;
+        } catch (OverlappingFileLockException e) {
+            throw new IOException("image " + root + " is already open in this process", e);
+        }
+    }
+
+    /** Whether files created here can be given away (chown), i.e. whether we run as root. */
+    private static boolean runningAsRoot(Path state) throws IOException {
+        Path probe = Files.createTempFile(state, "owner", ".probe");
+        try {
+            return ((Integer) Files.getAttribute(probe, "unix:uid", LinkOption.NOFOLLOW_LINKS)) == 0;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        } finally {
+            Files.delete(probe);
+        }
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static <T extends Throwable> void closeAll(T failure, AutoCloseable... closeables) {
+        for (AutoCloseable c : closeables) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    if (failure != null) {
+                        failure.addSuppressed(e);
+                    } else {
+                        LOG.warn("Closing {} failed: {}", c, e.toString());
+                    }
+                }
+            }
+        }
+    }
+}
