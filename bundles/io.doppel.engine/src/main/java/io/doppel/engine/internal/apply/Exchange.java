@@ -57,6 +57,7 @@ final class Exchange {
             Note note = new Note(seq, Kind.EXCHANGE, 1, op.path().value(), op.to().value(),
                     tmp.getFileName().toString());
             intent.write(note);
+            hook.reached("exchange:noted");
             int done = 0;
             try {
                 move(a, tmp);

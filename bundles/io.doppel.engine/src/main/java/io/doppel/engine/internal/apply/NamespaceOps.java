@@ -201,6 +201,7 @@ final class NamespaceOps {
             throw ApplyException.of(Reason.IO, op, op.path(), "cannot record the op's intent in the state "
                     + "directory: " + Failures.reasonOf(e), e);
         }
+        hook.reached(op.kind() + ":noted");
     }
 
     /** Rolls back what a failed op created (if {@code created} names it) and forgets its note. */
