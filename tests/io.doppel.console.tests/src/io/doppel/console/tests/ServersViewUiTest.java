@@ -142,16 +142,40 @@ class ServersViewUiTest {
     }
 
     @Test
+    void aPeerThatNeverAnswersTimesOutWhileTheWindowKeepsResponding() throws Exception {
+        // a listening socket that nobody accepts from: the connection is made, the agent's hello never comes
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + silent.getLocalPort();
+            addServerThroughDialog(address, agent.tokenFile());
+            awaitRow(address, ConnectionState.CONNECTING);
+
+            // meanwhile the UI thread is free: a dialog opens and closes
+            Shell dialog = openAddServerDialog();
+            ui.click(Ui.button(dialog, "Cancel"));
+            ui.await(dialog::isDisposed, "the dialog to close on Cancel");
+            assertEquals(ConnectionState.CONNECTING.label(), row(address).orElseThrow()
+                    .getText(ServerColumn.STATE.ordinal()), "still connecting while the dialog came and went");
+
+            TreeItem row = awaitRow(address, ConnectionState.TIMED_OUT);
+            assertEquals("the agent at " + address + " did not answer in time",
+                    row.getText(ServerColumn.PROBLEM.ordinal()));
+            Shell error = ui.awaitShell(FailureFeedback.TITLE_PREFIX + address);
+            assertTrue(Ui.allLabels(error).contains("Next step:"), Ui.allLabels(error));
+            error.close();
+        }
+    }
+
+    @Test
     void theAddButtonStaysDisabledWhileTheAddressIsInvalidAndTheDialogSaysWhy() throws Exception {
         Shell dialog = openAddServerDialog();
         Ui.textAfterLabel(dialog, "&Token file:").setText(agent.tokenFile().toString());
-        ui.enter(Ui.textAfterLabel(dialog, "&Address:"), "localhost:99999");
+        ui.enter(Ui.textAfterLabel(dialog, "Add&ress:"), "localhost:99999");
 
         assertFalse(Ui.button(dialog, "&Add").isEnabled());
         String message = Ui.allLabels(dialog);
         assertTrue(message.contains("Bad agent address 'localhost:99999': port 99999 is outside 1..65535"), message);
 
-        ui.enter(Ui.textAfterLabel(dialog, "&Address:"), "localhost:7420");
+        ui.enter(Ui.textAfterLabel(dialog, "Add&ress:"), "localhost:7420");
         assertTrue(Ui.button(dialog, "&Add").isEnabled(), Ui.allLabels(dialog));
         ui.click(Ui.button(dialog, "Cancel"));
         ui.await(dialog::isDisposed, "the dialog to close on Cancel");
@@ -182,7 +206,7 @@ class ServersViewUiTest {
 
     private void addServerThroughDialog(String address, Path tokenFile) throws Exception {
         Shell dialog = openAddServerDialog();
-        ui.enter(Ui.textAfterLabel(dialog, "&Address:"), address);
+        ui.enter(Ui.textAfterLabel(dialog, "Add&ress:"), address);
         ui.enter(Ui.textAfterLabel(dialog, "&Token file:"), tokenFile.toString());
         ui.click(Ui.button(dialog, "&Add"));
         ui.await(dialog::isDisposed, "the Add Server dialog to close on Add");
@@ -192,7 +216,7 @@ class ServersViewUiTest {
         workbench.getActiveWorkbenchWindow().getService(IHandlerService.class)
                 .executeCommand(ServersView.ADD_SERVER_COMMAND, null);
         Shell dialog = ui.awaitShell(AddServerDialog.TITLE);
-        Text address = Ui.textAfterLabel(dialog, "&Address:");
+        Text address = Ui.textAfterLabel(dialog, "Add&ress:");
         assertEquals(AddServerDialog.DEFAULT_ADDRESS, address.getText());
         assertTrue(address.isFocusControl(), "the address field has the focus when the dialog opens");
         return dialog;

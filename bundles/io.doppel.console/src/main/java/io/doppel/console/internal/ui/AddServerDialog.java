@@ -75,7 +75,7 @@ public final class AddServerDialog extends TitleAreaDialog {
         GridDataFactory.fillDefaults().grab(true, true).applyTo(form);
         GridLayoutFactory.swtDefaults().numColumns(3).margins(10, 10).applyTo(form);
 
-        new Label(form, SWT.NONE).setText("&Address:");
+        new Label(form, SWT.NONE).setText("Add&ress:");
         address = new Text(form, SWT.BORDER | SWT.SINGLE);
         address.setText(DEFAULT_ADDRESS);
         address.setMessage("host:port");
