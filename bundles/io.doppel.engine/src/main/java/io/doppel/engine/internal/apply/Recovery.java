@@ -54,6 +54,9 @@ final class Recovery {
             return done ? note.seq() : applied;
         } catch (ApplyException e) {
             throw new IOException("cannot settle op " + note.seq() + " interrupted by a crash: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // a note that passes its checksum but names no valid path
+            throw new IOException("the intent note for op " + note.seq() + " is not valid (" + e.getMessage()
+                    + "); delete it only after checking the image, or resync", e);
         }
     }
 

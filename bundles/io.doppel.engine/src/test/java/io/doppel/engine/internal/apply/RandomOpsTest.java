@@ -185,7 +185,7 @@ class RandomOpsTest extends ApplierFixture {
             case 1 -> "../outside";
             case 2 -> "../../outside/secret";
             case 3 -> NAMES[rnd.nextInt(NAMES.length)];
-            default -> "/";
+            default -> "..";
         };
     }
 
