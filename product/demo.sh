@@ -40,7 +40,7 @@ if [ -f "$agent_home/run/agent.pid" ] && kill -0 "$(cat "$agent_home/run/agent.p
 fi
 mkdir -p "$work"
 echo "demo: starting an agent with home $agent_home"
-nohup "$install/bin/doppel-agent" --home "$agent_home" --listen 127.0.0.1:0 --name demo-agent \
+nohup "$install/bin/doppel-agent" --home "$agent_home" --listen 127.0.0.1:0 --replication-listen 127.0.0.1:0 --name demo-agent \
   > "$work/agent.out" 2>&1 &
 tries=0
 until [ -f "$agent_home/run/management.endpoint" ]; do

@@ -14,5 +14,5 @@ import io.doppel.api.job.JobSummary;
 public interface JobCatalog {
 
     /** A snapshot of every job on this agent. */
-    List<JobSummary> jobs();
+    List<JobSummary> jobSummaries();
 }

@@ -51,7 +51,7 @@ public final class AgentProcess implements AutoCloseable {
     /** Starts the agent's script without waiting for anything (for tests of refusals). */
     public static AgentProcess launch(Path home, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(productDir().resolve("bin/doppel-agent").toString(), "--home",
-                home.toString(), "--listen", "127.0.0.1:0"));
+                home.toString(), "--listen", "127.0.0.1:0", "--replication-listen", "127.0.0.1:0"));
         command.addAll(List.of(extraArgs));
         try {
             Files.createDirectories(home.getParent());
@@ -87,6 +87,17 @@ public final class AgentProcess implements AutoCloseable {
     public String address() {
         try {
             return Files.readString(endpointFile(), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The agent's replication endpoint, {@code 127.0.0.1:PORT}, once it listens. */
+    public String replicationAddress() {
+        Path file = home.resolve("run/replication.endpoint");
+        Await.awaitCondition(START_TIMEOUT, () -> Files.exists(file), "replication endpoint of " + home);
+        try {
+            return Files.readString(file, StandardCharsets.US_ASCII).strip();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -72,7 +72,7 @@ public final class StatusCommand implements CommandHandler {
     AgentStatus status() {
         Instant started = home.startedAt();
         JobCatalog catalog = jobs;
-        List<JobSummary> jobList = catalog == null ? List.of() : new ArrayList<>(catalog.jobs());
+        List<JobSummary> jobList = catalog == null ? List.of() : new ArrayList<>(catalog.jobSummaries());
         List<ComponentInfo> features = installed.features();
         List<ComponentInfo> plugins = installed.plugins();
         return new AgentStatus(home.identity(), context.getBundle().getVersion().toString(), hostName(), started,

@@ -1,0 +1,43 @@
+package io.doppel.api.job;
+
+import java.util.regex.Pattern;
+
+/**
+ * What an admin defines for a replication job on its source agent.
+ *
+ * @param name              unique on the source agent: letters, digits, '.', '_', '-'
+ * @param source            absolute path of the protected directory on the source
+ * @param target            the target agent's replication address, {@code host:port}
+ * @param targetFingerprint the target's certificate fingerprint to insist on, or {@code null} for any
+ *                          trusted peer
+ * @param image             the image's name on the target (default: the job's name)
+ * @param synchronous       whether a change completes for the application only once the target
+ *                          applied it
+ */
+public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
+        boolean synchronous) {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /** Says what is wrong with this definition, naming the field, or {@code null} if nothing is. */
+    public String problem() {
+        if (name == null || !NAME.matcher(name).matches()) {
+            return "name: '" + name + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+        }
+        if (source == null || !source.startsWith("/")) {
+            return "source: '" + source + "' must be an absolute path";
+        }
+        if (target == null || target.isBlank() || !target.contains(":")) {
+            return "target: '" + target + "' must be HOST:PORT of the target agent's replication endpoint";
+        }
+        if (image != null && !NAME.matcher(image).matches()) {
+            return "image: '" + image + "' must be 1-64 letters, digits, '.', '_' or '-'";
+        }
+        return null;
+    }
+
+    /** The image name, defaulted. */
+    public String imageName() {
+        return image == null ? name : image;
+    }
+}

@@ -1,0 +1,22 @@
+package io.doppel.api.job;
+
+/**
+ * A job's live figures, as the source agent sees them.
+ *
+ * @param definition   what the job is
+ * @param state        its state
+ * @param lastSeq      the newest captured op
+ * @param sentSeq      the newest op sent to the target
+ * @param ackedSeq     the newest op the target acknowledged as applied
+ * @param queuedOps    ops captured and not yet acknowledged
+ * @param queuedBytes  bytes of those ops in the journal on disk
+ * @param lagMillis    capture-to-apply time of the newest acknowledged op, or -1 if none yet
+ * @param lastError    the reason of the last failure, or {@code null}
+ */
+public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
+        long queuedOps, long queuedBytes, long lagMillis, String lastError) {
+
+    public JobSummary summary() {
+        return new JobSummary(definition.name(), state, definition.target() + "/" + definition.imageName(), lastError);
+    }
+}

@@ -1,0 +1,85 @@
+package io.doppel.cli.internal;
+
+import java.util.Set;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+/** {@code doppel job …}: create, list, start, stop and delete replication jobs on a source agent. */
+final class JobCommand implements CliCommand {
+
+    @Override
+    public String name() {
+        return "job";
+    }
+
+    @Override
+    public String summary() {
+        return "Create, list, start, stop and delete replication jobs.";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: doppel [AGENT OPTIONS] job create NAME --source DIR --target HOST:PORT
+                                              [--target-fingerprint FP] [--image NAME] [--sync]
+                       doppel [AGENT OPTIONS] job list
+                       doppel [AGENT OPTIONS] job start|stop|delete NAME
+
+                A job replicates the directory DIR on this (source) agent to the target agent's
+                replication endpoint, into the image NAME (default: the job's name). Both agents must
+                trust each other first (doppel peer trust). --sync makes a change complete only once
+                the target applied it.
+                """;
+    }
+
+    @Override
+    public void run(Options options, Output out) throws CliException {
+        Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image"),
+                Set.of("sync"));
+        String verb = a.positional(0, "what to do: create, list, start, stop or delete");
+        JsonObject args = new JsonObject();
+        String command;
+        switch (verb) {
+            case "create" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                args.addProperty("source", required(a, "source"));
+                args.addProperty("target", required(a, "target"));
+                args.addProperty("targetFingerprint", a.flags.get("target-fingerprint"));
+                args.addProperty("image", a.flags.get("image"));
+                args.addProperty("synchronous", a.flags.containsKey("sync"));
+                command = "job.create";
+            }
+            case "list" -> {
+                a.noMorePositional(1);
+                command = "job.list";
+            }
+            case "start", "stop", "delete" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                command = "job." + verb;
+            }
+            default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
+                    + "'; expected create, list, start, stop or delete");
+        }
+        JsonElement result = Remote.call(options, command, args);
+        if (out.json()) {
+            out.json(result);
+        } else if (result.isJsonArray()) {
+            out.line(JobTable.render(result.getAsJsonArray()));
+        } else {
+            com.google.gson.JsonArray one = new com.google.gson.JsonArray();
+            one.add(result);
+            out.line(JobTable.render(one));
+        }
+    }
+
+    private static String required(Args a, String flag) throws CliException {
+        String v = a.flags.get(flag);
+        if (v == null) {
+            throw new CliException(Exit.USAGE, "job create needs --" + flag);
+        }
+        return v;
+    }
+}

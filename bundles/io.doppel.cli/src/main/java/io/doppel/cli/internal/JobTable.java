@@ -1,0 +1,35 @@
+package io.doppel.cli.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+/** Jobs as a table that fits a terminal. */
+final class JobTable {
+
+    private JobTable() {
+    }
+
+    static String render(JsonArray jobs) {
+        if (jobs.isEmpty()) {
+            return "no jobs";
+        }
+        StringBuilder b = new StringBuilder(String.format("%-16s %-13s %-28s %9s %9s %9s %9s %8s%n", "JOB", "STATE",
+                "TARGET/IMAGE", "CAPTURED", "SENT", "APPLIED", "QUEUED", "LAG"));
+        for (JsonElement e : jobs) {
+            JsonObject j = e.getAsJsonObject();
+            JsonObject d = j.getAsJsonObject("definition");
+            String image = d.has("image") && !d.get("image").isJsonNull() ? d.get("image").getAsString()
+                    : d.get("name").getAsString();
+            long lag = j.get("lagMillis").getAsLong();
+            b.append(String.format("%-16s %-13s %-28s %9d %9d %9d %9d %8s%n", d.get("name").getAsString(),
+                    j.get("state").getAsString(), d.get("target").getAsString() + "/" + image,
+                    j.get("lastSeq").getAsLong(), j.get("sentSeq").getAsLong(), j.get("ackedSeq").getAsLong(),
+                    j.get("queuedOps").getAsLong(), lag < 0 ? "-" : lag + " ms"));
+            if (j.has("lastError") && !j.get("lastError").isJsonNull()) {
+                b.append("  last error: ").append(j.get("lastError").getAsString()).append('\n');
+            }
+        }
+        return b.toString().stripTrailing();
+    }
+}

@@ -1,0 +1,122 @@
+package io.doppel.engine.internal.commands;
+
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import io.doppel.agent.AgentHome;
+import io.doppel.api.job.JobDefinition;
+import io.doppel.engine.internal.peers.PeerStore;
+import io.doppel.engine.internal.source.JobManager;
+import io.doppel.management.protocol.Json;
+import io.doppel.management.protocol.Messages;
+import io.doppel.management.spi.CommandException;
+import io.doppel.management.spi.CommandHandler;
+
+/** The engine's management commands: jobs and peers. */
+@Component(immediate = true)
+public final class EngineCommands {
+
+    private final List<ServiceRegistration<CommandHandler>> registrations = new ArrayList<>();
+
+    @FunctionalInterface
+    interface Body {
+        Object run(JsonObject args) throws CommandException;
+    }
+
+    @Activate
+    public EngineCommands(BundleContext context, @Reference JobManager jobs, @Reference PeerStore peers,
+            @Reference AgentHome home) {
+        register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
+                + "targetFingerprint, image, synchronous.", args -> jobs.create(definition(args)));
+        register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
+        register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
+        register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
+                args -> jobs.stop(text(args, "name")));
+        register(context, "job.delete", "Delete a stopped job and its journal: name.",
+                args -> jobs.delete(text(args, "name")));
+        register(context, "peer.list", "List the peers trusted for replication.", args -> peers.list());
+        register(context, "peer.trust", "Trust a peer for replication: name, fingerprint.",
+                args -> peers.trust(text(args, "name"), text(args, "fingerprint")));
+        register(context, "peer.revoke", "Stop trusting a peer and close its connections: name (or fingerprint).",
+                args -> peers.revoke(text(args, "name")));
+        register(context, "identity", "This agent's name and certificate fingerprint, to pair it elsewhere.",
+                args -> home.identity());
+    }
+
+    @Deactivate
+    void deactivate() {
+        registrations.forEach(ServiceRegistration::unregister);
+        registrations.clear();
+    }
+
+    private void register(BundleContext context, String name, String description, Body body) {
+        CommandHandler handler = new CommandHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public JsonElement handle(JsonObject args) throws CommandException {
+                try {
+                    return Json.GSON.toJsonTree(body.run(args));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandException(Messages.E_BAD_ARGUMENT, e.getMessage());
+                } catch (NoSuchElementException e) {
+                    throw new CommandException(Messages.E_NOT_FOUND, e.getMessage());
+                } catch (IllegalStateException e) {
+                    throw new CommandException("CONFLICT", e.getMessage());
+                } catch (UncheckedIOException e) {
+                    throw new CommandException("IO", e.getMessage());
+                }
+            }
+        };
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(CommandHandler.COMMAND, name);
+        registrations.add(context.registerService(CommandHandler.class, handler, props));
+    }
+
+    private static JobDefinition definition(JsonObject args) throws CommandException {
+        return new JobDefinition(text(args, "name"), text(args, "source"), text(args, "target"),
+                optional(args, "targetFingerprint"), optional(args, "image"),
+                args.has("synchronous") && args.get("synchronous").getAsBoolean());
+    }
+
+    static String text(JsonObject args, String field) throws CommandException {
+        String value = optional(args, field);
+        if (value == null) {
+            throw new CommandException(Messages.E_BAD_ARGUMENT, "missing argument '" + field + "'");
+        }
+        return value;
+    }
+
+    private static String optional(JsonObject args, String field) throws CommandException {
+        JsonElement e = args.get(field);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive()) {
+            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be text");
+        }
+        return e.getAsString();
+    }
+}

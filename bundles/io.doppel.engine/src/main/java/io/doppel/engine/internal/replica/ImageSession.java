@@ -1,0 +1,105 @@
+package io.doppel.engine.internal.replica;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.doppel.engine.internal.apply.ApplyException;
+import io.doppel.engine.internal.apply.GapException;
+import io.doppel.engine.internal.apply.ImageApplier;
+import io.doppel.engine.internal.codec.SequencedOp;
+import io.doppel.engine.internal.transport.Frame;
+
+/**
+ * One source feeding one image over one connection: applies batches strictly in order, asks for a
+ * rewind on a gap, acknowledges cumulatively, and reports a refusal when an op cannot be applied.
+ */
+final class ImageSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageSession.class);
+
+    private final String key;
+    private final String sourceName;
+    private final ImageApplier applier;
+    private final Path imageRoot;
+    private boolean refused;
+    private long lastSync = System.nanoTime();
+    /** Ops applied since the last sync are made durable at least this often while a stream flows. */
+    static final long SYNC_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
+    ImageSession(String key, String sourceName, Path imageRoot, ImageApplier applier) {
+        this.key = key;
+        this.sourceName = sourceName;
+        this.imageRoot = imageRoot;
+        this.applier = applier;
+    }
+
+    String key() {
+        return key;
+    }
+
+    long applied() {
+        return applier.appliedSequence();
+    }
+
+    /** Applies one batch and answers on the session. Runs on one worker at a time per session. */
+    void apply(IoSession session, Frame.Ops batch) {
+        if (refused) {
+            return;
+        }
+        for (SequencedOp op : batch.ops()) {
+            try {
+                applier.apply(op.seq(), op.op());
+            } catch (GapException e) {
+                LOG.warn("Image {}: gap, expected op {} but got {}; asking {} to resend", imageRoot, e.expected(),
+                        e.received(), sourceName);
+                session.write(new Frame.Resume(applier.appliedSequence()));
+                return;
+            } catch (ApplyException e) {
+                refused = true;
+                LOG.error("Image {}: op {} from {} cannot be applied ({}): {}", imageRoot, op.seq(), sourceName,
+                        e.reason(), e.getMessage());
+                session.write(new Frame.Refused(e.reason().name(), e.getMessage(), op.seq()));
+                session.closeOnFlush();
+                return;
+            }
+        }
+        if (System.nanoTime() - lastSync > SYNC_INTERVAL_NANOS) {
+            syncQuietly(session);
+        }
+        session.write(new Frame.Ack(applier.appliedSequence(), applier.durableSequence()));
+    }
+
+    /** When the stream pauses: make everything applied durable, and say so. */
+    void idle(IoSession session) {
+        if (!refused && applier.durableSequence() < applier.appliedSequence()) {
+            syncQuietly(session);
+            session.write(new Frame.Ack(applier.appliedSequence(), applier.durableSequence()));
+        }
+    }
+
+    private void syncQuietly(IoSession session) {
+        try {
+            applier.sync();
+            lastSync = System.nanoTime();
+        } catch (IOException e) {
+            refused = true;
+            LOG.error("Image {}: cannot make applied ops durable: {}", imageRoot, e.getMessage());
+            session.write(new Frame.Refused("IO", "the target cannot flush image " + key + ": " + e.getMessage(),
+                    applier.durableSequence() + 1));
+            session.closeOnFlush();
+        }
+    }
+
+    void close() {
+        try {
+            applier.sync();
+            applier.close();
+        } catch (IOException e) {
+            LOG.error("Image {}: cannot close cleanly: {}", imageRoot, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.doppel.engine.internal.replica;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.ssl.SslFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.doppel.engine.internal.apply.ImageApplier;
+import io.doppel.engine.internal.peers.PeerStore;
+import io.doppel.engine.internal.transport.Frame;
+import io.doppel.engine.internal.transport.Tls;
+
+/** Per-connection protocol of the receiver: hello, then batches of ops for one image. */
+final class ReceiverHandler extends IoHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiverHandler.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final String IMAGE = "doppel.image";
+    private static final String PEER = "doppel.peer";
+    private static final int SILENCE_SECONDS = 30;
+    /** Writer-idle periods (1 s each) between heartbeats. */
+    private static final int HEARTBEAT_EVERY_IDLE = 10;
+
+    private final PeerStore peers;
+    private final Path images;
+    private final Path state;
+    private final Map<String, ImageSession> open;
+    private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open) {
+        this.peers = peers;
+        this.images = images;
+        this.state = state;
+        this.open = open;
+    }
+
+    @Override
+    public void sessionOpened(IoSession session) {
+        sessions.add(session);
+        session.getConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
+        session.getConfig().setIdleTime(IdleStatus.WRITER_IDLE, 1);
+    }
+
+    @Override
+    public void messageReceived(IoSession session, Object message) {
+        switch ((Frame) message) {
+            case Frame.Hello h -> hello(session, h);
+            case Frame.Ops o -> {
+                ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+                if (image == null) {
+                    refuse(session, "PROTOCOL", "ops before hello", 0);
+                } else {
+                    image.apply(session, o);
+                }
+            }
+            case Frame.Heartbeat h -> { }
+            default -> refuse(session, "PROTOCOL", "unexpected " + message.getClass().getSimpleName() + " frame", 0);
+        }
+    }
+
+    private void hello(IoSession session, Frame.Hello h) {
+        if (session.containsAttribute(IMAGE)) {
+            refuse(session, "PROTOCOL", "a second hello on one connection", 0);
+            return;
+        }
+        if (h.protocol() != Frame.PROTOCOL) {
+            refuse(session, "PROTOCOL_VERSION", "this target speaks replication protocol " + Frame.PROTOCOL + ", not "
+                    + h.protocol(), 0);
+            return;
+        }
+        if (!NAME.matcher(h.image()).matches() || !NAME.matcher(h.job()).matches()) {
+            refuse(session, "BAD_ARGUMENT", "job and image names must be 1-64 letters, digits, '.', '_' or '-'", 0);
+            return;
+        }
+        String fingerprint;
+        try {
+            fingerprint = peerFingerprint(session);
+        } catch (IOException e) {
+            refuse(session, "AUTH_FAILED", e.getMessage(), 0);
+            return;
+        }
+        String sourceName = peers.nameOf(fingerprint);
+        String key = sourceName + "/" + h.image();
+        Path root = images.resolve(sourceName).resolve(h.image());
+        Path imageState = state.resolve(fingerprint.replace(":", "").substring(0, 16) + "-" + h.image());
+        synchronized (open) {
+            if (open.containsKey(key)) {
+                refuse(session, "BUSY", "image " + key + " is already being fed by another connection", 0);
+                return;
+            }
+            try {
+                ImageSession image = new ImageSession(key, sourceName, root, ImageApplier.open(root, imageState));
+                open.put(key, image);
+                session.setAttribute(IMAGE, image);
+                session.setAttribute(PEER, fingerprint);
+                LOG.info("Source '{}' connected for job '{}', image {} at op {}", sourceName, h.job(), root,
+                        image.applied());
+                session.write(new Frame.Resume(image.applied()));
+            } catch (IOException e) {
+                refuse(session, "IO", "cannot open image " + key + ": " + e.getMessage(), 0);
+            }
+        }
+    }
+
+    private static String peerFingerprint(IoSession session) throws IOException {
+        SSLSession ssl = (SSLSession) session.getAttribute(SslFilter.SSL_SECURED);
+        if (ssl == null) {
+            throw new IOException("the connection is not secured by TLS");
+        }
+        try {
+            Certificate[] chain = ssl.getPeerCertificates();
+            return Tls.fingerprint((X509Certificate) chain[0]);
+        } catch (SSLPeerUnverifiedException | CertificateException e) {
+            throw new IOException("the source presented no usable certificate: " + e.getMessage(), e);
+        }
+    }
+
+    private static void refuse(IoSession session, String code, String message, long seq) {
+        LOG.warn("Replication connection from {} refused: {} [{}]", session.getRemoteAddress(), message, code);
+        session.write(new Frame.Refused(code, message, seq));
+        session.closeOnFlush();
+    }
+
+    @Override
+    public void sessionIdle(IoSession session, IdleStatus status) {
+        if (status == IdleStatus.READER_IDLE) {
+            LOG.warn("Replication source {} silent for {} s; closing", session.getRemoteAddress(), SILENCE_SECONDS);
+            session.closeNow();
+        } else {
+            ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+            if (image != null) {
+                image.idle(session);
+            }
+            if (session.getIdleCount(IdleStatus.WRITER_IDLE) % HEARTBEAT_EVERY_IDLE == 0) {
+                session.write(new Frame.Heartbeat(System.currentTimeMillis()));
+            }
+        }
+    }
+
+    @Override
+    public void exceptionCaught(IoSession session, Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof javax.net.ssl.SSLException || root instanceof CertificateException) {
+            LOG.warn("Security: replication connection from {} refused at TLS: {}", session.getRemoteAddress(),
+                    root.getMessage());
+        } else if (root instanceof IOException) {
+            LOG.info("Replication connection from {} broke: {}", session.getRemoteAddress(), root.getMessage());
+        } else {
+            LOG.warn("Replication connection from {} failed: {}", session.getRemoteAddress(), root.toString());
+        }
+        session.closeNow();
+    }
+
+    @Override
+    public void sessionClosed(IoSession session) {
+        sessions.remove(session);
+        ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+        if (image != null) {
+            synchronized (open) {
+                open.remove(image.key(), image);
+            }
+            image.close();
+        }
+    }
+
+    /** Closes the connections of a revoked peer. */
+    void closeSessionsOf(String fingerprint) {
+        for (IoSession s : sessions) {
+            if (fingerprint.equals(s.getAttribute(PEER))) {
+                LOG.warn("Security: closing replication from revoked peer {}", fingerprint);
+                s.closeNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.doppel.engine.internal.replica;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.apache.mina.filter.codec.ProtocolCodecFilter;
+import org.apache.mina.filter.executor.ExecutorFilter;
+import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
+import org.apache.mina.filter.ssl.SslFilter;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.ComponentException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.doppel.agent.AgentHome;
+import io.doppel.engine.internal.peers.Peer;
+import io.doppel.engine.internal.peers.PeerStore;
+import io.doppel.engine.internal.transport.FrameCodec;
+import io.doppel.engine.internal.transport.Tls;
+
+/**
+ * The target side: accepts replication from paired sources over mutual TLS and applies each source's
+ * ops into its own image ({@code <images>/<source name>/<image>}), strictly in order.
+ */
+@Component(service = ReplicationReceiver.class, immediate = true, configurationPid = ReplicationReceiver.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = ReceiverConfig.class)
+public final class ReplicationReceiver {
+
+    public static final String PID = "io.doppel.replication.receiver";
+    /** Framework property: listen address for this run, overriding the configuration. */
+    public static final String LISTEN_PROPERTY = "doppel.replication.listen";
+    public static final String ENDPOINT_FILE = "replication.endpoint";
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationReceiver.class);
+
+    private final NioSocketAcceptor acceptor;
+    private final OrderedThreadPoolExecutor workers;
+    private final Path endpointFile;
+    private final PeerStore peers;
+    private final Map<String, ImageSession> open = new ConcurrentHashMap<>();
+    private final Consumer<Peer> onRevoke;
+    private final ReceiverHandler handler;
+
+    @Activate
+    public ReplicationReceiver(BundleContext context, @Reference AgentHome home, @Reference PeerStore peers,
+            ReceiverConfig config) {
+        this.peers = peers;
+        Path images = config.imagesDir().isBlank() ? home.root().resolve("images") : Path.of(config.imagesDir());
+        handler = new ReceiverHandler(peers, images, home.area("images"), open);
+        workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named());
+        acceptor = new NioSocketAcceptor(1);
+        acceptor.setReuseAddress(true);
+        try {
+            SslFilter ssl = new SslFilter(Tls.context(home, peers, null));
+            ssl.setNeedClientAuth(true);
+            acceptor.getFilterChain().addLast("tls", ssl);
+        } catch (GeneralSecurityException e) {
+            throw new ComponentException("cannot set up TLS from the agent identity: " + e.getMessage(), e);
+        }
+        acceptor.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
+        acceptor.getFilterChain().addLast("workers", new ExecutorFilter(workers));
+        acceptor.setHandler(handler);
+        acceptor.getSessionConfig().setTcpNoDelay(true);
+        InetSocketAddress wanted = listenAddress(context, config);
+        try {
+            acceptor.bind(wanted);
+        } catch (IOException e) {
+            shutdown();
+            throw new ComponentException("cannot listen for replication on " + wanted + ": " + e.getMessage()
+                    + " (choose another address with --replication-listen HOST:PORT)", e);
+        }
+        InetSocketAddress bound = acceptor.getLocalAddress();
+        String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
+        endpointFile = home.runDir().resolve(ENDPOINT_FILE);
+        try {
+            Files.writeString(endpointFile, host + ":" + bound.getPort() + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            LOG.warn("Cannot write {}: {}", endpointFile, e.getMessage());
+        }
+        onRevoke = peer -> handler.closeSessionsOf(peer.fingerprint());
+        peers.onRevocation(onRevoke);
+        LOG.info("Replication receiver listening on {} (images in {})", bound, images);
+    }
+
+    @Deactivate
+    void deactivate() {
+        peers.removeRevocationListener(onRevoke);
+        try {
+            Files.deleteIfExists(endpointFile);
+        } catch (IOException e) {
+            LOG.warn("Cannot remove {}: {}", endpointFile, e.getMessage());
+        }
+        shutdown();
+        open.values().forEach(ImageSession::close);
+        open.clear();
+    }
+
+    /** Applied sequence of every open image, for status. */
+    public Map<String, Long> openImages() {
+        Map<String, Long> result = new java.util.TreeMap<>();
+        open.forEach((k, s) -> result.put(k, s.applied()));
+        return result;
+    }
+
+    private void shutdown() {
+        acceptor.unbind();
+        acceptor.dispose(true);
+        workers.shutdown();
+    }
+
+    static InetSocketAddress listenAddress(BundleContext context, ReceiverConfig config) {
+        String override = context.getProperty(LISTEN_PROPERTY);
+        if (override == null || override.isBlank()) {
+            return new InetSocketAddress(config.host(), config.port());
+        }
+        int colon = override.lastIndexOf(':');
+        try {
+            return new InetSocketAddress(override.substring(0, colon).replace("[", "").replace("]", ""),
+                    Integer.parseInt(override.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            throw new ComponentException("bad --replication-listen address '" + override + "': expected HOST:PORT");
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory named() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "doppel-apply-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,216 @@
+package io.doppel.engine.internal.source;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.doppel.agent.AgentHome;
+import io.doppel.agent.JobCatalog;
+import io.doppel.api.job.JobDefinition;
+import io.doppel.api.job.JobStatus;
+import io.doppel.api.job.JobSummary;
+import io.doppel.api.op.Op;
+import io.doppel.engine.ReplicationEngine;
+import io.doppel.engine.ReplicationException;
+import io.doppel.engine.internal.peers.PeerStore;
+import io.doppel.engine.internal.transport.Tls;
+import io.doppel.management.protocol.Json;
+
+/**
+ * The source side's jobs: created, started, stopped and deleted by the admin, persisted in
+ * {@code <home>/state/jobs/<name>/} (definition and journal), and restarted with the agent if they
+ * were running when it stopped.
+ */
+@Component(service = {ReplicationEngine.class, JobCatalog.class, JobManager.class}, immediate = true)
+public final class JobManager implements ReplicationEngine, JobCatalog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobManager.class);
+    private static final String DEFINITION = "job.json";
+
+    /** What is persisted per job: the definition and whether the admin wants it running. */
+    private record Saved(JobDefinition definition, boolean running) {
+    }
+
+    private final AgentHome home;
+    private final PeerStore peers;
+    private final Path dir;
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
+    @Activate
+    public JobManager(@Reference AgentHome home, @Reference PeerStore peers) throws IOException {
+        this.home = home;
+        this.peers = peers;
+        this.dir = home.area("jobs");
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path jobDir : entries.filter(Files::isDirectory).toList()) {
+                Path file = jobDir.resolve(DEFINITION);
+                if (!Files.exists(file)) {
+                    continue;
+                }
+                Saved saved = Json.GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Saved.class);
+                Job job = newJob(saved.definition());
+                jobs.put(saved.definition().name(), job);
+                if (saved.running()) {
+                    job.start();
+                }
+            }
+        }
+        LOG.info("{} replication job(s) loaded", jobs.size());
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (Job job : jobs.values()) {
+            try {
+                job.close();
+            } catch (IOException e) {
+                LOG.error("Job '{}' did not close cleanly: {}", job.definition().name(), e.getMessage());
+            }
+        }
+        jobs.clear();
+    }
+
+    private Job newJob(JobDefinition d) throws IOException {
+        String expected = d.targetFingerprint() == null ? null : PeerStore.normalise(d.targetFingerprint());
+        return new Job(d, dir.resolve(d.name()).resolve("journal"), onRefusal -> Tls.context(home, peers, expected, onRefusal));
+    }
+
+    public synchronized JobStatus create(JobDefinition d) {
+        String problem = d.problem();
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        if (d.targetFingerprint() != null) {
+            PeerStore.normalise(d.targetFingerprint());
+        }
+        if (jobs.containsKey(d.name())) {
+            throw new IllegalStateException("a job named '" + d.name() + "' exists already");
+        }
+        try {
+            Files.createDirectories(dir.resolve(d.name()));
+            save(d, false);
+            Job job = newJob(d);
+            jobs.put(d.name(), job);
+            LOG.info("Job '{}' created: {} -> {}/{}", d.name(), d.source(), d.target(), d.imageName());
+            return job.status();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create job '" + d.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    public JobStatus start(String name) {
+        Job job = job(name);
+        save(job.definition(), true);
+        job.start();
+        return job.status();
+    }
+
+    public JobStatus stop(String name) {
+        Job job = job(name);
+        save(job.definition(), false);
+        try {
+            job.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException("job '" + name + "' stopped, but its journal could not be flushed: "
+                    + e.getMessage(), e);
+        }
+        return job.status();
+    }
+
+    public synchronized JobStatus delete(String name) {
+        Job job = job(name);
+        if (job.isRunning()) {
+            throw new IllegalStateException("job '" + name + "' is running; stop it first");
+        }
+        JobStatus last = job.status();
+        try {
+            job.close();
+            deleteTree(dir.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete job '" + name + "': " + e.getMessage(), e);
+        }
+        jobs.remove(name);
+        LOG.info("Job '{}' deleted", name);
+        return last;
+    }
+
+    public Job job(String name) {
+        Job job = jobs.get(name);
+        if (job == null) {
+            throw new java.util.NoSuchElementException("no job named '" + name + "'");
+        }
+        return job;
+    }
+
+    private void save(JobDefinition d, boolean running) {
+        Path file = dir.resolve(d.name()).resolve(DEFINITION);
+        try {
+            Path tmp = file.resolveSibling(DEFINITION + ".tmp");
+            Files.writeString(tmp, Json.PRETTY.toJson(new Saved(d, running)), StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save job '" + d.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    // --- ReplicationEngine
+
+    @Override
+    public long capture(String job, Op op) throws ReplicationException {
+        Job j = jobs.get(job);
+        if (j == null) {
+            throw new ReplicationException("no job named '" + job + "'");
+        }
+        return j.capture(op);
+    }
+
+    @Override
+    public CompletionStage<Long> captureAndWait(String job, Op op) {
+        Job j = jobs.get(job);
+        if (j == null) {
+            return CompletableFuture.failedFuture(new ReplicationException("no job named '" + job + "'"));
+        }
+        return j.captureAndWait(op);
+    }
+
+    @Override
+    public List<JobStatus> jobs() {
+        List<JobStatus> result = new ArrayList<>();
+        jobs.values().forEach(j -> result.add(j.status()));
+        result.sort(Comparator.comparing(s -> s.definition().name()));
+        return result;
+    }
+
+    // --- JobCatalog
+
+    @Override
+    public List<JobSummary> jobSummaries() {
+        return jobs().stream().map(JobStatus::summary).toList();
+    }
+}

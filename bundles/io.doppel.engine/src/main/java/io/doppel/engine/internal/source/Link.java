@@ -1,0 +1,142 @@
+package io.doppel.engine.internal.source;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import javax.net.ssl.SSLContext;
+
+import org.apache.mina.core.future.ConnectFuture;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.codec.ProtocolCodecFilter;
+import org.apache.mina.filter.ssl.SslFilter;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
+
+import io.doppel.engine.internal.transport.Frame;
+import io.doppel.engine.internal.transport.FrameCodec;
+
+/**
+ * One replication connection from a job to its target: MINA with mutual TLS. Frames from the target
+ * go to the job's callback; a dead or silent target closes the link.
+ */
+final class Link implements AutoCloseable {
+
+    /** Seconds without anything from the target before the link is declared dead. */
+    static final int SILENCE_SECONDS = 30;
+
+    private final NioSocketConnector connector;
+    private final IoSession session;
+
+    private Link(NioSocketConnector connector, IoSession session) {
+        this.connector = connector;
+        this.session = session;
+    }
+
+    interface Listener {
+        void received(Frame frame);
+
+        void closed(String reason);
+    }
+
+    static Link connect(String hostPort, SSLContext tls, Listener listener, int timeoutSeconds) throws IOException {
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IOException("bad target address '" + hostPort + "'");
+        }
+        NioSocketConnector connector = new NioSocketConnector(1);
+        connector.setConnectTimeoutMillis(TimeUnit.SECONDS.toMillis(timeoutSeconds));
+        SslFilter ssl = new SslFilter(tls);
+        ssl.setEndpointIdentificationAlgorithm(null);
+        connector.getFilterChain().addLast("tls", ssl);
+        connector.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
+        connector.getSessionConfig().setTcpNoDelay(true);
+        connector.getSessionConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
+        connector.getSessionConfig().setIdleTime(IdleStatus.WRITER_IDLE, SILENCE_SECONDS / 3);
+        connector.setHandler(new Handler(listener::received, listener::closed));
+        ConnectFuture future = connector.connect(new InetSocketAddress(host, port));
+        future.awaitUninterruptibly();
+        if (!future.isConnected()) {
+            connector.dispose(true);
+            Throwable cause = future.getException();
+            throw new IOException("cannot connect to target " + hostPort + ": "
+                    + (cause == null ? "timed out" : cause.getMessage()), cause);
+        }
+        return new Link(connector, future.getSession());
+    }
+
+    void send(Frame frame) {
+        session.write(frame);
+    }
+
+    boolean isOpen() {
+        return session.isConnected() && !session.isClosing();
+    }
+
+    /** Bytes written to the socket so far (after compression and TLS framing excluded). */
+    long writtenBytes() {
+        return session.getWrittenBytes();
+    }
+
+    @Override
+    public void close() {
+        session.closeNow().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connector.dispose(true);
+    }
+
+    private static final class Handler extends IoHandlerAdapter {
+        private final Consumer<Frame> frames;
+        private final Consumer<String> closed;
+        private volatile String reason = "the target closed the connection";
+
+        Handler(Consumer<Frame> frames, Consumer<String> closed) {
+            this.frames = frames;
+            this.closed = closed;
+        }
+
+        @Override
+        public void messageReceived(IoSession session, Object message) {
+            frames.accept((Frame) message);
+        }
+
+        @Override
+        public void sessionIdle(IoSession session, IdleStatus status) {
+            if (status == IdleStatus.READER_IDLE) {
+                reason = "the target sent nothing for " + SILENCE_SECONDS + " s";
+                session.closeNow();
+            } else {
+                session.write(new Frame.Heartbeat(System.currentTimeMillis()));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(IoSession session, Throwable cause) {
+            reason = describe(cause);
+            session.closeNow();
+        }
+
+        @Override
+        public void sessionClosed(IoSession session) {
+            closed.accept(reason);
+        }
+
+        private static String describe(Throwable cause) {
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            if (root instanceof java.security.cert.CertificateException || root instanceof javax.net.ssl.SSLException
+                    || message.contains("certificate") || message.contains("alert")) {
+                return "TLS handshake refused: " + message + " (are both agents paired with 'doppel peer trust'?)";
+            }
+            return message;
+        }
+    }
+}

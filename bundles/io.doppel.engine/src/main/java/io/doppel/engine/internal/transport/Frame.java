@@ -1,0 +1,157 @@
+package io.doppel.engine.internal.transport;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.doppel.engine.internal.codec.CodecException;
+import io.doppel.engine.internal.codec.OpCodec;
+import io.doppel.engine.internal.codec.SequencedOp;
+
+/**
+ * Replication frames (see docs/PROTOCOL.md): {@code u32 length | u8 type | body}. Each frame type is
+ * a record; {@link #decode} refuses anything malformed with a {@link CodecException}.
+ */
+public sealed interface Frame {
+
+    int PROTOCOL = 1;
+    /** Largest frame body; a batch of ops is cut to stay below it. */
+    int MAX_BODY = 32 * 1024 * 1024;
+
+    /** Source → target: who is asking to replicate what. */
+    record Hello(int protocol, String job, String image) implements Frame { }
+
+    /** Target → source: ready; resume after {@code applied}. Also sent to ask for a rewind after a gap. */
+    record Resume(long applied) implements Frame { }
+
+    /** Source → target: ops in sequence order. */
+    record Ops(List<SequencedOp> ops) implements Frame { }
+
+    /**
+     * Target → source: everything up to {@code applied} is applied, and up to {@code durable} it is
+     * also on stable storage (cumulative). The source may forget ops up to {@code durable} only.
+     */
+    record Ack(long applied, long durable) implements Frame { }
+
+    /** Either way: liveness. */
+    record Heartbeat(long sentAtMillis) implements Frame { }
+
+    /** Target → source: this connection is refused or the stream cannot continue, and why. */
+    record Refused(String code, String message, long seq) implements Frame { }
+
+    static int type(Frame f) {
+        return switch (f) {
+            case Hello h -> 1;
+            case Resume r -> 2;
+            case Ops o -> 3;
+            case Ack a -> 4;
+            case Heartbeat h -> 5;
+            case Refused r -> 6;
+        };
+    }
+
+    /** The body of a frame (without length and type). */
+    static byte[] body(Frame f) {
+        return switch (f) {
+            case Hello h -> {
+                byte[] job = h.job().getBytes(StandardCharsets.UTF_8);
+                byte[] image = h.image().getBytes(StandardCharsets.UTF_8);
+                yield ByteBuffer.allocate(2 + 2 + job.length + 2 + image.length).putShort((short) h.protocol())
+                        .putShort((short) job.length).put(job).putShort((short) image.length).put(image).array();
+            }
+            case Resume r -> ByteBuffer.allocate(8).putLong(r.applied()).array();
+            case Ops o -> {
+                int size = 4;
+                for (SequencedOp op : o.ops()) {
+                    size += 4 + OpCodec.size(op);
+                }
+                ByteBuffer b = ByteBuffer.allocate(size).putInt(o.ops().size());
+                for (SequencedOp op : o.ops()) {
+                    b.putInt(OpCodec.size(op));
+                    OpCodec.encode(op, b);
+                }
+                yield b.array();
+            }
+            case Ack a -> ByteBuffer.allocate(16).putLong(a.applied()).putLong(a.durable()).array();
+            case Heartbeat h -> ByteBuffer.allocate(8).putLong(h.sentAtMillis()).array();
+            case Refused r -> {
+                byte[] code = r.code().getBytes(StandardCharsets.UTF_8);
+                byte[] msg = r.message().getBytes(StandardCharsets.UTF_8);
+                yield ByteBuffer.allocate(2 + code.length + 4 + msg.length + 8).putShort((short) code.length).put(code)
+                        .putInt(msg.length).put(msg).putLong(r.seq()).array();
+            }
+        };
+    }
+
+    static Frame decode(int type, ByteBuffer b) throws CodecException {
+        try {
+            Frame f = switch (type) {
+                case 1 -> new Hello(b.getShort() & 0xffff, text(b, b.getShort() & 0xffff), text(b, b.getShort() & 0xffff));
+                case 2 -> new Resume(nonNegative(b.getLong()));
+                case 3 -> ops(b);
+                case 4 -> ack(nonNegative(b.getLong()), nonNegative(b.getLong()));
+                case 5 -> new Heartbeat(b.getLong());
+                case 6 -> new Refused(text(b, b.getShort() & 0xffff), text(b, b.getInt()), b.getLong());
+                default -> throw new CodecException("unknown frame type " + type);
+            };
+            if (b.hasRemaining()) {
+                throw new CodecException(b.remaining() + " stray bytes after a frame of type " + type);
+            }
+            return f;
+        } catch (BufferUnderflowException e) {
+            throw new CodecException("frame of type " + type + " is truncated");
+        }
+    }
+
+    private static Ack ack(long applied, long durable) throws CodecException {
+        if (durable > applied) {
+            throw new CodecException("durable " + durable + " beyond applied " + applied);
+        }
+        return new Ack(applied, durable);
+    }
+
+    private static Ops ops(ByteBuffer b) throws CodecException {
+        int count = b.getInt();
+        if (count < 0 || count > b.remaining() / 22) {
+            throw new CodecException("op count " + count + " does not fit the frame");
+        }
+        List<SequencedOp> ops = new ArrayList<>(count);
+        long previous = -1;
+        for (int i = 0; i < count; i++) {
+            int size = b.getInt();
+            if (size < 0 || size > b.remaining()) {
+                throw new CodecException("op size " + size + " runs past the frame");
+            }
+            SequencedOp op = OpCodec.decode(b.slice(b.position(), size));
+            b.position(b.position() + size);
+            if (previous >= 0 && op.seq() != previous + 1) {
+                throw new CodecException("ops in a batch must be consecutive: " + previous + " then " + op.seq());
+            }
+            previous = op.seq();
+            ops.add(op);
+        }
+        return new Ops(ops);
+    }
+
+    private static String text(ByteBuffer b, int length) throws CodecException {
+        if (length < 0 || length > b.remaining() || length > 65_535) {
+            throw new CodecException("text length " + length + " runs past the frame");
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        if (!java.util.Arrays.equals(s.getBytes(StandardCharsets.UTF_8), bytes)) {
+            throw new CodecException("text is not valid UTF-8");
+        }
+        return s;
+    }
+
+    private static long nonNegative(long v) throws CodecException {
+        if (v < 0) {
+            throw new CodecException("negative sequence " + v);
+        }
+        return v;
+    }
+}

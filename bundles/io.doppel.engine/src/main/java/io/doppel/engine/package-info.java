@@ -1,0 +1,2 @@
+/** The replication engine's service for interceptors. */
+package io.doppel.engine;
