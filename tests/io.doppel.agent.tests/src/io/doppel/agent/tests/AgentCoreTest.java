@@ -36,7 +36,6 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
-import org.osgi.util.tracker.ServiceTracker;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -51,6 +50,7 @@ import io.doppel.management.ManagementException;
 import io.doppel.management.protocol.Messages;
 import io.doppel.management.spi.CommandException;
 import io.doppel.management.spi.CommandHandler;
+import io.doppel.testing.Services;
 
 /** The agent core's components inside a real OSGi framework with Felix SCR and ConfigAdmin. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -65,7 +65,7 @@ class AgentCoreTest {
     @BeforeAll
     static void configureEndpointOnAFreePort() throws Exception {
         context = FrameworkUtil.getBundle(AgentCoreTest.class).getBundleContext();
-        home = service(AgentHome.class);
+        home = Services.await(context, AgentHome.class, WAIT);
         configureEndpoint(0, 2);
         awaitCondition(WAIT, () -> port() > 0 && port() != 7420, "endpoint to listen on a free port");
     }
@@ -73,7 +73,7 @@ class AgentCoreTest {
     @Test
     @Order(1)
     void everyCoreComponentIsActive() throws Exception {
-        ServiceComponentRuntime scr = service(ServiceComponentRuntime.class);
+        ServiceComponentRuntime scr = Services.await(context, ServiceComponentRuntime.class, WAIT);
         Set<String> expected = Set.of("io.doppel.agent.internal.AgentHomeComponent",
                 "io.doppel.agent.internal.management.ManagementEndpoint",
                 "io.doppel.agent.internal.management.CommandRegistry",
@@ -219,7 +219,7 @@ class AgentCoreTest {
     }
 
     private static void configureEndpoint(int port, int authTimeoutSeconds) throws Exception {
-        Configuration config = service(ConfigurationAdmin.class).getConfiguration(ENDPOINT_PID, "?");
+        Configuration config = Services.await(context, ConfigurationAdmin.class, WAIT).getConfiguration(ENDPOINT_PID, "?");
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("host", "127.0.0.1");
         props.put("port", port);
@@ -247,13 +247,4 @@ class AgentCoreTest {
         return ManagementClient.connect(address(), credentials, Duration.ofSeconds(10));
     }
 
-    private static <T> T service(Class<T> type) throws InterruptedException {
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
-        tracker.open();
-        T service = tracker.waitForService(WAIT.toMillis());
-        if (service == null) {
-            throw new AssertionError("no " + type.getName() + " service within " + WAIT.toSeconds() + " s");
-        }
-        return service;
-    }
 }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.util.tracker.ServiceTracker;
 
 import io.doppel.agent.AgentHome;
 import io.doppel.api.job.JobDefinition;
@@ -33,6 +32,7 @@ import io.doppel.engine.ReplicationEngine;
 import io.doppel.engine.ReplicationException;
 import io.doppel.engine.internal.peers.PeerStore;
 import io.doppel.engine.internal.source.JobManager;
+import io.doppel.testing.Services;
 
 /**
  * The engine in a real framework, replicating from this agent to itself over real MINA sockets with
@@ -51,10 +51,10 @@ class ReplicationLoopbackTest {
     @BeforeAll
     static void pairWithItself() throws Exception {
         BundleContext context = FrameworkUtil.getBundle(ReplicationLoopbackTest.class).getBundleContext();
-        home = service(context, AgentHome.class);
-        jobs = service(context, JobManager.class);
-        engine = service(context, ReplicationEngine.class);
-        peers = service(context, PeerStore.class);
+        home = Services.await(context, AgentHome.class, WAIT);
+        jobs = Services.await(context, JobManager.class, WAIT);
+        engine = Services.await(context, ReplicationEngine.class, WAIT);
+        peers = Services.await(context, PeerStore.class, WAIT);
         peers.trust("self", home.identity().fingerprint());
         Path endpoint = home.runDir().resolve("replication.endpoint");
         awaitCondition(WAIT, () -> Files.exists(endpoint), "the replication receiver to listen");
@@ -184,13 +184,4 @@ class ReplicationLoopbackTest {
         jobs.stop("untrusted");
     }
 
-    private static <T> T service(BundleContext context, Class<T> type) throws InterruptedException {
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
-        tracker.open();
-        T s = tracker.waitForService(WAIT.toMillis());
-        if (s == null) {
-            throw new AssertionError("no " + type.getName() + " within " + WAIT.toSeconds() + " s");
-        }
-        return s;
-    }
 }

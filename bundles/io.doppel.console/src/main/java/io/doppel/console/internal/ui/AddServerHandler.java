@@ -20,10 +20,13 @@ public final class AddServerHandler extends AbstractHandler {
 
     @Override
     public Object execute(ExecutionEvent event) throws ExecutionException {
-        Shell shell = HandlerUtil.getActiveShellChecked(event);
+        // The workbench window, not the "active shell": that may be a dialog that is gone by the time
+        // the admin presses Add.
+        Shell shell = HandlerUtil.getActiveWorkbenchWindowChecked(event).getShell();
+        Display display = shell.getDisplay();
         ServerRegistry registry = Registries.of(HandlerUtil.getActiveWorkbenchWindowChecked(event));
         AddServerDialog dialog = new AddServerDialog(shell, address -> registry.model().find(address).isPresent(),
-                entry -> add(shell.getDisplay(), registry, entry));
+                entry -> add(display, registry, entry));
         dialog.setBlockOnOpen(false);
         dialog.open();
         return null;
