@@ -70,7 +70,8 @@ class ReplicationLoopbackTest {
     }
 
     private static void create(String name, boolean sync) {
-        jobs.create(new JobDefinition(name, "/srv/" + name, target, home.identity().fingerprint(), null, sync));
+        jobs.create(new JobDefinition(name, "/srv/" + name, target, home.identity().fingerprint(), null, sync,
+                "none"));
         jobs.start(name);
         awaitCondition(WAIT, () -> job(name).state() == JobState.REPLICATING, name + " to replicate");
     }
@@ -176,7 +177,7 @@ class ReplicationLoopbackTest {
     @Test
     void anUntrustedTargetIsRefusedAtTheHandshake() throws IOException {
         jobs.create(new JobDefinition("untrusted", "/srv/x", target,
-                "AA:".repeat(31) + "AA", null, false));
+                "AA:".repeat(31) + "AA", null, false, "none"));
         jobs.start("untrusted");
         awaitCondition(WAIT, () -> job("untrusted").state() == JobState.DISCONNECTED
                 && job("untrusted").lastError() != null, "the job to report the refused target");

@@ -13,9 +13,11 @@ import java.util.regex.Pattern;
  * @param image             the image's name on the target (default: the job's name)
  * @param synchronous       whether a change completes for the application only once the target
  *                          applied it
+ * @param interceptor       the id of the interceptor that captures changes (e.g. {@code watch}), or
+ *                          {@code null} to use the best one available
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
-        boolean synchronous) {
+        boolean synchronous, String interceptor) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 

@@ -12,9 +12,10 @@ package io.doppel.api.job;
  * @param queuedBytes  bytes of those ops in the journal on disk
  * @param lagMillis    capture-to-apply time of the newest acknowledged op, or -1 if none yet
  * @param lastError    the reason of the last failure, or {@code null}
+ * @param capture      how changes are captured (interceptor and what it watches), or why they are not
  */
 public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
-        long queuedOps, long queuedBytes, long lagMillis, String lastError) {
+        long queuedOps, long queuedBytes, long lagMillis, String lastError, String capture) {
 
     public JobSummary summary() {
         return new JobSummary(definition.name(), state, definition.target() + "/" + definition.imageName(), lastError);

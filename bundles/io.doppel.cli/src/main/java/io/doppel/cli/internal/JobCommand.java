@@ -23,19 +23,21 @@ final class JobCommand implements CliCommand {
         return """
                 Usage: doppel [AGENT OPTIONS] job create NAME --source DIR --target HOST:PORT
                                               [--target-fingerprint FP] [--image NAME] [--sync]
+                                              [--interceptor ID]
                        doppel [AGENT OPTIONS] job list
                        doppel [AGENT OPTIONS] job start|stop|delete NAME
 
                 A job replicates the directory DIR on this (source) agent to the target agent's
                 replication endpoint, into the image NAME (default: the job's name). Both agents must
                 trust each other first (doppel peer trust). --sync makes a change complete only once
-                the target applied it.
+                the target applied it. --interceptor picks how changes are captured (e.g. watch;
+                none: only through the engine's API); by default the best one installed here.
                 """;
     }
 
     @Override
     public void run(Options options, Output out) throws CliException {
-        Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image"),
+        Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor"),
                 Set.of("sync"));
         String verb = a.positional(0, "what to do: create, list, start, stop or delete");
         JsonObject args = new JsonObject();
@@ -49,6 +51,7 @@ final class JobCommand implements CliCommand {
                 args.addProperty("targetFingerprint", a.flags.get("target-fingerprint"));
                 args.addProperty("image", a.flags.get("image"));
                 args.addProperty("synchronous", a.flags.containsKey("sync"));
+                args.addProperty("interceptor", a.flags.get("interceptor"));
                 command = "job.create";
             }
             case "list" -> {

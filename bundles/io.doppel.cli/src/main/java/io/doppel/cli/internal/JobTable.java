@@ -26,6 +26,9 @@ final class JobTable {
                     j.get("state").getAsString(), d.get("target").getAsString() + "/" + image,
                     j.get("lastSeq").getAsLong(), j.get("sentSeq").getAsLong(), j.get("ackedSeq").getAsLong(),
                     j.get("queuedOps").getAsLong(), lag < 0 ? "-" : lag + " ms"));
+            if (j.has("capture") && !j.get("capture").isJsonNull()) {
+                b.append("  capture: ").append(j.get("capture").getAsString()).append('\n');
+            }
             if (j.has("lastError") && !j.get("lastError").isJsonNull()) {
                 b.append("  last error: ").append(j.get("lastError").getAsString()).append('\n');
             }

@@ -41,7 +41,7 @@ public final class EngineCommands {
     public EngineCommands(BundleContext context, @Reference JobManager jobs, @Reference PeerStore peers,
             @Reference AgentHome home) {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
-                + "targetFingerprint, image, synchronous.", args -> jobs.create(definition(args)));
+                + "targetFingerprint, image, synchronous, interceptor.", args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
@@ -98,7 +98,7 @@ public final class EngineCommands {
     private static JobDefinition definition(JsonObject args) throws CommandException {
         return new JobDefinition(text(args, "name"), text(args, "source"), text(args, "target"),
                 optional(args, "targetFingerprint"), optional(args, "image"),
-                args.has("synchronous") && args.get("synchronous").getAsBoolean());
+                args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"));
     }
 
     static String text(JsonObject args, String field) throws CommandException {

@@ -52,6 +52,8 @@ final class Job implements Link.Listener {
     private long sentSeq;
     private long inflight;
     private long lagMillis = -1;
+    /** How changes are captured for this job, for status. */
+    private String capture = "not capturing";
     /** Newest op the target applied (may be ahead of what it made durable, which is journal.acked()). */
     private long appliedSeq;
     private long rewindTo = -1;
@@ -86,7 +88,16 @@ final class Job implements Link.Listener {
 
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
-                journal.diskBytes(), lagMillis, lastError);
+                journal.diskBytes(), lagMillis, lastError, capture);
+    }
+
+    synchronized void capture(String description) {
+        this.capture = description;
+    }
+
+    /** Stops the job with a reason (a failure outside the link, e.g. capture could not start). */
+    synchronized void failWith(String reason) {
+        fail(reason);
     }
 
     synchronized boolean isRunning() {

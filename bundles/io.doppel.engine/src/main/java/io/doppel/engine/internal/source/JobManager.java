@@ -19,11 +19,16 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.doppel.agent.AgentHome;
 import io.doppel.agent.JobCatalog;
+import io.doppel.api.capture.Capture;
+import io.doppel.api.capture.CaptureException;
+import io.doppel.api.capture.Interceptor;
 import io.doppel.api.job.JobDefinition;
 import io.doppel.api.job.JobStatus;
 import io.doppel.api.job.JobSummary;
@@ -53,6 +58,9 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
     private final PeerStore peers;
     private final Path dir;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final List<Interceptor> interceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Running captures by job name, with the interceptor each came from. */
+    private final Map<String, Map.Entry<Interceptor, Capture>> captures = new ConcurrentHashMap<>();
 
     @Activate
     public JobManager(@Reference AgentHome home, @Reference PeerStore peers) throws IOException {
@@ -70,14 +78,74 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
                 jobs.put(saved.definition().name(), job);
                 if (saved.running()) {
                     job.start();
+                    startCapture(job);
                 }
             }
         }
         LOG.info("{} replication job(s) loaded", jobs.size());
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addInterceptor(Interceptor interceptor) {
+        interceptors.add(interceptor);
+        LOG.info("Interceptor '{}' available: {}", interceptor.id(), interceptor.availability().reason());
+        // Jobs waiting for an interceptor pick it up now.
+        for (Job job : jobs.values()) {
+            if (job.isRunning() && !captures.containsKey(job.definition().name())) {
+                startCapture(job);
+            }
+        }
+    }
+
+    void removeInterceptor(Interceptor interceptor) {
+        interceptors.remove(interceptor);
+        captures.forEach((name, running) -> {
+            if (running.getKey() == interceptor) {
+                stopCapture(name);
+                Job job = jobs.get(name);
+                if (job != null) {
+                    job.capture("not capturing: interceptor '" + interceptor.id() + "' was removed");
+                }
+            }
+        });
+    }
+
+    private synchronized void startCapture(Job job) {
+        String name = job.definition().name();
+        if (captures.containsKey(name)) {
+            return;
+        }
+        try {
+            var chosen = CaptureBinding.choose(job.definition(), List.copyOf(interceptors));
+            if (chosen.isEmpty()) {
+                job.capture(CaptureBinding.NONE.equals(job.definition().interceptor())
+                        ? "no interceptor (changes enter through the engine API only)"
+                        : "waiting for an interceptor: none is installed and available");
+                return;
+            }
+            Interceptor interceptor = chosen.get();
+            Path stateDir = dir.resolve(name).resolve("capture").resolve(interceptor.id());
+            Files.createDirectories(stateDir);
+            Capture capture = CaptureBinding.start(interceptor, job, stateDir);
+            captures.put(name, Map.entry(interceptor, capture));
+            job.capture(interceptor.id() + ": " + capture.describe());
+            LOG.info("Job '{}' captures with '{}': {}", name, interceptor.id(), capture.describe());
+        } catch (CaptureException | IOException e) {
+            job.capture("not capturing: " + e.getMessage());
+            job.failWith("capture cannot start: " + e.getMessage());
+        }
+    }
+
+    private void stopCapture(String name) {
+        var running = captures.remove(name);
+        if (running != null) {
+            running.getValue().close();
+        }
+    }
+
     @Deactivate
     void deactivate() {
+        List.copyOf(captures.keySet()).forEach(this::stopCapture);
         for (Job job : jobs.values()) {
             try {
                 job.close();
@@ -120,12 +188,14 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         Job job = job(name);
         save(job.definition(), true);
         job.start();
+        startCapture(job);
         return job.status();
     }
 
     public JobStatus stop(String name) {
         Job job = job(name);
         save(job.definition(), false);
+        stopCapture(name);
         try {
             job.stop();
         } catch (IOException e) {
@@ -201,6 +271,13 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     @Override
     public List<JobStatus> jobs() {
+        captures.forEach((name, running) -> {
+            String failure = running.getValue().failure();
+            Job job = jobs.get(name);
+            if (failure != null && job != null) {
+                job.capture(running.getKey().id() + " stopped capturing: " + failure);
+            }
+        });
         List<JobStatus> result = new ArrayList<>();
         jobs.values().forEach(j -> result.add(j.status()));
         result.sort(Comparator.comparing(s -> s.definition().name()));

@@ -1,0 +1,76 @@
+package io.doppel.engine.internal.source;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import io.doppel.api.capture.Capture;
+import io.doppel.api.capture.CaptureException;
+import io.doppel.api.capture.CaptureRequest;
+import io.doppel.api.capture.Interceptor;
+import io.doppel.api.capture.OpSink;
+import io.doppel.api.job.JobDefinition;
+import io.doppel.api.op.Op;
+import io.doppel.engine.ReplicationException;
+
+/**
+ * Connects a job to the interceptor that captures its changes: picks it (the job's choice, or the
+ * best available), starts it on the job's source directory, and feeds what it captures into the
+ * job's journal.
+ */
+final class CaptureBinding {
+
+    /** A job that takes changes only through the engine's API. */
+    static final String NONE = "none";
+
+    private CaptureBinding() {
+    }
+
+    /** The interceptor a job should use, or empty if it uses none; throws if its choice cannot run. */
+    static Optional<Interceptor> choose(JobDefinition d, List<Interceptor> installed) throws CaptureException {
+        if (NONE.equals(d.interceptor())) {
+            return Optional.empty();
+        }
+        if (d.interceptor() != null) {
+            Interceptor chosen = installed.stream().filter(i -> i.id().equals(d.interceptor())).findFirst()
+                    .orElseThrow(() -> new CaptureException("interceptor '" + d.interceptor()
+                            + "' is not installed; installed: " + ids(installed)));
+            if (!chosen.availability().available()) {
+                throw new CaptureException("interceptor '" + chosen.id() + "' cannot run here: "
+                        + chosen.availability().reason());
+            }
+            return Optional.of(chosen);
+        }
+        // Automatic: prefer byte-level and ordered capture when it can run here.
+        return installed.stream().filter(i -> i.availability().available())
+                .max(Comparator.comparing((Interceptor i) -> i.guarantees().byteLevel())
+                        .thenComparing(i -> i.guarantees().totalOrder()));
+    }
+
+    static Capture start(Interceptor interceptor, Job job, Path stateDir) throws CaptureException {
+        JobDefinition d = job.definition();
+        OpSink sink = new OpSink() {
+            @Override
+            public long accept(Op op) throws CaptureException {
+                try {
+                    return job.capture(op);
+                } catch (ReplicationException e) {
+                    throw new CaptureException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public CompletionStage<Long> acceptAndWait(Op op) {
+                return job.captureAndWait(op);
+            }
+        };
+        return interceptor.start(new CaptureRequest(d.name(), Path.of(d.source()), DefaultExcludes::included, sink,
+                stateDir));
+    }
+
+    private static String ids(List<Interceptor> installed) {
+        return installed.isEmpty() ? "none" : String.join(", ", installed.stream().map(Interceptor::id).toList());
+    }
+}
