@@ -71,7 +71,7 @@ class ReplicationLoopbackTest {
 
     private static void create(String name, boolean sync) {
         jobs.create(new JobDefinition(name, "/srv/" + name, target, home.identity().fingerprint(), null, sync,
-                "none"));
+                "none", name.equals("burst") ? "none" : "max"));
         jobs.start(name);
         awaitCondition(WAIT, () -> job(name).state() == JobState.REPLICATING, name + " to replicate");
     }
@@ -150,6 +150,21 @@ class ReplicationLoopbackTest {
     }
 
     @Test
+    void aPausedJobKeepsCapturingAndSendsOnResume() throws Exception {
+        create("paused", false);
+        long before = engine.capture("paused", new Op.Mkdir(RelPath.of("a"), 0755, -1, -1));
+        awaitCondition(WAIT, () -> job("paused").ackedSeq() == before, "the first op applied");
+        jobs.pause("paused");
+        assertEquals(JobState.PAUSED, job("paused").state());
+        long queued = engine.capture("paused", new Op.Mkdir(RelPath.of("a/b"), 0755, -1, -1));
+        assertEquals(before, job("paused").ackedSeq(), "nothing is sent while paused");
+        assertEquals(queued, job("paused").lastSeq());
+        jobs.start("paused");
+        awaitCondition(WAIT, () -> job("paused").ackedSeq() == queued, "the queued op sent after resuming");
+        assertTrue(Files.isDirectory(image("paused").resolve("a/b")));
+    }
+
+    @Test
     void synchronousCaptureCompletesWhenApplied() throws Exception {
         create("sync", true);
         CompletionStage<Long> done = engine.captureAndWait("sync", new Op.Mkdir(RelPath.of("d"), 0700, -1, -1));
@@ -177,7 +192,7 @@ class ReplicationLoopbackTest {
     @Test
     void anUntrustedTargetIsRefusedAtTheHandshake() throws IOException {
         jobs.create(new JobDefinition("untrusted", "/srv/x", target,
-                "AA:".repeat(31) + "AA", null, false, "none"));
+                "AA:".repeat(31) + "AA", null, false, "none", null));
         jobs.start("untrusted");
         awaitCondition(WAIT, () -> job("untrusted").state() == JobState.DISCONNECTED
                 && job("untrusted").lastError() != null, "the job to report the refused target");

@@ -15,9 +15,14 @@ import java.util.regex.Pattern;
  *                          applied it
  * @param interceptor       the id of the interceptor that captures changes (e.g. {@code watch}), or
  *                          {@code null} to use the best one available
+ * @param compression       {@code none}, {@code fast}, {@code balanced} or {@code max}; {@code null}
+ *                          for {@code fast}
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
-        boolean synchronous, String interceptor) {
+        boolean synchronous, String interceptor, String compression) {
+
+    /** The compression levels a job can use, in order of effort. */
+    public static final java.util.List<String> COMPRESSION = java.util.List.of("none", "fast", "balanced", "max");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -32,10 +37,18 @@ public record JobDefinition(String name, String source, String target, String ta
         if (target == null || target.isBlank() || !target.contains(":")) {
             return "target: '" + target + "' must be HOST:PORT of the target agent's replication endpoint";
         }
+        if (compression != null && !COMPRESSION.contains(compression)) {
+            return "compression: '" + compression + "' must be one of " + COMPRESSION;
+        }
         if (image != null && !NAME.matcher(image).matches()) {
             return "image: '" + image + "' must be 1-64 letters, digits, '.', '_' or '-'";
         }
         return null;
+    }
+
+    /** The compression level, defaulted. */
+    public String compressionLevel() {
+        return compression == null ? "fast" : compression;
     }
 
     /** The image name, defaulted. */

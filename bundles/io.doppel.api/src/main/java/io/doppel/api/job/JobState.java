@@ -26,7 +26,7 @@ public enum JobState {
     /** The states this one may move to. */
     public Set<JobState> next() {
         return switch (this) {
-            case STOPPED -> EnumSet.of(CONNECTING);
+            case STOPPED -> EnumSet.of(CONNECTING, PAUSED);
             case CONNECTING -> EnumSet.of(MIRRORING, REPLICATING, DISCONNECTED, PAUSED, STOPPED, ERROR);
             case MIRRORING -> EnumSet.of(REPLICATING, DISCONNECTED, PAUSED, STOPPED, ERROR);
             case REPLICATING -> EnumSet.of(MIRRORING, DISCONNECTED, PAUSED, STOPPED, ERROR);

@@ -23,23 +23,25 @@ final class JobCommand implements CliCommand {
         return """
                 Usage: doppel [AGENT OPTIONS] job create NAME --source DIR --target HOST:PORT
                                               [--target-fingerprint FP] [--image NAME] [--sync]
-                                              [--interceptor ID]
+                                              [--interceptor ID] [--compression none|fast|balanced|max]
                        doppel [AGENT OPTIONS] job list
-                       doppel [AGENT OPTIONS] job start|stop|delete NAME
+                       doppel [AGENT OPTIONS] job start|pause|resume|stop|delete NAME
 
                 A job replicates the directory DIR on this (source) agent to the target agent's
                 replication endpoint, into the image NAME (default: the job's name). Both agents must
                 trust each other first (doppel peer trust). --sync makes a change complete only once
-                the target applied it. --interceptor picks how changes are captured (e.g. watch;
+                the target applied it. A paused job keeps capturing into its journal and sends
+                nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
                 """;
     }
 
     @Override
     public void run(Options options, Output out) throws CliException {
-        Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor"),
+        Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
+                "compression"),
                 Set.of("sync"));
-        String verb = a.positional(0, "what to do: create, list, start, stop or delete");
+        String verb = a.positional(0, "what to do: create, list, start, pause, resume, stop or delete");
         JsonObject args = new JsonObject();
         String command;
         switch (verb) {
@@ -52,19 +54,20 @@ final class JobCommand implements CliCommand {
                 args.addProperty("image", a.flags.get("image"));
                 args.addProperty("synchronous", a.flags.containsKey("sync"));
                 args.addProperty("interceptor", a.flags.get("interceptor"));
+                args.addProperty("compression", a.flags.get("compression"));
                 command = "job.create";
             }
             case "list" -> {
                 a.noMorePositional(1);
                 command = "job.list";
             }
-            case "start", "stop", "delete" -> {
+            case "start", "stop", "pause", "resume", "delete" -> {
                 a.noMorePositional(2);
                 args.addProperty("name", a.positional(1, "the job's name"));
                 command = "job." + verb;
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
-                    + "'; expected create, list, start, stop or delete");
+                    + "'; expected create, list, start, pause, resume, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);
         if (out.json()) {

@@ -41,9 +41,12 @@ public final class EngineCommands {
     public EngineCommands(BundleContext context, @Reference JobManager jobs, @Reference PeerStore peers,
             @Reference AgentHome home) {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
-                + "targetFingerprint, image, synchronous, interceptor.", args -> jobs.create(definition(args)));
+                + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max).", args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
+        register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
+                args -> jobs.pause(text(args, "name")));
+        register(context, "job.resume", "Resume a paused job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
                 args -> jobs.stop(text(args, "name")));
         register(context, "job.delete", "Delete a stopped job and its journal: name.",
@@ -98,7 +101,8 @@ public final class EngineCommands {
     private static JobDefinition definition(JsonObject args) throws CommandException {
         return new JobDefinition(text(args, "name"), text(args, "source"), text(args, "target"),
                 optional(args, "targetFingerprint"), optional(args, "image"),
-                args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"));
+                args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
+                optional(args, "compression"));
     }
 
     static String text(JsonObject args, String field) throws CommandException {

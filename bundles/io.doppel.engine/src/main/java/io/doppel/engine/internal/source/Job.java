@@ -149,14 +149,30 @@ final class Job implements Link.Listener {
     }
 
     void stop() throws IOException {
+        halt(JobState.STOPPED, "stopped");
+    }
+
+    /** Stops sending but keeps capturing: changes queue in the journal until {@link #start()}. */
+    void pause() throws IOException {
+        halt(JobState.PAUSED, "paused");
+    }
+
+    /** After an agent restart: a job the admin left paused captures but does not send. */
+    synchronized void restorePaused() {
+        move(JobState.PAUSED, "paused before the agent restarted");
+    }
+
+    private void halt(JobState next, String why) throws IOException {
         Thread t;
         synchronized (this) {
             t = sender;
             sender = null;
-            if (state != JobState.STOPPED) {
-                move(JobState.STOPPED, "stopped");
+            if (state != next && state.canMoveTo(next)) {
+                move(next, why);
             }
-            failWaiters("job '" + definition.name() + "' stopped");
+            if (next == JobState.STOPPED) {
+                failWaiters("job '" + definition.name() + "' stopped");
+            }
             notifyAll();
         }
         if (t != null) {
@@ -325,7 +341,8 @@ final class Job implements Link.Listener {
                     inflight += bytes;
                     sentSeq = batch.get(batch.size() - 1).seq();
                 }
-                l.send(new Frame.Ops(batch));
+                int level = compressionLevel(definition.compressionLevel());
+                l.send(level == 0 ? new Frame.Ops(batch) : new Frame.Compressed(new Frame.Ops(batch), level));
             }
         } finally {
             if (reader != null) {
@@ -423,6 +440,15 @@ final class Job implements Link.Listener {
         var ready = waiters.headMap(applied, true);
         ready.forEach((seq, w) -> w.complete(seq));
         ready.clear();
+    }
+
+    static int compressionLevel(String name) {
+        return switch (name) {
+            case "none" -> 0;
+            case "balanced" -> 6;
+            case "max" -> 9;
+            default -> 1;
+        };
     }
 
     private static long nowMicros() {

@@ -51,7 +51,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
     private static final String DEFINITION = "job.json";
 
     /** What is persisted per job: the definition and whether the admin wants it running. */
-    private record Saved(JobDefinition definition, boolean running) {
+    private record Saved(JobDefinition definition, boolean running, boolean paused) {
     }
 
     private final AgentHome home;
@@ -76,7 +76,10 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
                 Saved saved = Json.GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Saved.class);
                 Job job = newJob(saved.definition());
                 jobs.put(saved.definition().name(), job);
-                if (saved.running()) {
+                if (saved.paused()) {
+                    job.restorePaused();
+                    startCapture(job);
+                } else if (saved.running()) {
                     job.start();
                     startCapture(job);
                 }
@@ -174,7 +177,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         }
         try {
             Files.createDirectories(dir.resolve(d.name()));
-            save(d, false);
+            save(d, false, false);
             Job job = newJob(d);
             jobs.put(d.name(), job);
             LOG.info("Job '{}' created: {} -> {}/{}", d.name(), d.source(), d.target(), d.imageName());
@@ -186,15 +189,29 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     public JobStatus start(String name) {
         Job job = job(name);
-        save(job.definition(), true);
+        save(job.definition(), true, false);
         job.start();
+        startCapture(job);
+        return job.status();
+    }
+
+    /** Stops sending, keeps capturing: the journal holds the changes until {@link #start}. */
+    public JobStatus pause(String name) {
+        Job job = job(name);
+        save(job.definition(), true, true);
+        try {
+            job.pause();
+        } catch (IOException e) {
+            throw new UncheckedIOException("job '" + name + "' paused, but its journal could not be flushed: "
+                    + e.getMessage(), e);
+        }
         startCapture(job);
         return job.status();
     }
 
     public JobStatus stop(String name) {
         Job job = job(name);
-        save(job.definition(), false);
+        save(job.definition(), false, false);
         stopCapture(name);
         try {
             job.stop();
@@ -207,8 +224,8 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     public synchronized JobStatus delete(String name) {
         Job job = job(name);
-        if (job.isRunning()) {
-            throw new IllegalStateException("job '" + name + "' is running; stop it first");
+        if (job.isRunning() || captures.containsKey(name)) {
+            throw new IllegalStateException("job '" + name + "' is running or paused; stop it first");
         }
         JobStatus last = job.status();
         try {
@@ -230,11 +247,11 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         return job;
     }
 
-    private void save(JobDefinition d, boolean running) {
+    private void save(JobDefinition d, boolean running, boolean paused) {
         Path file = dir.resolve(d.name()).resolve(DEFINITION);
         try {
             Path tmp = file.resolveSibling(DEFINITION + ".tmp");
-            Files.writeString(tmp, Json.PRETTY.toJson(new Saved(d, running)), StandardCharsets.UTF_8);
+            Files.writeString(tmp, Json.PRETTY.toJson(new Saved(d, running, paused)), StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save job '" + d.name() + "': " + e.getMessage(), e);

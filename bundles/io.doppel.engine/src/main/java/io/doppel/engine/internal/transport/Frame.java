@@ -35,6 +35,12 @@ public sealed interface Frame {
      */
     record Ack(long applied, long durable) implements Frame { }
 
+    /**
+     * Source → target: a batch of ops compressed with DEFLATE at {@code level} (1 fast … 9 max).
+     * Decoded, it becomes an {@link Ops} frame.
+     */
+    record Compressed(Ops ops, int level) implements Frame { }
+
     /** Either way: liveness. */
     record Heartbeat(long sentAtMillis) implements Frame { }
 
@@ -49,6 +55,7 @@ public sealed interface Frame {
             case Ack a -> 4;
             case Heartbeat h -> 5;
             case Refused r -> 6;
+            case Compressed c -> 7;
         };
     }
 
@@ -62,6 +69,7 @@ public sealed interface Frame {
                         .putShort((short) job.length).put(job).putShort((short) image.length).put(image).array();
             }
             case Resume r -> ByteBuffer.allocate(8).putLong(r.applied()).array();
+            case Compressed c -> Deflate.compress(body(c.ops()), c.level());
             case Ops o -> {
                 int size = 4;
                 for (SequencedOp op : o.ops()) {
@@ -94,6 +102,7 @@ public sealed interface Frame {
                 case 4 -> ack(nonNegative(b.getLong()), nonNegative(b.getLong()));
                 case 5 -> new Heartbeat(b.getLong());
                 case 6 -> new Refused(text(b, b.getShort() & 0xffff), text(b, b.getInt()), b.getLong());
+                case 7 -> ops(ByteBuffer.wrap(Deflate.decompress(b, MAX_BODY)));
                 default -> throw new CodecException("unknown frame type " + type);
             };
             if (b.hasRemaining()) {

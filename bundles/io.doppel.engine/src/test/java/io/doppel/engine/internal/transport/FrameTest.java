@@ -1,0 +1,114 @@
+package io.doppel.engine.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.codec.CodecException;
+import io.doppel.engine.internal.codec.SequencedOp;
+
+class FrameTest {
+
+    private static Frame.Ops batch(long first, int count) {
+        List<SequencedOp> ops = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ops.add(new SequencedOp(first + i, i, new Op.Write(RelPath.of("dir/f" + (i % 3)), i * 10L,
+                    ("block " + i).repeat(20).getBytes())));
+        }
+        return new Frame.Ops(ops);
+    }
+
+    private static Frame roundTrip(Frame f) throws CodecException {
+        byte[] body = Frame.body(f);
+        return Frame.decode(Frame.type(f), ByteBuffer.wrap(body));
+    }
+
+    @Test
+    void everyFrameRoundTrips() throws CodecException {
+        assertEquals(new Frame.Hello(1, "job", "img"), roundTrip(new Frame.Hello(1, "job", "img")));
+        assertEquals(new Frame.Resume(42), roundTrip(new Frame.Resume(42)));
+        assertEquals(new Frame.Ack(9, 7), roundTrip(new Frame.Ack(9, 7)));
+        assertEquals(new Frame.Heartbeat(5), roundTrip(new Frame.Heartbeat(5)));
+        assertEquals(new Frame.Refused("HOSTILE", "no", 3), roundTrip(new Frame.Refused("HOSTILE", "no", 3)));
+        assertEquals(batch(1, 50), roundTrip(batch(1, 50)));
+    }
+
+    @Test
+    void compressedBatchesDecodeToTheSameOpsAndAreSmaller() throws CodecException {
+        Frame.Ops ops = batch(100, 200);
+        for (int level : new int[] {1, 6, 9}) {
+            Frame.Compressed c = new Frame.Compressed(ops, level);
+            assertEquals(ops, roundTrip(c), "level " + level);
+            assertTrue(Frame.body(c).length < Frame.body(ops).length / 3, "compresses repetitive data");
+        }
+    }
+
+    @Test
+    void batchesMustBeConsecutive() {
+        List<SequencedOp> ops = List.of(new SequencedOp(1, 0, new Op.Unlink(RelPath.of("a"))),
+                new SequencedOp(3, 0, new Op.Unlink(RelPath.of("b"))));
+        assertThrows(CodecException.class, () -> roundTrip(new Frame.Ops(ops)));
+    }
+
+    @Test
+    void ackCannotClaimMoreDurableThanApplied() {
+        byte[] body = ByteBuffer.allocate(16).putLong(5).putLong(6).array();
+        assertThrows(CodecException.class, () -> Frame.decode(4, ByteBuffer.wrap(body)));
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedBeforeItExpands() {
+        byte[] zeros = new byte[Frame.MAX_BODY];
+        byte[] bomb = Deflate.compress(zeros, 9);
+        assertTrue(bomb.length < 100_000);
+        ByteBuffer.wrap(bomb).putInt(0, 1000); // lies: declares 1000 bytes
+        assertThrows(CodecException.class, () -> Frame.decode(7, ByteBuffer.wrap(bomb)));
+        byte[] huge = Deflate.compress(new byte[16], 1);
+        ByteBuffer.wrap(huge).putInt(0, Integer.MAX_VALUE);
+        assertThrows(CodecException.class, () -> Frame.decode(7, ByteBuffer.wrap(huge)));
+    }
+
+    @Test
+    void randomAndMutatedFramesOnlyEverYieldCodecExceptions() {
+        Random random = new Random(1234);
+        List<byte[]> valid = new ArrayList<>();
+        for (Frame f : new Frame[] {new Frame.Hello(1, "j", "i"), new Frame.Ack(3, 2), batch(1, 5),
+                new Frame.Compressed(batch(1, 5), 6), new Frame.Refused("X", "m", 0)}) {
+            byte[] body = Frame.body(f);
+            byte[] typed = new byte[body.length + 1];
+            typed[0] = (byte) Frame.type(f);
+            System.arraycopy(body, 0, typed, 1, body.length);
+            valid.add(typed);
+        }
+        int decoded = 0;
+        for (int i = 0; i < 300_000; i++) {
+            byte[] frame;
+            if (i % 2 == 0) {
+                frame = new byte[1 + random.nextInt(64)];
+                random.nextBytes(frame);
+                frame[0] = (byte) (1 + random.nextInt(8));
+            } else {
+                frame = valid.get(i % valid.size()).clone();
+                for (int f = 0; f < 1 + random.nextInt(3); f++) {
+                    frame[1 + random.nextInt(frame.length - 1)] ^= (byte) (1 << random.nextInt(8));
+                }
+            }
+            try {
+                Frame.decode(frame[0] & 0xff, ByteBuffer.wrap(frame, 1, frame.length - 1).slice());
+                decoded++;
+            } catch (CodecException expected) {
+                // the only acceptable failure
+            }
+        }
+        assertTrue(decoded > 0, "some mutations stay valid (e.g. in data bytes)");
+    }
+}
