@@ -17,9 +17,12 @@ import java.util.regex.Pattern;
  *                          {@code null} to use the best one available
  * @param compression       {@code none}, {@code fast}, {@code balanced} or {@code max}; {@code null}
  *                          for {@code fast}
+ * @param bandwidth         the bandwidth limit over the week, e.g. {@code 25GB/h Mon-Fri 08:00-18:00; unlimited};
+ *                          {@code null} for none; changeable while the job runs
+ * @param intervalSeconds   0 to send changes continuously, or send what accumulated every so many seconds
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
-        boolean synchronous, String interceptor, String compression) {
+        boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds) {
 
     /** The compression levels a job can use, in order of effort. */
     public static final java.util.List<String> COMPRESSION = java.util.List.of("none", "fast", "balanced", "max");
@@ -37,6 +40,9 @@ public record JobDefinition(String name, String source, String target, String ta
         if (target == null || target.isBlank() || !target.contains(":")) {
             return "target: '" + target + "' must be HOST:PORT of the target agent's replication endpoint";
         }
+        if (intervalSeconds < 0 || intervalSeconds > 7 * 24 * 3600) {
+            return "intervalSeconds: " + intervalSeconds + " must be 0 (continuous) up to a week";
+        }
         if (compression != null && !COMPRESSION.contains(compression)) {
             return "compression: '" + compression + "' must be one of " + COMPRESSION;
         }
@@ -44,6 +50,12 @@ public record JobDefinition(String name, String source, String target, String ta
             return "image: '" + image + "' must be 1-64 letters, digits, '.', '_' or '-'";
         }
         return null;
+    }
+
+    /** This definition with another bandwidth schedule. */
+    public JobDefinition withBandwidth(String schedule) {
+        return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
+                schedule, intervalSeconds);
     }
 
     /** The compression level, defaulted. */

@@ -24,13 +24,18 @@ final class JobCommand implements CliCommand {
                 Usage: doppel [AGENT OPTIONS] job create NAME --source DIR --target HOST:PORT
                                               [--target-fingerprint FP] [--image NAME] [--sync]
                                               [--interceptor ID] [--compression none|fast|balanced|max]
+                                              [--bandwidth SCHEDULE] [--interval SECONDS]
+                       doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
                        doppel [AGENT OPTIONS] job list
                        doppel [AGENT OPTIONS] job start|pause|resume|stop|delete NAME
 
                 A job replicates the directory DIR on this (source) agent to the target agent's
                 replication endpoint, into the image NAME (default: the job's name). Both agents must
                 trust each other first (doppel peer trust). --sync makes a change complete only once
-                the target applied it. A paused job keeps capturing into its journal and sends
+                the target applied it. SCHEDULE limits bandwidth over the week, e.g.
+                '25GB/h Mon-Fri 08:00-18:00; unlimited' (first matching rule wins; 'job limit' changes it
+                while the job runs, no SCHEDULE removes it). --interval sends what accumulated every
+                SECONDS instead of continuously. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
                 """;
@@ -39,9 +44,9 @@ final class JobCommand implements CliCommand {
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression"),
+                "compression", "bandwidth", "interval"),
                 Set.of("sync"));
-        String verb = a.positional(0, "what to do: create, list, start, pause, resume, stop or delete");
+        String verb = a.positional(0, "what to do: create, list, start, pause, resume, limit, stop or delete");
         JsonObject args = new JsonObject();
         String command;
         switch (verb) {
@@ -55,7 +60,22 @@ final class JobCommand implements CliCommand {
                 args.addProperty("synchronous", a.flags.containsKey("sync"));
                 args.addProperty("interceptor", a.flags.get("interceptor"));
                 args.addProperty("compression", a.flags.get("compression"));
+                args.addProperty("bandwidth", a.flags.get("bandwidth"));
+                if (a.flags.containsKey("interval")) {
+                    try {
+                        args.addProperty("intervalSeconds", Integer.parseInt(a.flags.get("interval")));
+                    } catch (NumberFormatException e) {
+                        throw new CliException(Exit.USAGE, "--interval takes whole seconds, not '"
+                                + a.flags.get("interval") + "'");
+                    }
+                }
                 command = "job.create";
+            }
+            case "limit" -> {
+                a.noMorePositional(3);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                args.addProperty("bandwidth", a.positional.size() > 2 ? a.positional.get(2) : null);
+                command = "job.limit";
             }
             case "list" -> {
                 a.noMorePositional(1);
@@ -67,7 +87,7 @@ final class JobCommand implements CliCommand {
                 command = "job." + verb;
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
-                    + "'; expected create, list, start, pause, resume, stop or delete");
+                    + "'; expected create, list, start, pause, resume, limit, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);
         if (out.json()) {

@@ -41,12 +41,16 @@ public final class EngineCommands {
     public EngineCommands(BundleContext context, @Reference JobManager jobs, @Reference PeerStore peers,
             @Reference AgentHome home) {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
-                + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max).", args -> jobs.create(definition(args)));
+                + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
+                + "bandwidth (schedule), intervalSeconds.", args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
                 args -> jobs.pause(text(args, "name")));
         register(context, "job.resume", "Resume a paused job: name.", args -> jobs.start(text(args, "name")));
+        register(context, "job.limit", "Change a job's bandwidth schedule, also while it runs: name, bandwidth "
+                + "(e.g. '25GB/h Mon-Fri 08:00-18:00; unlimited', empty for none).",
+                args -> jobs.limit(text(args, "name"), optional(args, "bandwidth")));
         register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
                 args -> jobs.stop(text(args, "name")));
         register(context, "job.delete", "Delete a stopped job and its journal: name.",
@@ -102,7 +106,19 @@ public final class EngineCommands {
         return new JobDefinition(text(args, "name"), text(args, "source"), text(args, "target"),
                 optional(args, "targetFingerprint"), optional(args, "image"),
                 args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
-                optional(args, "compression"));
+                optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"));
+    }
+
+    private static int integer(JsonObject args, String field) throws CommandException {
+        JsonElement e = args.get(field);
+        if (e == null || e.isJsonNull()) {
+            return 0;
+        }
+        try {
+            return e.getAsInt();
+        } catch (RuntimeException ex) {
+            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be a whole number");
+        }
     }
 
     static String text(JsonObject args, String field) throws CommandException {

@@ -23,6 +23,7 @@ import io.doppel.engine.internal.codec.OpCodec;
 import io.doppel.engine.internal.codec.SequencedOp;
 import io.doppel.engine.internal.journal.Journal;
 import io.doppel.engine.internal.transport.Frame;
+import io.doppel.engine.internal.transport.FrameCodec;
 
 /**
  * One replication job on its source: the journal of captured ops, the state machine, and the sender
@@ -40,7 +41,11 @@ final class Job implements Link.Listener {
     static final int BATCH_BYTES = 1024 * 1024;
     private static final long MAX_BACKOFF_MS = 30_000;
 
-    private final JobDefinition definition;
+    private volatile JobDefinition definition;
+    private volatile BandwidthSchedule schedule;
+    private final TokenBucket bucket = new TokenBucket(System::nanoTime);
+    /** In interval mode: when the next batch of accumulated changes may go (System.nanoTime). */
+    private long nextWindow;
     private final Journal journal;
     private final TlsSupplier tls;
     /** Sent, not yet acknowledged ops: seq → {encoded size, capture time in µs}. Bounded by the window. */
@@ -68,6 +73,7 @@ final class Job implements Link.Listener {
 
     Job(JobDefinition definition, Path journalDir, TlsSupplier tls) throws IOException {
         this.definition = definition;
+        this.schedule = BandwidthSchedule.parse(definition.bandwidth());
         this.tls = tls;
         this.journal = Journal.open(journalDir, SEGMENT_BYTES);
         this.sentSeq = journal.acked();
@@ -89,6 +95,14 @@ final class Job implements Link.Listener {
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
                 journal.diskBytes(), lagMillis, lastError, capture);
+    }
+
+    /** Changes the bandwidth schedule; takes effect with the next batch. */
+    synchronized void limit(JobDefinition redefined, BandwidthSchedule newSchedule) {
+        definition = redefined;
+        schedule = newSchedule;
+        LOG.info("Job '{}': bandwidth now {}", definition.name(), newSchedule);
+        notifyAll();
     }
 
     synchronized void capture(String description) {
@@ -310,8 +324,13 @@ final class Job implements Link.Listener {
                 List<SequencedOp> batch = new ArrayList<>();
                 synchronized (this) {
                     while (sender == Thread.currentThread() && !linkClosed && rewindTo < 0
-                            && !(reader.hasNext() && inflight < WINDOW_BYTES)) {
-                        wait(1000);
+                            && !(reader.hasNext() && inflight < WINDOW_BYTES && windowOpen())) {
+                        long untilWindow = nextWindow - System.nanoTime();
+                        if (reader.hasNext() && untilWindow > 0) {
+                            TimeUnit.NANOSECONDS.timedWait(this, Math.min(untilWindow, TimeUnit.SECONDS.toNanos(1)));
+                        } else {
+                            wait(1000);
+                        }
                     }
                     if (sender != Thread.currentThread() || linkClosed) {
                         return;
@@ -331,7 +350,12 @@ final class Job implements Link.Listener {
                         continue;
                     }
                     long bytes = 0;
-                    while (reader.hasNext() && bytes < BATCH_BYTES && inflight + bytes < WINDOW_BYTES) {
+                    long rate = schedule.bytesPerSecondAt(java.time.ZonedDateTime.now());
+                    bucket.rate(rate);
+                    // Under a limit, batches of about a quarter second's worth keep the pace smooth.
+                    long batchLimit = rate == BandwidthSchedule.UNLIMITED ? BATCH_BYTES
+                            : Math.max(4096, Math.min(BATCH_BYTES, rate / 4));
+                    while (reader.hasNext() && bytes < batchLimit && inflight + bytes < WINDOW_BYTES) {
                         SequencedOp op = reader.next();
                         batch.add(op);
                         int size = OpCodec.size(op);
@@ -340,15 +364,41 @@ final class Job implements Link.Listener {
                     }
                     inflight += bytes;
                     sentSeq = batch.get(batch.size() - 1).seq();
+                    if (!reader.hasNext() && definition.intervalSeconds() > 0) {
+                        nextWindow = System.nanoTime() + TimeUnit.SECONDS.toNanos(definition.intervalSeconds());
+                    }
                 }
                 int level = compressionLevel(definition.compressionLevel());
-                l.send(level == 0 ? new Frame.Ops(batch) : new Frame.Compressed(new Frame.Ops(batch), level));
+                byte[] frame = FrameCodec.encodeFrame(level == 0 ? new Frame.Ops(batch)
+                        : new Frame.Compressed(new Frame.Ops(batch), level));
+                if (!pace(frame.length)) {
+                    return;
+                }
+                l.send(frame);
             }
         } finally {
             if (reader != null) {
                 reader.close();
             }
         }
+    }
+
+    /** In interval mode, whether the current window is open; always in continuous mode. */
+    private boolean windowOpen() {
+        return definition.intervalSeconds() == 0 || System.nanoTime() - nextWindow >= 0;
+    }
+
+    /** Waits until the bandwidth limit lets {@code bytes} go; false if the job stopped meanwhile. */
+    private synchronized boolean pace(long bytes) throws InterruptedException {
+        while (sender == Thread.currentThread() && !linkClosed) {
+            long wait = bucket.take(bytes);
+            if (wait == 0) {
+                return true;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, wait);
+            bucket.rate(schedule.bytesPerSecondAt(java.time.ZonedDateTime.now()));
+        }
+        return false;
     }
 
     private synchronized long awaitResume() throws InterruptedException {

@@ -172,6 +172,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         if (d.targetFingerprint() != null) {
             PeerStore.normalise(d.targetFingerprint());
         }
+        BandwidthSchedule.parse(d.bandwidth());
         if (jobs.containsKey(d.name())) {
             throw new IllegalStateException("a job named '" + d.name() + "' exists already");
         }
@@ -192,6 +193,19 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         save(job.definition(), true, false);
         job.start();
         startCapture(job);
+        return job.status();
+    }
+
+    /** Changes a job's bandwidth schedule, also while it runs. */
+    public synchronized JobStatus limit(String name, String bandwidth) {
+        Job job = job(name);
+        BandwidthSchedule schedule = BandwidthSchedule.parse(bandwidth);
+        JobDefinition redefined = job.definition().withBandwidth(bandwidth == null || bandwidth.isBlank() ? null
+                : bandwidth.strip());
+        JobStatus status = job.status();
+        save(redefined, job.isRunning() || status.state() == io.doppel.api.job.JobState.PAUSED,
+                status.state() == io.doppel.api.job.JobState.PAUSED);
+        job.limit(redefined, schedule);
         return job.status();
     }
 

@@ -75,6 +75,11 @@ final class Link implements AutoCloseable {
         session.write(frame);
     }
 
+    /** Sends a frame already encoded (its size on the wire is known: bandwidth pacing). */
+    void send(byte[] encodedFrame) {
+        session.write(encodedFrame);
+    }
+
     boolean isOpen() {
         return session.isConnected() && !session.isClosing();
     }

@@ -21,7 +21,8 @@ public final class FrameCodec implements ProtocolCodecFactory {
     private final ProtocolEncoder encoder = new ProtocolEncoderAdapter() {
         @Override
         public void encode(IoSession session, Object message, ProtocolEncoderOutput out) {
-            out.write(IoBuffer.wrap(encodeFrame((Frame) message)));
+            // Senders that must know a frame's size on the wire (bandwidth limits) pass it encoded.
+            out.write(IoBuffer.wrap(message instanceof byte[] encoded ? encoded : encodeFrame((Frame) message)));
         }
     };
 
