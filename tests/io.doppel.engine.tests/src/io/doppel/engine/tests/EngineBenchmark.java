@@ -1,0 +1,191 @@
+package io.doppel.engine.tests;
+
+import static io.doppel.testing.Await.awaitCondition;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+
+import io.doppel.agent.AgentHome;
+import io.doppel.api.job.JobDefinition;
+import io.doppel.api.job.JobState;
+import io.doppel.api.job.JobStatus;
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+import io.doppel.engine.ReplicationEngine;
+import io.doppel.engine.internal.codec.SequencedOp;
+import io.doppel.engine.internal.peers.PeerStore;
+import io.doppel.engine.internal.source.JobManager;
+import io.doppel.engine.internal.transport.Frame;
+import io.doppel.testing.Services;
+
+/**
+ * The engine's figures for docs/BENCHMARKS.md, measured side by side in one run over real loopback
+ * TLS. Runs only with {@code -Ddoppel.benchmark=true}; prints its results and asserts nothing about
+ * time.
+ */
+@EnabledIfSystemProperty(named = "doppel.benchmark", matches = "true")
+class EngineBenchmark {
+
+    private static final Duration WAIT = Duration.ofMinutes(10);
+    private static AgentHome home;
+    private static JobManager jobs;
+    private static ReplicationEngine engine;
+    private static String target;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        BundleContext context = FrameworkUtil.getBundle(EngineBenchmark.class).getBundleContext();
+        home = Services.await(context, AgentHome.class, Duration.ofSeconds(30));
+        jobs = Services.await(context, JobManager.class, Duration.ofSeconds(30));
+        engine = Services.await(context, ReplicationEngine.class, Duration.ofSeconds(30));
+        Services.await(context, PeerStore.class, Duration.ofSeconds(30)).trust("self", home.identity().fingerprint());
+        Path endpoint = home.runDir().resolve("replication.endpoint");
+        awaitCondition(Duration.ofSeconds(30), () -> Files.exists(endpoint), "receiver");
+        target = Files.readString(endpoint).strip();
+    }
+
+    private static JobStatus job(String name) {
+        return engine.jobs().stream().filter(j -> j.definition().name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static void start(String name, String compression) {
+        jobs.create(new JobDefinition(name, "/bench/" + name, target, null, null, false, "none", compression, null, 0));
+        jobs.start(name);
+        awaitCondition(Duration.ofSeconds(30), () -> job(name).state() == JobState.REPLICATING, name);
+    }
+
+    private static void report(String line) {
+        System.out.println("BENCHMARK " + line);
+    }
+
+    @Test
+    void throughputAgainstCp() throws Exception {
+        for (int size : new int[] {1024 * 1024, 4096}) {
+            long total = size == 4096 ? 64L << 20 : 512L << 20;
+            byte[] block = new byte[size];
+            new Random(1).nextBytes(block);
+            Path plain = Files.createTempFile(home.root(), "plain", ".bin");
+            Files.write(plain, new byte[0]);
+            // the reference: the same bytes written to the same disk, then copied with cp semantics
+            Path src = Files.createTempFile(home.root(), "src", ".bin");
+            try (var out = Files.newOutputStream(src)) {
+                for (long w = 0; w < total; w += size) {
+                    out.write(block);
+                }
+            }
+            long cpStart = System.nanoTime();
+            Files.copy(src, plain, StandardCopyOption.REPLACE_EXISTING);
+            try (var ch = java.nio.channels.FileChannel.open(plain, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
+
+            String name = "tp" + size;
+            start(name, "none");
+            RelPath f = RelPath.of("big.bin");
+            long t0 = System.nanoTime();
+            engine.capture(name, new Op.Create(f, 0644, -1, -1));
+            long last = 0;
+            for (long off = 0; off < total; off += size) {
+                last = engine.capture(name, new Op.Write(f, off, block));
+            }
+            last = engine.capture(name, new Op.Fsync(f));
+            long expected = last;
+            awaitCondition(WAIT, () -> job(name).ackedSeq() >= expected, "applied");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            report(String.format("throughput %d-byte writes: %d MiB in %.2f s = %.1f MiB/s; cp of the same bytes "
+                    + "%.2f s = %.1f MiB/s; ratio %.2fx", size, total >> 20, seconds, (total >> 20) / seconds, cpSeconds,
+                    (total >> 20) / cpSeconds, cpSeconds / seconds));
+            jobs.stop(name);
+            Files.delete(src);
+            Files.delete(plain);
+        }
+    }
+
+    @Test
+    void lagAtFiveThousandOpsPerSecond() throws Exception {
+        start("lag", "fast");
+        RelPath f = RelPath.of("lag.bin");
+        engine.capture("lag", new Op.Create(f, 0644, -1, -1));
+        int rate = 5000;
+        int seconds = 10;
+        List<Long> lags = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<Long>> pending = new ArrayList<>();
+        byte[] data = new byte[100];
+        long begin = System.nanoTime();
+        for (int i = 0; i < rate * seconds; i++) {
+            long due = begin + i * (1_000_000_000L / rate);
+            long now;
+            while ((now = System.nanoTime()) < due) {
+                LockSupport.parkNanos(due - now);
+            }
+            long captured = System.nanoTime();
+            CompletableFuture<Long> done = engine.captureAndWait("lag", new Op.Write(f, (i % 1000) * 100L, data))
+                    .toCompletableFuture();
+            done.thenRun(() -> lags.add(System.nanoTime() - captured));
+            pending.add(done);
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+        List<Long> sorted = new ArrayList<>(lags);
+        Collections.sort(sorted);
+        double avg = sorted.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6;
+        double p50 = sorted.get(sorted.size() / 2) / 1e6;
+        double p99 = sorted.get((int) (sorted.size() * 0.99)) / 1e6;
+        double achieved = rate * seconds / ((System.nanoTime() - begin) / 1e9);
+        report(String.format("lag at %d ops/s (100-byte writes, capture to applied on the target): avg %.2f ms, "
+                + "p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d ops (offered rate held: %.0f ops/s)", rate, avg, p50,
+                p99, sorted.get(sorted.size() - 1) / 1e6, sorted.size(), achieved));
+        jobs.stop("lag");
+    }
+
+    @Test
+    void bytesOnTheWireForAOneByteChange() {
+        RelPath f = RelPath.of("var/lib/db/base/16384/2619");
+        Frame.Ops one = new Frame.Ops(List.of(new SequencedOp(123_456_789, 1_700_000_000_000_000L,
+                new Op.Write(f, 987_654_321L, new byte[] {42}))));
+        int frame = 4 + 1 + Frame.body(one).length; // length prefix, type, body
+        // TLS 1.3 record: 5-byte header, 1-byte inner content type, 16-byte AEAD tag
+        report(String.format("one-byte write at offset 987654321 of '%s': frame %d bytes, %d bytes in a TLS 1.3 "
+                + "record (a 1 GiB file or a 1 KiB file alike: only the op travels)", f, frame, frame + 22));
+    }
+
+    @Test
+    void heapWithAMillionQueuedOps() throws Exception {
+        start("heap", "fast");
+        jobs.pause("heap");
+        RelPath f = RelPath.of("q.bin");
+        System.gc();
+        long before = used();
+        byte[] data = new byte[16];
+        for (int i = 0; i < 1_000_000; i++) {
+            engine.capture("heap", new Op.Write(f, i * 16L, data));
+        }
+        System.gc();
+        long after = used();
+        JobStatus s = job("heap");
+        report(String.format("1,000,000 queued 16-byte writes while paused: heap %+d MiB (before %d MiB, after %d MiB); "
+                + "journal on disk %d MiB; queued ops %d", (after - before) >> 20, before >> 20, after >> 20,
+                s.queuedBytes() >> 20, s.queuedOps()));
+        jobs.stop("heap");
+    }
+
+    private static long used() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}
