@@ -77,6 +77,10 @@ public final class ReplicationReceiver {
         acceptor.getFilterChain().addLast("workers", new ExecutorFilter(workers));
         acceptor.setHandler(handler);
         acceptor.getSessionConfig().setTcpNoDelay(true);
+        acceptor.getSessionConfig().setReceiveBufferSize(4 * 1024 * 1024);
+        acceptor.getSessionConfig().setMinReadBufferSize(64 * 1024);
+        acceptor.getSessionConfig().setReadBufferSize(256 * 1024);
+        acceptor.getSessionConfig().setMaxReadBufferSize(1024 * 1024);
         InetSocketAddress wanted = listenAddress(context, config);
         try {
             acceptor.bind(wanted);

@@ -57,6 +57,10 @@ final class Link implements AutoCloseable {
         connector.getFilterChain().addLast("tls", ssl);
         connector.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
         connector.getSessionConfig().setTcpNoDelay(true);
+        // Large frames: big socket buffers and reads keep the pipe full.
+        connector.getSessionConfig().setSendBufferSize(4 * 1024 * 1024);
+        connector.getSessionConfig().setReceiveBufferSize(1024 * 1024);
+        connector.getSessionConfig().setReadBufferSize(64 * 1024);
         connector.getSessionConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
         connector.getSessionConfig().setIdleTime(IdleStatus.WRITER_IDLE, SILENCE_SECONDS / 3);
         connector.setHandler(new Handler(listener::received, listener::closed));
