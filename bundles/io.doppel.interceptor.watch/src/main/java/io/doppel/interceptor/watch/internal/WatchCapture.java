@@ -51,6 +51,7 @@ final class WatchCapture implements Capture {
     private volatile boolean closed;
     private volatile String failure;
     private volatile boolean stopped;
+    private volatile int scans;
 
     WatchCapture(CaptureRequest request, Settings settings, Emitter.Opener opener, Rounds.CrashPoint crash)
             throws CaptureException {
@@ -88,6 +89,11 @@ final class WatchCapture implements Capture {
     @Override
     public String failure() {
         return failure;
+    }
+
+    /** How many scans have completed (for status and tests). */
+    int scans() {
+        return scans;
     }
 
     /** Whether the capture thread has ended (closed, failed, or the job refused ops). */
@@ -174,6 +180,7 @@ final class WatchCapture implements Capture {
         }
         rounds.run(scope);
         forgetRemovedDirectories();
+        scans++; // only this thread writes it
     }
 
     private void fail(String reason, Exception e) {
@@ -181,7 +188,11 @@ final class WatchCapture implements Capture {
             return;
         }
         failure = reason;
-        LOG.error("{}: watching {} stopped: {}", request.job(), request.root(), reason, e);
+        if (e instanceof RuntimeException) {
+            LOG.error("{}: watching {} stopped: {}", request.job(), request.root(), reason, e);
+        } else { // an expected failure: the reason says it all
+            LOG.error("{}: watching {} stopped: {}", request.job(), request.root(), reason);
+        }
     }
 
     /** Adds the paths an event key names to {@code dirty}; returns whether events were lost. */
