@@ -28,15 +28,20 @@ final class CaptureBinding {
     private CaptureBinding() {
     }
 
-    /** The interceptor a job should use, or empty if it uses none; throws if its choice cannot run. */
+    /**
+     * The interceptor a job should use, or empty if it uses none or its choice is not (yet) installed
+     * (interceptors register as their bundles start); throws if its choice is installed but cannot run.
+     */
     static Optional<Interceptor> choose(JobDefinition d, List<Interceptor> installed) throws CaptureException {
         if (NONE.equals(d.interceptor())) {
             return Optional.empty();
         }
         if (d.interceptor() != null) {
-            Interceptor chosen = installed.stream().filter(i -> i.id().equals(d.interceptor())).findFirst()
-                    .orElseThrow(() -> new CaptureException("interceptor '" + d.interceptor()
-                            + "' is not installed; installed: " + ids(installed)));
+            Optional<Interceptor> found = installed.stream().filter(i -> i.id().equals(d.interceptor())).findFirst();
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            Interceptor chosen = found.get();
             if (!chosen.availability().available()) {
                 throw new CaptureException("interceptor '" + chosen.id() + "' cannot run here: "
                         + chosen.availability().reason());
@@ -70,7 +75,7 @@ final class CaptureBinding {
                 stateDir));
     }
 
-    private static String ids(List<Interceptor> installed) {
+    static String ids(List<Interceptor> installed) {
         return installed.isEmpty() ? "none" : String.join(", ", installed.stream().map(Interceptor::id).toList());
     }
 }

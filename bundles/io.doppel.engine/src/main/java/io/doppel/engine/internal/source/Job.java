@@ -114,6 +114,11 @@ final class Job implements Link.Listener {
         fail(reason);
     }
 
+    /** Whether the job should be capturing (running or paused by the admin). */
+    synchronized boolean wantsCapture() {
+        return sender != null || state == JobState.PAUSED;
+    }
+
     synchronized boolean isRunning() {
         return sender != null;
     }

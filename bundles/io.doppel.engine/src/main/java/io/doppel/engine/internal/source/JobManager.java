@@ -94,7 +94,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         LOG.info("Interceptor '{}' available: {}", interceptor.id(), interceptor.availability().reason());
         // Jobs waiting for an interceptor pick it up now.
         for (Job job : jobs.values()) {
-            if (job.isRunning() && !captures.containsKey(job.definition().name())) {
+            if (job.wantsCapture() && !captures.containsKey(job.definition().name())) {
                 startCapture(job);
             }
         }
@@ -121,8 +121,10 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         try {
             var chosen = CaptureBinding.choose(job.definition(), List.copyOf(interceptors));
             if (chosen.isEmpty()) {
-                job.capture(CaptureBinding.NONE.equals(job.definition().interceptor())
-                        ? "no interceptor (changes enter through the engine API only)"
+                String wanted = job.definition().interceptor();
+                job.capture(CaptureBinding.NONE.equals(wanted) ? "no interceptor (changes enter through the engine API only)"
+                        : wanted != null ? "waiting for interceptor '" + wanted + "' (installed: "
+                                + CaptureBinding.ids(List.copyOf(interceptors)) + ")"
                         : "waiting for an interceptor: none is installed and available");
                 return;
             }

@@ -11,7 +11,9 @@ import org.apache.mina.core.future.ConnectFuture;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.filter.codec.ProtocolCodecFilter;
+import org.apache.mina.filter.ssl.SslEvent;
 import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 
@@ -63,7 +65,8 @@ final class Link implements AutoCloseable {
         connector.getSessionConfig().setReadBufferSize(64 * 1024);
         connector.getSessionConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
         connector.getSessionConfig().setIdleTime(IdleStatus.WRITER_IDLE, SILENCE_SECONDS / 3);
-        connector.setHandler(new Handler(listener::received, listener::closed));
+        Handler handler = new Handler(listener::received, listener::closed);
+        connector.setHandler(handler);
         ConnectFuture future = connector.connect(new InetSocketAddress(host, port));
         future.awaitUninterruptibly();
         if (!future.isConnected()) {
@@ -72,7 +75,15 @@ final class Link implements AutoCloseable {
             throw new IOException("cannot connect to target " + hostPort + ": "
                     + (cause == null ? "timed out" : cause.getMessage()), cause);
         }
-        return new Link(connector, future.getSession());
+        // Frames go only over an established TLS session: written earlier, they could wait in the
+        // filter until the next write.
+        Link link = new Link(connector, future.getSession());
+        if (!handler.awaitSecured(TimeUnit.SECONDS.toMillis(timeoutSeconds))) {
+            String reason = handler.reason;
+            link.close();
+            throw new IOException("TLS handshake with target " + hostPort + " did not complete: " + reason);
+        }
+        return link;
     }
 
     void send(Frame frame) {
@@ -103,6 +114,25 @@ final class Link implements AutoCloseable {
         private final Consumer<Frame> frames;
         private final Consumer<String> closed;
         private volatile String reason = "the target closed the connection";
+        private final java.util.concurrent.CountDownLatch secured = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean isSecured;
+
+        boolean awaitSecured(long millis) {
+            try {
+                secured.await(millis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return isSecured;
+        }
+
+        @Override
+        public void event(IoSession session, FilterEvent event) {
+            if (event == SslEvent.SECURED) {
+                isSecured = true;
+                secured.countDown();
+            }
+        }
 
         Handler(Consumer<Frame> frames, Consumer<String> closed) {
             this.frames = frames;
@@ -132,6 +162,7 @@ final class Link implements AutoCloseable {
 
         @Override
         public void sessionClosed(IoSession session) {
+            secured.countDown();
             closed.accept(reason);
         }
 

@@ -1,0 +1,120 @@
+package io.doppel.product.tests;
+
+import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.doppel.testing.AgentProcess;
+import io.doppel.testing.Cli;
+import io.doppel.testing.Cli.Result;
+import io.doppel.testing.Trees;
+
+/**
+ * A protected directory replicated between two agent processes as it changes, through faults:
+ * kill -9 of the target mid-stream, kill -9 of the source mid-stream. Afterwards the image equals
+ * the source, content and modes.
+ */
+class LiveReplicationTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final String TEMP = ".doppel-";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theImageFollowsTheSourceThroughKillsOfEitherAgent() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path targetHome = dir.resolve("target");
+        Path sourceHome = dir.resolve("source");
+        AgentProcess target = AgentProcess.start(targetHome, "--name", "replica");
+        AgentProcess source = AgentProcess.start(sourceHome, "--name", "primary");
+        try {
+            String replicationAddress = target.replicationAddress();
+            pair(source, target);
+            ok(cli(source, "job", "create", "web", "--source", data.toString(), "--target", replicationAddress,
+                    "--interceptor", "watch"));
+            ok(cli(source, "job", "start", "web"));
+            Path image = targetHome.resolve("images/primary/web");
+            Random random = new Random(7);
+
+            write(data, random, "site", 30);
+            Files.createSymbolicLink(data.resolve("site/latest"), Path.of("file-0.bin"));
+            awaitSame(data, image, "the first files to be replicated");
+
+            // kill -9 of the target while a large file and more files stream
+            write(data, random, "big", 3);
+            Files.write(data.resolve("big/large.bin"), bytes(random, 24 * 1024 * 1024));
+            target.kill();
+            write(data, random, "while-target-down", 20);
+            Files.delete(data.resolve("site/file-3.bin"));
+            target = AgentProcess.start(targetHome, "--replication-listen", replicationAddress);
+            awaitSame(data, image, "the image to catch up after the target was killed");
+
+            // kill -9 of the source in the middle of a burst
+            write(data, random, "burst", 40);
+            source.kill();
+            write(data, random, "while-source-down", 10);
+            Files.move(data.resolve("site/file-5.bin"), data.resolve("site/renamed.bin"));
+            source = AgentProcess.start(sourceHome);
+            awaitSame(data, image, "the image to catch up after the source was killed");
+
+            Result list = ok(cli(source, "job", "list"));
+            assertTrue(list.stdout().contains("REPLICATING"), list.toString());
+            assertTrue(list.stdout().contains("watch"), list.toString());
+        } finally {
+            source.close();
+            target.close();
+        }
+    }
+
+    private void awaitSame(Path data, Path image, String what) {
+        try {
+            awaitCondition(WAIT, () -> Trees.same(data, image, TEMP), what);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + Trees.difference(data, image, TEMP), e);
+        }
+    }
+
+    private static void pair(AgentProcess source, AgentProcess target) {
+        String[] t = ok(cli(target, "identity")).stdout().strip().split(" ");
+        String[] s = ok(cli(source, "identity")).stdout().strip().split(" ");
+        ok(cli(source, "peer", "trust", t[0], t[1]));
+        ok(cli(target, "peer", "trust", s[0], s[1]));
+    }
+
+    private static void write(Path data, Random random, String dirName, int files) throws IOException {
+        Path d = Files.createDirectories(data.resolve(dirName));
+        for (int i = 0; i < files; i++) {
+            Files.write(d.resolve("file-" + i + ".bin"), bytes(random, 1 + random.nextInt(200_000)));
+        }
+    }
+
+    private static byte[] bytes(Random random, int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static Result cli(AgentProcess agent, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--home";
+        all[1] = agent.home().toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return Cli.run(all);
+    }
+
+    private static Result ok(Result r) {
+        assertEquals(0, r.exitCode(), r.toString());
+        return r;
+    }
+}
