@@ -78,6 +78,8 @@ final class Link implements AutoCloseable {
         // Frames go only over an established TLS session: written earlier, they could wait in the
         // filter until the next write.
         Link link = new Link(connector, future.getSession());
+        // The client side of the TLS filter starts its handshake with the first write: a heartbeat.
+        link.send(new Frame.Heartbeat(System.currentTimeMillis()));
         if (!handler.awaitSecured(TimeUnit.SECONDS.toMillis(timeoutSeconds))) {
             String reason = handler.reason;
             link.close();
