@@ -71,7 +71,7 @@ class ReplicationLoopbackTest {
 
     private static void create(String name, boolean sync) {
         jobs.create(new JobDefinition(name, "/srv/" + name, target, home.identity().fingerprint(), null, sync,
-                "none", name.equals("burst") ? "none" : "max", null, 0));
+                "none", name.equals("burst") ? "none" : "max", null, 0, null));
         jobs.start(name);
         awaitCondition(WAIT, () -> job(name).state() == JobState.REPLICATING, name + " to replicate");
     }
@@ -192,7 +192,7 @@ class ReplicationLoopbackTest {
     @Test
     void anUntrustedTargetIsRefusedAtTheHandshake() throws IOException {
         jobs.create(new JobDefinition("untrusted", "/srv/x", target,
-                "AA:".repeat(31) + "AA", null, false, "none", null, null, 0));
+                "AA:".repeat(31) + "AA", null, false, "none", null, null, 0, null));
         jobs.start("untrusted");
         awaitCondition(WAIT, () -> job("untrusted").state() == JobState.DISCONNECTED
                 && job("untrusted").lastError() != null, "the job to report the refused target");

@@ -1,7 +1,7 @@
 package io.doppel.product.tests;
 
 import static io.doppel.testing.Await.awaitCondition;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -27,6 +27,7 @@ class LiveReplicationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String TEMP = ".doppel-";
+    private static final String SCRATCH = "scratch-";
 
     @TempDir
     Path dir;
@@ -41,15 +42,17 @@ class LiveReplicationTest {
         try {
             String replicationAddress = target.replicationAddress();
             pair(source, target);
-            ok(cli(source, "job", "create", "web", "--source", data.toString(), "--target", replicationAddress,
-                    "--interceptor", "watch"));
-            ok(cli(source, "job", "start", "web"));
+            Cli.ok(Cli.on(source, "job", "create", "web", "--source", data.toString(), "--target", replicationAddress,
+                    "--interceptor", "watch", "--rule", "- scratch-*"));
+            Cli.ok(Cli.on(source, "job", "start", "web"));
             Path image = targetHome.resolve("images/primary/web");
             Random random = new Random(7);
 
             write(data, random, "site", 30);
             Files.createSymbolicLink(data.resolve("site/latest"), Path.of("file-0.bin"));
+            Files.writeString(data.resolve("site/scratch-1"), "excluded by the job's rules");
             awaitSame(data, image, "the first files to be replicated");
+            assertFalse(Files.exists(image.resolve("site/scratch-1")), "an excluded file stays on the source");
 
             // kill -9 of the target while a large file and more files stream
             write(data, random, "big", 3);
@@ -68,7 +71,12 @@ class LiveReplicationTest {
             source = AgentProcess.start(sourceHome);
             awaitSame(data, image, "the image to catch up after the source was killed");
 
-            Result list = ok(cli(source, "job", "list"));
+            // the replication set changes while the job runs: the file excluded so far follows
+            Cli.ok(Cli.on(source, "job", "rules", "web"));
+            Path scratch = image.resolve("site/scratch-1");
+            awaitCondition(WAIT, () -> Files.exists(scratch), "the newly included file to be replicated");
+
+            Result list = Cli.ok(Cli.on(source, "job", "list"));
             assertTrue(list.stdout().contains("REPLICATING"), list.toString());
             assertTrue(list.stdout().contains("watch"), list.toString());
         } finally {
@@ -79,17 +87,17 @@ class LiveReplicationTest {
 
     private void awaitSame(Path data, Path image, String what) {
         try {
-            awaitCondition(WAIT, () -> Trees.same(data, image, TEMP), what);
+            awaitCondition(WAIT, () -> Trees.same(data, image, TEMP, SCRATCH), what);
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\n" + Trees.difference(data, image, TEMP), e);
+            throw new AssertionError(e.getMessage() + "\n" + Trees.difference(data, image, TEMP, SCRATCH), e);
         }
     }
 
     private static void pair(AgentProcess source, AgentProcess target) {
-        String[] t = ok(cli(target, "identity")).stdout().strip().split(" ");
-        String[] s = ok(cli(source, "identity")).stdout().strip().split(" ");
-        ok(cli(source, "peer", "trust", t[0], t[1]));
-        ok(cli(target, "peer", "trust", s[0], s[1]));
+        String[] t = Cli.ok(Cli.on(target, "identity")).stdout().strip().split(" ");
+        String[] s = Cli.ok(Cli.on(source, "identity")).stdout().strip().split(" ");
+        Cli.ok(Cli.on(source, "peer", "trust", t[0], t[1]));
+        Cli.ok(Cli.on(target, "peer", "trust", s[0], s[1]));
     }
 
     private static void write(Path data, Random random, String dirName, int files) throws IOException {
@@ -105,16 +113,5 @@ class LiveReplicationTest {
         return b;
     }
 
-    private static Result cli(AgentProcess agent, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = agent.home().toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return Cli.run(all);
-    }
 
-    private static Result ok(Result r) {
-        assertEquals(0, r.exitCode(), r.toString());
-        return r;
-    }
 }

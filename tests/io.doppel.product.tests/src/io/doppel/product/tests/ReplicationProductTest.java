@@ -35,56 +35,45 @@ class ReplicationProductTest {
     void aJobReplicatesOnlyBetweenPairedAgents() throws IOException {
         try (AgentProcess target = AgentProcess.start(dir.resolve("target"), "--name", "replica");
                 AgentProcess source = AgentProcess.start(dir.resolve("source"), "--name", "primary")) {
-            String[] targetId = ok(cli(target, "identity")).stdout().strip().split(" ");
-            String[] sourceId = ok(cli(source, "identity")).stdout().strip().split(" ");
+            String[] targetId = Cli.ok(Cli.on(target, "identity")).stdout().strip().split(" ");
+            String[] sourceId = Cli.ok(Cli.on(source, "identity")).stdout().strip().split(" ");
             assertEquals("replica", targetId[0]);
 
             Path data = Files.createDirectories(dir.resolve("data"));
-            ok(cli(source, "job", "create", "web", "--source", data.toString(), "--target",
+            Cli.ok(Cli.on(source, "job", "create", "web", "--source", data.toString(), "--target",
                     target.replicationAddress()));
-            ok(cli(source, "job", "start", "web"));
+            Cli.ok(Cli.on(source, "job", "start", "web"));
             awaitCondition(WAIT, () -> job(source).get("state").getAsString().equals("DISCONNECTED")
                     && lastError(source).contains("TLS"), "the unpaired target to be refused at the TLS handshake");
 
-            ok(cli(source, "peer", "trust", targetId[0], targetId[1]));
+            Cli.ok(Cli.on(source, "peer", "trust", targetId[0], targetId[1]));
             awaitCondition(WAIT, () -> log(target).contains("Security: TLS source"),
                     "the target to log the unpaired source as a security event");
-            ok(cli(target, "peer", "trust", sourceId[0], sourceId[1]));
+            Cli.ok(Cli.on(target, "peer", "trust", sourceId[0], sourceId[1]));
             awaitCondition(WAIT, () -> job(source).get("state").getAsString().equals("REPLICATING"),
                     "the job to replicate once both agents trust each other");
 
-            Result list = ok(cli(source, "job", "list"));
+            Result list = Cli.ok(Cli.on(source, "job", "list"));
             assertTrue(list.stdout().contains("REPLICATING"), list.toString());
             assertTrue(list.stdout().contains("web"), list.toString());
 
-            ok(cli(target, "peer", "revoke", "primary"));
+            Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
             awaitCondition(WAIT, () -> !job(source).get("state").getAsString().equals("REPLICATING"),
                     "the revoked source to lose its connection");
 
-            Result again = cli(source, "job", "create", "web", "--source", data.toString(), "--target", "x:1");
+            Result again = Cli.on(source, "job", "create", "web", "--source", data.toString(), "--target", "x:1");
             assertEquals(7, again.exitCode(), again.toString());
             assertTrue(again.stderr().contains("exists already"), again.toString());
-            Result bad = cli(source, "job", "create", "bad name", "--source", "relative", "--target", "x:1");
+            Result bad = Cli.on(source, "job", "create", "bad name", "--source", "relative", "--target", "x:1");
             assertEquals(7, bad.exitCode(), bad.toString());
             assertTrue(bad.stderr().contains("name:"), bad.toString());
         }
     }
 
-    private static Result cli(AgentProcess agent, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = agent.home().toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return Cli.run(all);
-    }
 
-    private static Result ok(Result r) {
-        assertEquals(0, r.exitCode(), r.toString());
-        return r;
-    }
 
     private static JsonObject job(AgentProcess source) {
-        Result r = ok(cli(source, "--json", "job", "list"));
+        Result r = Cli.ok(Cli.on(source, "--json", "job", "list"));
         return JsonParser.parseString(r.stdout()).getAsJsonArray().get(0).getAsJsonObject();
     }
 

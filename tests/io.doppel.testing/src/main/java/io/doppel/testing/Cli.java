@@ -23,6 +23,23 @@ public final class Cli {
     private Cli() {
     }
 
+    /** Runs {@code doppel --home <agent's home> args…}. */
+    public static Result on(AgentProcess agent, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--home";
+        all[1] = agent.home().toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return run(all);
+    }
+
+    /** The result, after checking that the command succeeded. */
+    public static Result ok(Result r) {
+        if (r.exitCode() != 0) {
+            throw new AssertionError("doppel failed: " + r);
+        }
+        return r;
+    }
+
     public static Result run(String... args) {
         List<String> command = new ArrayList<>();
         command.add(AgentProcess.productDir().resolve("bin/doppel").toString());

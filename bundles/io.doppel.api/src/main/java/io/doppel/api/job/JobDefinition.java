@@ -20,9 +20,17 @@ import java.util.regex.Pattern;
  * @param bandwidth         the bandwidth limit over the week, e.g. {@code 25GB/h Mon-Fri 08:00-18:00; unlimited};
  *                          {@code null} for none; changeable while the job runs
  * @param intervalSeconds   0 to send changes continuously, or send what accumulated every so many seconds
+ * @param rules             the replication set: ordered {@code + PATTERN} / {@code - PATTERN} rules, the first
+ *                          match decides, unmatched paths are included; {@code null} or empty for everything
+ *                          (less the default excludes); changeable while the job runs
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
-        boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds) {
+        boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
+        java.util.List<String> rules) {
+
+    public JobDefinition {
+        rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+    }
 
     /** The compression levels a job can use, in order of effort. */
     public static final java.util.List<String> COMPRESSION = java.util.List.of("none", "fast", "balanced", "max");
@@ -55,7 +63,13 @@ public record JobDefinition(String name, String source, String target, String ta
     /** This definition with another bandwidth schedule. */
     public JobDefinition withBandwidth(String schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                schedule, intervalSeconds);
+                schedule, intervalSeconds, rules);
+    }
+
+    /** This definition with another replication set. */
+    public JobDefinition withRules(java.util.List<String> newRules) {
+        return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
+                bandwidth, intervalSeconds, newRules);
     }
 
     /** The compression level, defaulted. */

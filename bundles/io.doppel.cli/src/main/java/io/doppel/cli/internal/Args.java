@@ -11,6 +11,8 @@ final class Args {
 
     final List<String> positional = new ArrayList<>();
     final Map<String, String> flags = new HashMap<>();
+    /** Every value of each option, in order, for options that may repeat. */
+    final Map<String, List<String>> all = new HashMap<>();
 
     static Args parse(List<String> words, Set<String> valued, Set<String> switches) throws CliException {
         Args a = new Args();
@@ -34,6 +36,7 @@ final class Args {
                         value = words.get(++i);
                     }
                     a.flags.put(name, value);
+                    a.all.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
                 } else {
                     throw new CliException(Exit.USAGE, "unknown option --" + name);
                 }

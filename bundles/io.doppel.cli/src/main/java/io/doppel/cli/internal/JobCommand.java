@@ -25,7 +25,9 @@ final class JobCommand implements CliCommand {
                                               [--target-fingerprint FP] [--image NAME] [--sync]
                                               [--interceptor ID] [--compression none|fast|balanced|max]
                                               [--bandwidth SCHEDULE] [--interval SECONDS]
+                                              [--rule '- PATTERN' | --rule '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
+                       doppel [AGENT OPTIONS] job rules NAME ['- PATTERN' | '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job list
                        doppel [AGENT OPTIONS] job start|pause|resume|stop|delete NAME
 
@@ -35,7 +37,10 @@ final class JobCommand implements CliCommand {
                 the target applied it. SCHEDULE limits bandwidth over the week, e.g.
                 '25GB/h Mon-Fri 08:00-18:00; unlimited' (first matching rule wins; 'job limit' changes it
                 while the job runs, no SCHEDULE removes it). --interval sends what accumulated every
-                SECONDS instead of continuously. A paused job keeps capturing into its journal and sends
+                SECONDS instead of continuously. Rules choose what is replicated, first match wins,
+                unmatched paths are included: '- *.tmp' (a name anywhere), '- cache/' (a directory),
+                '+ logs/keep/**' (anchored at the root), '- @other-volumes' (other file systems);
+                'job rules' changes them while the job runs. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
                 """;
@@ -44,9 +49,9 @@ final class JobCommand implements CliCommand {
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression", "bandwidth", "interval"),
+                "compression", "bandwidth", "interval", "rule"),
                 Set.of("sync"));
-        String verb = a.positional(0, "what to do: create, list, start, pause, resume, limit, stop or delete");
+        String verb = a.positional(0, "what to do: create, list, start, pause, resume, limit, rules, stop or delete");
         JsonObject args = new JsonObject();
         String command;
         switch (verb) {
@@ -61,6 +66,7 @@ final class JobCommand implements CliCommand {
                 args.addProperty("interceptor", a.flags.get("interceptor"));
                 args.addProperty("compression", a.flags.get("compression"));
                 args.addProperty("bandwidth", a.flags.get("bandwidth"));
+                args.add("rules", rules(a.all.getOrDefault("rule", java.util.List.of())));
                 if (a.flags.containsKey("interval")) {
                     try {
                         args.addProperty("intervalSeconds", Integer.parseInt(a.flags.get("interval")));
@@ -77,6 +83,11 @@ final class JobCommand implements CliCommand {
                 args.addProperty("bandwidth", a.positional.size() > 2 ? a.positional.get(2) : null);
                 command = "job.limit";
             }
+            case "rules" -> {
+                args.addProperty("name", a.positional(1, "the job's name"));
+                args.add("rules", rules(a.positional.subList(2, a.positional.size())));
+                command = "job.rules";
+            }
             case "list" -> {
                 a.noMorePositional(1);
                 command = "job.list";
@@ -87,7 +98,7 @@ final class JobCommand implements CliCommand {
                 command = "job." + verb;
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
-                    + "'; expected create, list, start, pause, resume, limit, stop or delete");
+                    + "'; expected create, list, start, pause, resume, limit, rules, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);
         if (out.json()) {
@@ -99,6 +110,12 @@ final class JobCommand implements CliCommand {
             one.add(result);
             out.line(JobTable.render(one));
         }
+    }
+
+    private static com.google.gson.JsonArray rules(java.util.List<String> rules) {
+        com.google.gson.JsonArray array = new com.google.gson.JsonArray();
+        rules.forEach(array::add);
+        return array;
     }
 
     private static String required(Args a, String flag) throws CliException {

@@ -42,7 +42,7 @@ public final class EngineCommands {
             @Reference AgentHome home) {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
                 + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
-                + "bandwidth (schedule), intervalSeconds.", args -> jobs.create(definition(args)));
+                + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN').", args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
@@ -51,6 +51,8 @@ public final class EngineCommands {
         register(context, "job.limit", "Change a job's bandwidth schedule, also while it runs: name, bandwidth "
                 + "(e.g. '25GB/h Mon-Fri 08:00-18:00; unlimited', empty for none).",
                 args -> jobs.limit(text(args, "name"), optional(args, "bandwidth")));
+        register(context, "job.rules", "Change a job's replication set, also while it runs: name, rules "
+                + "(list of '+ PATTERN' / '- PATTERN').", args -> jobs.rules(text(args, "name"), list(args, "rules")));
         register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
                 args -> jobs.stop(text(args, "name")));
         register(context, "job.delete", "Delete a stopped job and its journal: name.",
@@ -106,7 +108,26 @@ public final class EngineCommands {
         return new JobDefinition(text(args, "name"), text(args, "source"), text(args, "target"),
                 optional(args, "targetFingerprint"), optional(args, "image"),
                 args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
-                optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"));
+                optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"),
+                list(args, "rules"));
+    }
+
+    private static java.util.List<String> list(JsonObject args, String field) throws CommandException {
+        JsonElement e = args.get(field);
+        if (e == null || e.isJsonNull()) {
+            return java.util.List.of();
+        }
+        if (!e.isJsonArray()) {
+            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be a list of text");
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonElement item : e.getAsJsonArray()) {
+            if (!item.isJsonPrimitive()) {
+                throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be a list of text");
+            }
+            out.add(item.getAsString());
+        }
+        return out;
     }
 
     private static int integer(JsonObject args, String field) throws CommandException {

@@ -71,7 +71,7 @@ final class CaptureBinding {
                 return job.captureAndWait(op);
             }
         };
-        return interceptor.start(new CaptureRequest(d.name(), Path.of(d.source()), DefaultExcludes::included, sink,
+        return interceptor.start(new CaptureRequest(d.name(), Path.of(d.source()), job::included, sink,
                 stateDir));
     }
 

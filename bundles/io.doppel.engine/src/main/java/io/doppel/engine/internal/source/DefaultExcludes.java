@@ -7,7 +7,7 @@ import io.doppel.api.op.RelPath;
 
 /**
  * What no job replicates: editor swap and backup files, office lock files, and the file system's
- * {@code lost+found}. (Admin-defined include/exclude rules extend this set.)
+ * {@code lost+found}. Admin-defined rules ({@link ReplicationRules}) come on top.
  */
 final class DefaultExcludes {
 

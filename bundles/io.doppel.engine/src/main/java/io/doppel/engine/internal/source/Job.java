@@ -43,6 +43,7 @@ final class Job implements Link.Listener {
 
     private volatile JobDefinition definition;
     private volatile BandwidthSchedule schedule;
+    private volatile ReplicationRules rules;
     private final TokenBucket bucket = new TokenBucket(System::nanoTime);
     /** In interval mode: when the next batch of accumulated changes may go (System.nanoTime). */
     private long nextWindow;
@@ -74,6 +75,7 @@ final class Job implements Link.Listener {
     Job(JobDefinition definition, Path journalDir, TlsSupplier tls) throws IOException {
         this.definition = definition;
         this.schedule = BandwidthSchedule.parse(definition.bandwidth());
+        this.rules = ReplicationRules.parse(definition.rules(), java.nio.file.Path.of(definition.source()));
         this.tls = tls;
         this.journal = Journal.open(journalDir, SEGMENT_BYTES);
         this.sentSeq = journal.acked();
@@ -103,6 +105,18 @@ final class Job implements Link.Listener {
         schedule = newSchedule;
         LOG.info("Job '{}': bandwidth now {}", definition.name(), newSchedule);
         notifyAll();
+    }
+
+    /** Changes the replication set; interceptors ask {@link #included} on every scan. */
+    synchronized void rules(JobDefinition redefined, ReplicationRules newRules) {
+        definition = redefined;
+        rules = newRules;
+        LOG.info("Job '{}': replication set now {}", definition.name(), newRules);
+    }
+
+    /** Whether a path is in the job's replication set now. */
+    boolean included(io.doppel.api.op.RelPath path) {
+        return rules.included(path);
     }
 
     synchronized void capture(String description) {

@@ -175,6 +175,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
             PeerStore.normalise(d.targetFingerprint());
         }
         BandwidthSchedule.parse(d.bandwidth());
+        ReplicationRules.parse(d.rules(), Path.of(d.source()));
         if (jobs.containsKey(d.name())) {
             throw new IllegalStateException("a job named '" + d.name() + "' exists already");
         }
@@ -208,6 +209,21 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         save(redefined, job.isRunning() || status.state() == io.doppel.api.job.JobState.PAUSED,
                 status.state() == io.doppel.api.job.JobState.PAUSED);
         job.limit(redefined, schedule);
+        return job.status();
+    }
+
+    /**
+     * Changes a job's replication set, also while it captures: newly excluded paths stay in the
+     * image as they are; newly included ones are picked up by the interceptor's next scan.
+     */
+    public synchronized JobStatus rules(String name, List<String> rules) {
+        Job job = job(name);
+        ReplicationRules parsed = ReplicationRules.parse(rules, Path.of(job.definition().source()));
+        JobDefinition redefined = job.definition().withRules(rules);
+        JobStatus status = job.status();
+        save(redefined, job.isRunning() || status.state() == io.doppel.api.job.JobState.PAUSED,
+                status.state() == io.doppel.api.job.JobState.PAUSED);
+        job.rules(redefined, parsed);
         return job.status();
     }
 
