@@ -157,7 +157,8 @@ public final class Journal implements AutoCloseable {
 
     private void roll(long firstSeq) throws IOException {
         if (tail != null) {
-            tail.force(false);
+            // No force here: what a crash of the process must not lose is already in the OS, and
+            // durability across power loss is asked for explicitly with force().
             tail.close();
         }
         Path file = dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));

@@ -27,8 +27,11 @@ final class ImageSession {
     private final Path imageRoot;
     private boolean refused;
     private long lastSync = System.nanoTime();
-    /** Ops applied since the last sync are made durable at least this often while a stream flows. */
-    static final long SYNC_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Ops applied since the last sync are made durable at least this often while a stream flows (and
+     * at once when it pauses, and at every fsync op). Each sync stalls applying, so not too often.
+     */
+    static final long SYNC_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
     ImageSession(String key, String sourceName, Path imageRoot, ImageApplier applier) {
         this.key = key;
