@@ -13,9 +13,12 @@ package io.doppel.api.job;
  * @param lagMillis    capture-to-apply time of the newest acknowledged op, or -1 if none yet
  * @param lastError    the reason of the last failure, or {@code null}
  * @param capture      how changes are captured (interceptor and what it watches), or why they are not
+ * @param bytesPerSecond bytes sent to the target per second, averaged over the last few seconds
+ * @param bytesSent    bytes sent to the target since the agent started (on the wire, before TLS)
  */
 public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
-        long queuedOps, long queuedBytes, long lagMillis, String lastError, String capture) {
+        long queuedOps, long queuedBytes, long lagMillis, String lastError, String capture, long bytesPerSecond,
+        long bytesSent) {
 
     public JobSummary summary() {
         return new JobSummary(definition.name(), state, definition.target() + "/" + definition.imageName(), lastError);

@@ -10,22 +10,36 @@ final class JobTable {
     private JobTable() {
     }
 
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        if (n < 1024 * 1024) {
+            return String.format("%.1f KiB", n / 1024.0);
+        }
+        if (n < 1024L * 1024 * 1024) {
+            return String.format("%.1f MiB", n / (1024.0 * 1024));
+        }
+        return String.format("%.1f GiB", n / (1024.0 * 1024 * 1024));
+    }
+
     static String render(JsonArray jobs) {
         if (jobs.isEmpty()) {
             return "no jobs";
         }
-        StringBuilder b = new StringBuilder(String.format("%-16s %-13s %-28s %9s %9s %9s %9s %8s%n", "JOB", "STATE",
-                "TARGET/IMAGE", "CAPTURED", "SENT", "APPLIED", "QUEUED", "LAG"));
+        StringBuilder b = new StringBuilder(String.format("%-16s %-13s %-28s %9s %9s %9s %9s %8s %10s%n", "JOB",
+                "STATE", "TARGET/IMAGE", "CAPTURED", "SENT", "APPLIED", "QUEUED", "LAG", "RATE"));
         for (JsonElement e : jobs) {
             JsonObject j = e.getAsJsonObject();
             JsonObject d = j.getAsJsonObject("definition");
             String image = d.has("image") && !d.get("image").isJsonNull() ? d.get("image").getAsString()
                     : d.get("name").getAsString();
             long lag = j.get("lagMillis").getAsLong();
-            b.append(String.format("%-16s %-13s %-28s %9d %9d %9d %9d %8s%n", d.get("name").getAsString(),
+            long rate = j.has("bytesPerSecond") ? j.get("bytesPerSecond").getAsLong() : 0;
+            b.append(String.format("%-16s %-13s %-28s %9d %9d %9d %9d %8s %10s%n", d.get("name").getAsString(),
                     j.get("state").getAsString(), d.get("target").getAsString() + "/" + image,
                     j.get("lastSeq").getAsLong(), j.get("sentSeq").getAsLong(), j.get("ackedSeq").getAsLong(),
-                    j.get("queuedOps").getAsLong(), lag < 0 ? "-" : lag + " ms"));
+                    j.get("queuedOps").getAsLong(), lag < 0 ? "-" : lag + " ms", bytes(rate) + "/s"));
             if (j.has("capture") && !j.get("capture").isJsonNull()) {
                 b.append("  capture: ").append(j.get("capture").getAsString()).append('\n');
             }

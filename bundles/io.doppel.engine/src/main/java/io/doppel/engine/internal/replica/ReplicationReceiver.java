@@ -62,6 +62,15 @@ public final class ReplicationReceiver {
             ReceiverConfig config) {
         this.peers = peers;
         Path images = config.imagesDir().isBlank() ? home.root().resolve("images") : Path.of(config.imagesDir());
+        try {
+            // Images are written by the agent alone until failover: no other user may enter them.
+            Files.createDirectories(images);
+            if (images.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(images, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException e) {
+            throw new ComponentException("cannot use the images directory " + images + ": " + e.getMessage(), e);
+        }
         handler = new ReceiverHandler(peers, images, home.area("images"), open);
         workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named());
         acceptor = new NioSocketAcceptor(1);

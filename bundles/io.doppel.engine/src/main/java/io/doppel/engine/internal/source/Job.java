@@ -45,6 +45,7 @@ final class Job implements Link.Listener {
     private volatile BandwidthSchedule schedule;
     private volatile ReplicationRules rules;
     private final TokenBucket bucket = new TokenBucket(System::nanoTime);
+    private final RateMeter rate = new RateMeter(System::nanoTime);
     /** In interval mode: when the next batch of accumulated changes may go (System.nanoTime). */
     private long nextWindow;
     private final Journal journal;
@@ -96,7 +97,7 @@ final class Job implements Link.Listener {
 
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
-                journal.diskBytes(), lagMillis, lastError, capture);
+                journal.diskBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total());
     }
 
     /** Changes the bandwidth schedule; takes effect with the next batch. */
@@ -394,6 +395,7 @@ final class Job implements Link.Listener {
                     return;
                 }
                 l.send(frame);
+                rate.add(frame.length);
             }
         } finally {
             if (reader != null) {
