@@ -65,7 +65,7 @@ class EngineBenchmark {
     }
 
     private static void start(String name, String compression) {
-        jobs.create(new JobDefinition(name, "/bench/" + name, target, null, null, false, "none", compression, null, 0, null));
+        jobs.create(new JobDefinition(name, "/bench/" + name, target, null, null, false, "none", compression, null, 0, null, 0));
         jobs.start(name);
         awaitCondition(Duration.ofSeconds(30), () -> job(name).state() == JobState.REPLICATING, name);
     }

@@ -71,7 +71,7 @@ class ReplicationLoopbackTest {
 
     private static void create(String name, boolean sync) {
         jobs.create(new JobDefinition(name, "/srv/" + name, target, home.identity().fingerprint(), null, sync,
-                "none", name.equals("burst") ? "none" : "max", null, 0, null));
+                "none", name.equals("burst") ? "none" : "max", null, 0, null, name.equals("spill") ? 1 : 0));
         jobs.start(name);
         awaitCondition(WAIT, () -> job(name).state() == JobState.REPLICATING, name + " to replicate");
     }
@@ -165,6 +165,32 @@ class ReplicationLoopbackTest {
     }
 
     @Test
+    void aBurstBeyondTheMemoryBudgetSpillsToDiskAndArrivesWhole() throws Exception {
+        create("spill", false); // 1 MiB of the queue in memory
+        jobs.pause("spill");
+        RelPath f = RelPath.of("burst.bin");
+        engine.capture("spill", new Op.Create(f, 0644, -1, -1));
+        java.security.MessageDigest expected = java.security.MessageDigest.getInstance("SHA-256");
+        Random random = new Random(9);
+        byte[] chunk = new byte[256 * 1024];
+        long total = 64L << 20;
+        for (long off = 0; off < total; off += chunk.length) {
+            random.nextBytes(chunk);
+            expected.update(chunk);
+            engine.capture("spill", new Op.Write(f, off, chunk.clone()));
+        }
+        JobStatus queued = job("spill");
+        assertTrue(queued.queuedMemoryBytes() <= 1024 * 1024, "memory within the budget: " + queued.queuedMemoryBytes());
+        assertTrue(queued.queuedBytes() >= total, "the burst is on disk: " + queued.queuedBytes());
+        jobs.start("spill");
+        long last = queued.lastSeq();
+        awaitCondition(WAIT, () -> job("spill").ackedSeq() == last, "the spilled burst to be applied");
+        java.security.MessageDigest actual = java.security.MessageDigest.getInstance("SHA-256");
+        actual.update(Files.readAllBytes(image("spill").resolve("burst.bin")));
+        assertArrayEquals(expected.digest(), actual.digest(), "the image file equals what was written");
+    }
+
+    @Test
     void synchronousCaptureCompletesWhenApplied() throws Exception {
         create("sync", true);
         CompletionStage<Long> done = engine.captureAndWait("sync", new Op.Mkdir(RelPath.of("d"), 0700, -1, -1));
@@ -192,7 +218,7 @@ class ReplicationLoopbackTest {
     @Test
     void anUntrustedTargetIsRefusedAtTheHandshake() throws IOException {
         jobs.create(new JobDefinition("untrusted", "/srv/x", target,
-                "AA:".repeat(31) + "AA", null, false, "none", null, null, 0, null));
+                "AA:".repeat(31) + "AA", null, false, "none", null, null, 0, null, 0));
         jobs.start("untrusted");
         awaitCondition(WAIT, () -> job("untrusted").state() == JobState.DISCONNECTED
                 && job("untrusted").lastError() != null, "the job to report the refused target");

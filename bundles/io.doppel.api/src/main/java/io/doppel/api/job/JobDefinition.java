@@ -23,10 +23,12 @@ import java.util.regex.Pattern;
  * @param rules             the replication set: ordered {@code + PATTERN} / {@code - PATTERN} rules, the first
  *                          match decides, unmatched paths are included; {@code null} or empty for everything
  *                          (less the default excludes); changeable while the job runs
+ * @param queueMemoryMiB    how much of the send queue is kept in memory (MiB; 0 for the default of 64);
+ *                          beyond it the queue is read back from its journal on disk
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
         boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
-        java.util.List<String> rules) {
+        java.util.List<String> rules, int queueMemoryMiB) {
 
     public JobDefinition {
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
@@ -51,6 +53,9 @@ public record JobDefinition(String name, String source, String target, String ta
         if (intervalSeconds < 0 || intervalSeconds > 7 * 24 * 3600) {
             return "intervalSeconds: " + intervalSeconds + " must be 0 (continuous) up to a week";
         }
+        if (queueMemoryMiB < 0 || queueMemoryMiB > 65_536) {
+            return "queueMemoryMiB: " + queueMemoryMiB + " must be 0 (default) to 65536";
+        }
         if (compression != null && !COMPRESSION.contains(compression)) {
             return "compression: '" + compression + "' must be one of " + COMPRESSION;
         }
@@ -63,13 +68,13 @@ public record JobDefinition(String name, String source, String target, String ta
     /** This definition with another bandwidth schedule. */
     public JobDefinition withBandwidth(String schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                schedule, intervalSeconds, rules);
+                schedule, intervalSeconds, rules, queueMemoryMiB);
     }
 
     /** This definition with another replication set. */
     public JobDefinition withRules(java.util.List<String> newRules) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, newRules);
+                bandwidth, intervalSeconds, newRules, queueMemoryMiB);
     }
 
     /** The compression level, defaulted. */

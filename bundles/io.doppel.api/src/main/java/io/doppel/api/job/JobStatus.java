@@ -10,6 +10,7 @@ package io.doppel.api.job;
  * @param ackedSeq     the newest op the target acknowledged as applied
  * @param queuedOps    ops captured and not yet acknowledged
  * @param queuedBytes  bytes of those ops in the journal on disk
+ * @param queuedMemoryBytes bytes of those ops also held in memory (within the job's budget)
  * @param lagMillis    capture-to-apply time of the newest acknowledged op, or -1 if none yet
  * @param lastError    the reason of the last failure, or {@code null}
  * @param capture      how changes are captured (interceptor and what it watches), or why they are not
@@ -17,7 +18,7 @@ package io.doppel.api.job;
  * @param bytesSent    bytes sent to the target since the agent started (on the wire, before TLS)
  */
 public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
-        long queuedOps, long queuedBytes, long lagMillis, String lastError, String capture, long bytesPerSecond,
+        long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture, long bytesPerSecond,
         long bytesSent) {
 
     public JobSummary summary() {

@@ -26,6 +26,7 @@ final class JobCommand implements CliCommand {
                                               [--interceptor ID] [--compression none|fast|balanced|max]
                                               [--bandwidth SCHEDULE] [--interval SECONDS]
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
+                                              [--queue-memory-mib N]
                        doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
                        doppel [AGENT OPTIONS] job rules NAME ['- PATTERN' | '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job list
@@ -40,7 +41,9 @@ final class JobCommand implements CliCommand {
                 SECONDS instead of continuously. Rules choose what is replicated, first match wins,
                 unmatched paths are included: '- *.tmp' (a name anywhere), '- cache/' (a directory),
                 '+ logs/keep/**' (anchored at the root), '- @other-volumes' (other file systems);
-                'job rules' changes them while the job runs. A paused job keeps capturing into its journal and sends
+                'job rules' changes them while the job runs. The send queue always survives a crash in
+                its journal on disk; up to --queue-memory-mib of it (default 64) is also kept in
+                memory. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
                 """;
@@ -49,7 +52,7 @@ final class JobCommand implements CliCommand {
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression", "bandwidth", "interval", "rule"),
+                "compression", "bandwidth", "interval", "rule", "queue-memory-mib"),
                 Set.of("sync"));
         String verb = a.positional(0, "what to do: create, list, start, pause, resume, limit, rules, stop or delete");
         JsonObject args = new JsonObject();
@@ -67,6 +70,13 @@ final class JobCommand implements CliCommand {
                 args.addProperty("compression", a.flags.get("compression"));
                 args.addProperty("bandwidth", a.flags.get("bandwidth"));
                 args.add("rules", rules(a.all.getOrDefault("rule", java.util.List.of())));
+                if (a.flags.containsKey("queue-memory-mib")) {
+                    try {
+                        args.addProperty("queueMemoryMiB", Integer.parseInt(a.flags.get("queue-memory-mib")));
+                    } catch (NumberFormatException e) {
+                        throw new CliException(Exit.USAGE, "--queue-memory-mib takes a whole number of MiB");
+                    }
+                }
                 if (a.flags.containsKey("interval")) {
                     try {
                         args.addProperty("intervalSeconds", Integer.parseInt(a.flags.get("interval")));

@@ -42,7 +42,7 @@ public final class EngineCommands {
             @Reference AgentHome home) {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
                 + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
-                + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN').", args -> jobs.create(definition(args)));
+                + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN'), queueMemoryMiB.", args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
@@ -109,7 +109,7 @@ public final class EngineCommands {
                 optional(args, "targetFingerprint"), optional(args, "image"),
                 args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
                 optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"),
-                list(args, "rules"));
+                list(args, "rules"), integer(args, "queueMemoryMiB"));
     }
 
     private static java.util.List<String> list(JsonObject args, String field) throws CommandException {

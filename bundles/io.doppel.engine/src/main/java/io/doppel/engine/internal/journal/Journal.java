@@ -28,7 +28,10 @@ import io.doppel.engine.internal.codec.SequencedOp;
  * record = u32 length | u32 CRC32C(payload) | payload (OpCodec)
  * </pre>
  *
- * Not thread-safe: one writer; readers take a {@link #reader} and must not outlive a trim of the
+ * <p>Ops not yet acknowledged are also kept in memory up to a budget, so the sender reads them
+ * from there; beyond the budget they are read back from the segments (the queue "spills" to disk).
+ *
+ * <p>Not thread-safe: one writer; readers take a {@link #reader} and must not outlive a trim of the
  * records they read.
  */
 public final class Journal implements AutoCloseable {
@@ -45,10 +48,14 @@ public final class Journal implements AutoCloseable {
     private long lastSeq;
     private long acked;
     private long bytes;
+    private final long memoryBudget;
+    private final java.util.NavigableMap<Long, SequencedOp> memory = new java.util.TreeMap<>();
+    private long memoryBytes;
 
-    private Journal(Path dir, long segmentBytes) throws IOException {
+    private Journal(Path dir, long segmentBytes, long memoryBudget) throws IOException {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.memoryBudget = memoryBudget;
         Files.createDirectories(dir);
         acked = AckedFile.read(dir);
         lastSeq = acked;
@@ -67,7 +74,12 @@ public final class Journal implements AutoCloseable {
 
     /** Opens (creating) the journal in {@code dir}; a damaged one opens too and says so in {@link #recovery()}. */
     public static Journal open(Path dir, long segmentBytes) throws IOException {
-        return new Journal(dir, segmentBytes);
+        return new Journal(dir, segmentBytes, 0);
+    }
+
+    /** Opens the journal with ops kept in memory as well, up to {@code memoryBudget} bytes. */
+    public static Journal open(Path dir, long segmentBytes, long memoryBudget) throws IOException {
+        return new Journal(dir, segmentBytes, memoryBudget);
     }
 
     private JournalRecovery recover() throws IOException {
@@ -153,6 +165,20 @@ public final class Journal implements AutoCloseable {
         }
         lastSeq = op.seq();
         bytes += HEADER + size;
+        // Beyond the budget an op lives only in the segments, and the sender reads it back from there.
+        if (memoryBytes + size <= memoryBudget) {
+            memory.put(op.seq(), op);
+            memoryBytes += size;
+        }
+    }
+
+    /** Ops kept in memory and their encoded size. */
+    public long memoryOps() {
+        return memory.size();
+    }
+
+    public long memoryBytes() {
+        return memoryBytes;
     }
 
     private void roll(long firstSeq) throws IOException {
@@ -188,6 +214,9 @@ public final class Journal implements AutoCloseable {
         }
         AckedFile.write(dir, seq);
         acked = seq;
+        var done = memory.headMap(seq, true);
+        done.values().forEach(op -> memoryBytes -= OpCodec.size(op));
+        done.clear();
         // A segment can go when the next one starts at or below acked+1.
         while (segments.size() > 1) {
             var first = segments.firstEntry();
@@ -248,6 +277,11 @@ public final class Journal implements AutoCloseable {
         public SequencedOp next() throws IOException {
             if (!hasNext()) {
                 throw new NoSuchElementException("no op " + next + " yet");
+            }
+            SequencedOp cached = memory.get(next);
+            if (cached != null) {
+                next++;
+                return cached;
             }
             Long first = segments.floorKey(next);
             if (first == null) {

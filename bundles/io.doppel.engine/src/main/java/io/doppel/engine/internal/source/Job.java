@@ -35,6 +35,8 @@ final class Job implements Link.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Job.class);
     static final long SEGMENT_BYTES = 64L * 1024 * 1024;
+    /** MiB of the send queue kept in memory when the job does not say. */
+    static final int DEFAULT_QUEUE_MEMORY_MIB = 64;
     /** Bytes sent and not yet acknowledged, at most. */
     static final long WINDOW_BYTES = 16L * 1024 * 1024;
     /** Largest batch of ops in one frame. */
@@ -78,7 +80,8 @@ final class Job implements Link.Listener {
         this.schedule = BandwidthSchedule.parse(definition.bandwidth());
         this.rules = ReplicationRules.parse(definition.rules(), java.nio.file.Path.of(definition.source()));
         this.tls = tls;
-        this.journal = Journal.open(journalDir, SEGMENT_BYTES);
+        this.journal = Journal.open(journalDir, SEGMENT_BYTES,
+                (definition.queueMemoryMiB() == 0 ? DEFAULT_QUEUE_MEMORY_MIB : definition.queueMemoryMiB()) * 1024L * 1024);
         this.sentSeq = journal.acked();
         this.appliedSeq = journal.acked();
         if (journal.recovery().damaged()) {
@@ -97,7 +100,7 @@ final class Job implements Link.Listener {
 
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
-                journal.diskBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total());
+                journal.diskBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total());
     }
 
     /** Changes the bandwidth schedule; takes effect with the next batch. */

@@ -59,6 +59,28 @@ class JournalTest {
     }
 
     @Test
+    void opsBeyondTheMemoryBudgetSpillToDiskAndReadBackInOrder() throws IOException {
+        long budget = 10 * 1024; // room for about 40 of these ops
+        try (Journal j = Journal.open(dir, SEGMENT, budget)) {
+            appendRange(j, 1, 200);
+            assertTrue(j.memoryBytes() <= budget, "memory stays within its budget: " + j.memoryBytes());
+            assertTrue(j.memoryOps() > 0 && j.memoryOps() < 200, "some in memory, the rest spilled");
+            try (Journal.Reader r = j.reader(1)) {
+                for (long s = 1; s <= 100; s++) {
+                    assertEquals(op(s), r.next());
+                }
+                j.acknowledge(100);
+                assertEquals(0, j.memoryOps(), "acknowledged ops leave memory");
+                appendRange(j, 201, 220);
+                assertTrue(j.memoryOps() > 0, "freed memory takes new ops again");
+                for (long s = 101; s <= 220; s++) {
+                    assertEquals(op(s), r.next(), "mixed memory and disk reads keep the order");
+                }
+            }
+        }
+    }
+
+    @Test
     void acknowledgementDeletesSegmentsNoLongerNeededAndSurvivesReopen() throws IOException {
         try (Journal j = Journal.open(dir, SEGMENT)) {
             appendRange(j, 1, 100);
