@@ -191,6 +191,25 @@ class ReplicationLoopbackTest {
     }
 
     @Test
+    void oneSourceFeedsSeveralTargetsEachWithItsOwnCursor() throws Exception {
+        create("fanA", false);
+        create("fanB", false);
+        RelPath f = RelPath.of("shared.txt");
+        for (String j : new String[] {"fanA", "fanB"}) {
+            engine.capture(j, new Op.Create(f, 0644, -1, -1));
+            engine.capture(j, new Op.Write(f, 0, "one".getBytes(StandardCharsets.UTF_8)));
+        }
+        jobs.stop("fanB");
+        long a = engine.capture("fanA", new Op.Write(f, 3, " two".getBytes(StandardCharsets.UTF_8)));
+        awaitCondition(WAIT, () -> job("fanA").ackedSeq() == a, "the running target to follow");
+        assertEquals("one two", Files.readString(image("fanA").resolve("shared.txt")));
+        jobs.start("fanB");
+        long b = engine.capture("fanB", new Op.Write(f, 3, " two".getBytes(StandardCharsets.UTF_8)));
+        awaitCondition(WAIT, () -> job("fanB").ackedSeq() == b, "the stopped target to catch up on its own");
+        assertEquals("one two", Files.readString(image("fanB").resolve("shared.txt")));
+    }
+
+    @Test
     void synchronousCaptureCompletesWhenApplied() throws Exception {
         create("sync", true);
         CompletionStage<Long> done = engine.captureAndWait("sync", new Op.Mkdir(RelPath.of("d"), 0700, -1, -1));
