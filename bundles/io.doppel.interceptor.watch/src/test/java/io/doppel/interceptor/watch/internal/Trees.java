@@ -83,10 +83,8 @@ final class Trees {
             if (System.nanoTime() > end) {
                 fail("timed out after " + timeout + " waiting for: " + what);
             }
-            try {
-                Thread.sleep(20); // polling interval, not synchronisation
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // poll interval
+            if (Thread.interrupted()) {
                 fail("interrupted waiting for: " + what);
             }
         }
