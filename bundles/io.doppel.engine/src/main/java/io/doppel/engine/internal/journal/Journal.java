@@ -51,6 +51,11 @@ public final class Journal implements AutoCloseable {
     private final long memoryBudget;
     private final java.util.NavigableMap<Long, SequencedOp> memory = new java.util.TreeMap<>();
     private long memoryBytes;
+    /**
+     * Heap an op takes beyond its encoded size (the op, sequence and path objects, array headers and
+     * the map entry), so that the budget bounds real memory, not just payload.
+     */
+    static final int OP_OVERHEAD_BYTES = 192;
 
     private Journal(Path dir, long segmentBytes, long memoryBudget) throws IOException {
         this.dir = dir;
@@ -166,13 +171,14 @@ public final class Journal implements AutoCloseable {
         lastSeq = op.seq();
         bytes += HEADER + size;
         // Beyond the budget an op lives only in the segments, and the sender reads it back from there.
-        if (memoryBytes + size <= memoryBudget) {
+        long cost = size + OP_OVERHEAD_BYTES;
+        if (memoryBytes + cost <= memoryBudget) {
             memory.put(op.seq(), op);
-            memoryBytes += size;
+            memoryBytes += cost;
         }
     }
 
-    /** Ops kept in memory and their encoded size. */
+    /** Ops kept in memory, and the heap they take (encoded size plus object overhead). */
     public long memoryOps() {
         return memory.size();
     }
@@ -215,7 +221,7 @@ public final class Journal implements AutoCloseable {
         AckedFile.write(dir, seq);
         acked = seq;
         var done = memory.headMap(seq, true);
-        done.values().forEach(op -> memoryBytes -= OpCodec.size(op));
+        done.values().forEach(op -> memoryBytes -= OpCodec.size(op) + OP_OVERHEAD_BYTES);
         done.clear();
         // A segment can go when the next one starts at or below acked+1.
         while (segments.size() > 1) {
