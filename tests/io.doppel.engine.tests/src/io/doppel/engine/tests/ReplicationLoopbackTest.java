@@ -71,7 +71,8 @@ class ReplicationLoopbackTest {
 
     private static void create(String name, boolean sync) {
         jobs.create(new JobDefinition(name, "/srv/" + name, target, home.identity().fingerprint(), null, sync,
-                "none", name.equals("burst") ? "none" : "max", null, 0, null, name.equals("spill") ? 1 : 0));
+                "none", name.equals("burst") ? "none" : "max", null, name.equals("interval") ? 3600 : 0, null,
+                name.equals("spill") ? 1 : 0));
         jobs.start(name);
         awaitCondition(WAIT, () -> job(name).state() == JobState.REPLICATING, name + " to replicate");
     }
@@ -207,6 +208,19 @@ class ReplicationLoopbackTest {
         long b = engine.capture("fanB", new Op.Write(f, 3, " two".getBytes(StandardCharsets.UTF_8)));
         awaitCondition(WAIT, () -> job("fanB").ackedSeq() == b, "the stopped target to catch up on its own");
         assertEquals("one two", Files.readString(image("fanB").resolve("shared.txt")));
+    }
+
+    @Test
+    void intervalModeSendsWhatAccumulatedOncePerInterval() throws Exception {
+        create("interval", false); // one window an hour
+        long first = engine.capture("interval", new Op.Mkdir(RelPath.of("d1"), 0755, -1, -1));
+        awaitCondition(WAIT, () -> job("interval").ackedSeq() == first, "the first window to send");
+        long second = engine.capture("interval", new Op.Mkdir(RelPath.of("d2"), 0755, -1, -1));
+        assertEquals(first, job("interval").sentSeq(), "later changes wait for the next window");
+        assertEquals(second, job("interval").lastSeq());
+        jobs.stop("interval");
+        jobs.start("interval");
+        awaitCondition(WAIT, () -> job("interval").ackedSeq() == second, "a restart opens a new window");
     }
 
     @Test

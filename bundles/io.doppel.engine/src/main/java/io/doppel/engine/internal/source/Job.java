@@ -49,7 +49,7 @@ final class Job implements Link.Listener {
     private final TokenBucket bucket = new TokenBucket(System::nanoTime);
     private final RateMeter rate = new RateMeter(System::nanoTime);
     /** In interval mode: when the next batch of accumulated changes may go (System.nanoTime). */
-    private long nextWindow;
+    private long nextWindow = System.nanoTime();
     private final Journal journal;
     private final TlsSupplier tls;
     /** Sent, not yet acknowledged ops: seq → {encoded size, capture time in µs}. Bounded by the window. */
@@ -179,6 +179,7 @@ final class Job implements Link.Listener {
             return;
         }
         lastError = null;
+        nextWindow = System.nanoTime(); // interval mode: a start sends what accumulated at once
         move(JobState.CONNECTING, "started");
         sender = new Thread(this::run, "doppel-job-" + definition.name());
         sender.setDaemon(true);
