@@ -21,7 +21,7 @@ import io.doppel.console.internal.model.ServerEntry;
 import io.doppel.console.internal.model.ServerModel;
 import io.doppel.console.internal.model.ServerModelListener;
 import io.doppel.console.internal.model.ServerState;
-import io.doppel.console.internal.model.ServerStore;
+import io.doppel.console.internal.model.UnsavedStore;
 import io.doppel.management.AgentAddress;
 
 class ServerConnectorTest {
@@ -29,17 +29,7 @@ class ServerConnectorTest {
     static final AgentStatus STATUS = new AgentStatus(new AgentIdentity("alpha", "AB:CD"), "0.1.0", "alpha.example",
             Instant.parse("2025-01-01T00:00:00Z"), 3_700, List.of(), List.of(), List.of());
 
-    private final ServerModel model = new ServerModel(new ServerStore() {
-        @Override
-        public List<ServerEntry> load() {
-            return List.of();
-        }
-
-        @Override
-        public void save(List<ServerEntry> entries) {
-            // nothing to keep in these tests
-        }
-    });
+    private final ServerModel model = new ServerModel(new UnsavedStore());
     private final List<ConnectionState> seen = new ArrayList<>();
 
     private Server server() throws Exception {

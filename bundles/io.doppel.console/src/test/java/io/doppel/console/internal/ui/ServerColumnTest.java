@@ -18,22 +18,12 @@ import io.doppel.console.internal.model.Server;
 import io.doppel.console.internal.model.ServerEntry;
 import io.doppel.console.internal.model.ServerModel;
 import io.doppel.console.internal.model.ServerState;
-import io.doppel.console.internal.model.ServerStore;
+import io.doppel.console.internal.model.UnsavedStore;
 import io.doppel.management.AgentAddress;
 
 class ServerColumnTest {
 
-    private final ServerModel model = new ServerModel(new ServerStore() {
-        @Override
-        public List<ServerEntry> load() {
-            return List.of();
-        }
-
-        @Override
-        public void save(List<ServerEntry> entries) {
-            // not kept
-        }
-    });
+    private final ServerModel model = new ServerModel(new UnsavedStore());
 
     private List<String> row(Server server) {
         return Arrays.stream(ServerColumn.values()).map(c -> c.text(server)).toList();
