@@ -16,8 +16,17 @@ import io.doppel.api.op.RelPath;
  * @param sink      where ops go, in order
  * @param stateDir  a directory the interceptor owns for this job, kept across restarts (snapshots,
  *                  cursors); empty at the job's first start
+ * @param synchronous whether the job is synchronous: an interceptor that can hold a change
+ *                  ({@link Guarantees#synchronous()}) answers the application only once
+ *                  {@link OpSink#acceptAndWait} completed
  */
-public record CaptureRequest(String job, Path root, Predicate<RelPath> included, OpSink sink, Path stateDir) {
+public record CaptureRequest(String job, Path root, Predicate<RelPath> included, OpSink sink, Path stateDir,
+        boolean synchronous) {
+
+    /** An asynchronous request. */
+    public CaptureRequest(String job, Path root, Predicate<RelPath> included, OpSink sink, Path stateDir) {
+        this(job, root, included, sink, stateDir, false);
+    }
 
     public CaptureRequest {
         Objects.requireNonNull(job);

@@ -72,7 +72,7 @@ final class CaptureBinding {
             }
         };
         return interceptor.start(new CaptureRequest(d.name(), Path.of(d.source()), job::included, sink,
-                stateDir));
+                stateDir, d.synchronous()));
     }
 
     static String ids(List<Interceptor> installed) {

@@ -1,0 +1,221 @@
+package io.doppel.interceptor.linux.fuse.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.doppel.api.op.RelPath;
+
+/**
+ * The kernel's view of the tree: the nodes it holds (each with an {@code O_PATH} descriptor of the
+ * backing file, so that every call resolves relative to a descriptor and never by prefixing a
+ * path) and the names it knows them by, which give the paths of the ops.
+ *
+ * <p>One node per backing inode, so hard links share a node. Names are kept as ISO-8859-1 strings,
+ * a lossless image of the bytes the kernel sent; {@link #path} turns them into UTF-8.
+ */
+final class Nodes {
+
+    /** A name in a directory. */
+    record Dentry(long parent, String name) {
+    }
+
+    private record Inode(long dev, long ino) {
+    }
+
+    static final class Node {
+        final long id;
+        final int fd;
+        final long dev;
+        final long ino;
+        final boolean dir;
+        long lookups;
+        final List<Dentry> names = new ArrayList<>(1);
+
+        Node(long id, int fd, long dev, long ino, boolean dir) {
+            this.id = id;
+            this.fd = fd;
+            this.dev = dev;
+            this.ino = ino;
+            this.dir = dir;
+        }
+    }
+
+    static final long ROOT = 1;
+
+    private final Map<Long, Node> byId = new ConcurrentHashMap<>();
+    private final Map<Inode, Node> byInode = new HashMap<>();
+    private final Map<Dentry, Node> children = new HashMap<>();
+    private final AtomicLong ids = new AtomicLong(ROOT);
+    private final Node root;
+
+    Nodes(int rootFd, Stat rootStat) {
+        root = new Node(ROOT, rootFd, rootStat.dev(), rootStat.ino(), true);
+        root.lookups = 1;
+        byId.put(ROOT, root);
+        byInode.put(new Inode(rootStat.dev(), rootStat.ino()), root);
+    }
+
+    Node root() {
+        return root;
+    }
+
+    /** The node the kernel calls {@code id}, or {@code null} if it forgot it (a kernel bug). */
+    Node get(long id) {
+        return byId.get(id);
+    }
+
+    /**
+     * Records that the kernel now knows {@code name} in {@code parent} as the file {@code fd} refers
+     * to, counting one lookup; closes {@code fd} if the node already has one.
+     */
+    synchronized Node found(Node parent, String name, int fd, Stat st) {
+        Node node = byInode.get(new Inode(st.dev(), st.ino()));
+        if (node == null) {
+            node = new Node(ids.incrementAndGet(), fd, st.dev(), st.ino(), st.isDir());
+            byId.put(node.id, node);
+            byInode.put(new Inode(st.dev(), st.ino()), node);
+        } else {
+            Native.close(fd);
+        }
+        node.lookups++;
+        link(parent, name, node);
+        return node;
+    }
+
+    /** One more lookup of a node the kernel already has (a hard link reply). */
+    synchronized void linked(Node parent, String name, Node node) {
+        node.lookups++;
+        link(parent, name, node);
+    }
+
+    private void link(Node parent, String name, Node node) {
+        Dentry d = new Dentry(parent.id, name);
+        Node previous = children.put(d, node);
+        if (previous != node) {
+            if (previous != null) {
+                previous.names.remove(d);
+            }
+            node.names.add(d);
+        }
+    }
+
+    synchronized void forget(long id, long count) {
+        Node node = byId.get(id);
+        if (node == null || node == root) {
+            return;
+        }
+        node.lookups -= count;
+        if (node.lookups <= 0) {
+            byId.remove(id);
+            byInode.remove(new Inode(node.dev, node.ino));
+            for (Dentry d : node.names) {
+                children.remove(d, node);
+            }
+            node.names.clear();
+            Native.close(node.fd);
+        }
+    }
+
+    /** The node known by {@code name} in {@code parent}, or {@code null}. */
+    synchronized Node child(Node parent, String name) {
+        return children.get(new Dentry(parent.id, name));
+    }
+
+    synchronized void unlinked(Node parent, String name) {
+        Dentry d = new Dentry(parent.id, name);
+        Node node = children.remove(d);
+        if (node != null) {
+            node.names.remove(d);
+        }
+    }
+
+    synchronized void renamed(Node from, String fromName, Node to, String toName, boolean exchange) {
+        Dentry a = new Dentry(from.id, fromName);
+        Dentry b = new Dentry(to.id, toName);
+        Node moved = children.remove(a);
+        Node other = children.remove(b);
+        if (moved != null) {
+            moved.names.remove(a);
+        }
+        if (other != null) {
+            other.names.remove(b);
+        }
+        if (moved != null) {
+            children.put(b, moved);
+            moved.names.add(b);
+        }
+        if (exchange && other != null) {
+            children.put(a, other);
+            other.names.add(a);
+        }
+    }
+
+    /** The path of {@code name} in {@code parent}, or {@code null} if it has none (see {@link #path(Node)}). */
+    synchronized RelPath path(Node parent, String name) {
+        RelPath p = path(parent);
+        if (p == null) {
+            return null;
+        }
+        String utf8 = utf8(name);
+        if (utf8 == null) {
+            return null;
+        }
+        String joined = p.isRoot() ? utf8 : p.value() + "/" + utf8;
+        return RelPath.problemWith(joined) == null ? RelPath.of(joined) : null;
+    }
+
+    /**
+     * A path of {@code node} relative to the root, or {@code null} if it has none: it was unlinked
+     * (still open), or a name on its way cannot be written as a relative path (not UTF-8, a
+     * backslash).
+     */
+    synchronized RelPath path(Node node) {
+        if (node == root) {
+            return RelPath.ROOT;
+        }
+        for (Dentry d : node.names) {
+            Node parent = byId.get(d.parent());
+            if (parent != null) {
+                RelPath p = path(parent, d.name());
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    synchronized int size() {
+        return byId.size();
+    }
+
+    /** Closes every descriptor; for the end of a session. */
+    synchronized void closeAll() {
+        for (Node n : byId.values()) {
+            if (n != root) {
+                Native.close(n.fd);
+            }
+        }
+        byId.clear();
+        byInode.clear();
+        children.clear();
+    }
+
+    static String utf8(String latin1) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}
