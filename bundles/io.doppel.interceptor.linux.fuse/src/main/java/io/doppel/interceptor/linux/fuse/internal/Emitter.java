@@ -43,6 +43,7 @@ final class Emitter {
     private final ReentrantLock order = new ReentrantLock();
     private final AtomicLong emitted = new AtomicLong();
     private final List<String> notices = new ArrayList<>();
+    private final java.util.Set<Nodes.Node> dirtyTimes = new java.util.LinkedHashSet<>();
     private volatile String failure;
     private volatile boolean closed;
 
@@ -110,6 +111,50 @@ final class Emitter {
         } catch (TimeoutException e) {
             return "the target did not apply the change within " + syncTimeoutMillis + " ms";
         }
+    }
+
+    /**
+     * Notes that the kernel changed {@code node}'s mtime as a side effect (data written, an entry
+     * added to or removed from a directory); the caller holds the lock. The image gets the time
+     * by {@link #flushTimes}, not with every write: once when the file is closed or synced, and
+     * at least every second.
+     */
+    void touched(Nodes.Node node) {
+        dirtyTimes.add(node);
+    }
+
+    /** Emits the mtime of every touched node (or only {@code only}, if given); takes the lock. */
+    void flushTimes(Nodes nodes, Nodes.Node only) {
+        lock();
+        try {
+            if (dirtyTimes.isEmpty() || (only != null && !dirtyTimes.contains(only))) {
+                return;
+            }
+            List<Nodes.Node> due = only != null ? List.of(only) : List.copyOf(dirtyTimes);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment sb = arena.allocate(Stat.SIZE);
+                for (Nodes.Node n : due) {
+                    dirtyTimes.remove(n);
+                    RelPath path = nodes.path(n);
+                    if (!wanted(path)) {
+                        continue;
+                    }
+                    try {
+                        Native.statx(n.fd, Native.EMPTY, Native.AT_EMPTY_PATH, sb);
+                    } catch (Errno e) {
+                        continue; // forgotten meanwhile: its descriptor is closed
+                    }
+                    emit(new Op.SetTimes(path, Op.TIME_OMIT, Stat.of(sb).mtimeNanos()));
+                }
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Forgets a node that the kernel forgot; the caller holds the lock. */
+    void forgotten(Nodes.Node node) {
+        dirtyTimes.remove(node);
     }
 
     /** Ops stop; the image needs a resynchronisation. */

@@ -207,6 +207,7 @@ public final class FuseCapture implements Capture {
             ended = false;
         }
         if (ended) {
+            session.finish();
             emitter.close();
             nodes.closeAll();
             Native.close(rootFd);

@@ -64,6 +64,7 @@ final class FuseSession {
     private final List<Thread> workers = new ArrayList<>();
     private final CountDownLatch initialised = new CountDownLatch(1);
     private final CountDownLatch ended;
+    private final Thread flusher;
     private volatile int kernelMinor;
 
     FuseSession(int devFd, Nodes nodes, Emitter emitter, long cacheSeconds, int processUmask, int threads,
@@ -74,6 +75,8 @@ final class FuseSession {
         this.cacheSeconds = cacheSeconds;
         this.processUmask = processUmask;
         this.ended = new CountDownLatch(threads);
+        this.flusher = new Thread(this::flushEverySecond, "doppel-fuse-" + name + "-times");
+        this.flusher.setDaemon(true);
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(this::serve, "doppel-fuse-" + name + "-" + i);
             t.setDaemon(true);
@@ -83,6 +86,26 @@ final class FuseSession {
 
     void start() {
         workers.forEach(Thread::start);
+        flusher.start();
+    }
+
+    /** After the end of the connection: the last times, and no more flushing. */
+    void finish() {
+        flusher.interrupt();
+        emitter.flushTimes(nodes, null);
+    }
+
+    private void flushEverySecond() {
+        try {
+            while (ended.getCount() > 0) {
+                if (ended.await(1, TimeUnit.SECONDS)) {
+                    return;
+                }
+                emitter.flushTimes(nodes, null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     boolean awaitInit(long millis) throws InterruptedException {
@@ -154,13 +177,13 @@ final class FuseSession {
             switch (opcode) {
             case INIT -> init(c);
             case FORGET -> {
-                nodes.forget(c.nodeId, in.get(JAVA_LONG_UNALIGNED, 40));
+                forget(c.nodeId, in.get(JAVA_LONG_UNALIGNED, 40));
                 return; // no reply
             }
             case BATCH_FORGET -> {
                 int count = in.get(JAVA_INT_UNALIGNED, 40);
                 for (int i = 0; i < count; i++) {
-                    nodes.forget(in.get(JAVA_LONG_UNALIGNED, 48 + 16L * i), in.get(JAVA_LONG_UNALIGNED, 56 + 16L * i));
+                    forget(in.get(JAVA_LONG_UNALIGNED, 48 + 16L * i), in.get(JAVA_LONG_UNALIGNED, 56 + 16L * i));
                 }
                 return;
             }
@@ -186,6 +209,10 @@ final class FuseSession {
             case STATFS -> statfs(c);
             case RELEASE -> {
                 Native.close((int) in.get(JAVA_LONG_UNALIGNED, 40));
+                Nodes.Node n = nodes.get(c.nodeId);
+                if (n != null) {
+                    emitter.flushTimes(nodes, n); // the image gets the file's mtime when it is closed
+                }
                 reply(c, 0);
             }
             case FLUSH -> reply(c, 0);
@@ -220,6 +247,20 @@ final class FuseSession {
         } catch (RuntimeException e) {
             LOG.error("request {} failed", opcode, e);
             reply(c, -Native.EIO);
+        }
+    }
+
+    private void forget(long id, long count) {
+        emitter.lock();
+        try {
+            Nodes.Node gone = nodes.forget(id, count);
+            if (gone != null) {
+                emitter.flushTimes(nodes, gone);
+                emitter.forgotten(gone);
+                Native.close(gone.fd);
+            }
+        } finally {
+            emitter.unlock();
         }
     }
 
@@ -430,6 +471,7 @@ final class FuseSession {
         emitter.lock();
         try {
             Native.mkdirat(parent.fd, nameSeg, mode & 07777);
+            emitter.touched(parent);
             Nodes.Node node = newEntry(c, parent, name, nameSeg, mode, false);
             Stat st = stat(c, node.fd);
             RelPath path = nodes.path(parent, name);
@@ -454,6 +496,7 @@ final class FuseSession {
         emitter.lock();
         try {
             Native.mknodat(parent.fd, nameSeg, mode, dev);
+            emitter.touched(parent);
             Nodes.Node node = newEntry(c, parent, name, nameSeg, mode, false);
             Stat st = stat(c, node.fd);
             RelPath path = nodes.path(parent, name);
@@ -480,6 +523,7 @@ final class FuseSession {
         emitter.lock();
         try {
             Native.symlinkat(targetSeg, parent.fd, nameSeg);
+            emitter.touched(parent);
             Nodes.Node node = newEntry(c, parent, name, nameSeg, 0777, true);
             Stat st = stat(c, node.fd);
             RelPath path = nodes.path(parent, name);
@@ -503,8 +547,10 @@ final class FuseSession {
         String name = Emitter.cString(c.in, 40);
         emitter.lock();
         try {
-            RelPath path = nodes.path(parent, name);
+            Nodes.Node child = nodes.child(parent, name);
+            RelPath path = child != null && child.special ? null : nodes.path(parent, name);
             Native.unlinkat(parent.fd, nameSeg, dir ? Native.AT_REMOVEDIR : 0);
+            emitter.touched(parent);
             nodes.unlinked(parent, name);
             if (emitter.wanted(path)) {
                 c.pending = emitter.emit(dir ? new Op.Rmdir(path) : new Op.Unlink(path));
@@ -528,9 +574,23 @@ final class FuseSession {
         boolean exchange = (flags & RENAME_EXCHANGE) != 0;
         emitter.lock();
         try {
+            Nodes.Node moving = nodes.child(from, oldName);
+            Nodes.Node replaced = nodes.child(to, newName);
+            if ((moving != null && moving.special) || (replaced != null && replaced.special)) {
+                // A special file is not in the image: replicate the result, not the rename.
+                Native.renameat2(from.fd, oldSeg, to.fd, newSeg, flags);
+                nodes.renamed(from, oldName, to, newName, exchange);
+                emitter.touched(from);
+                emitter.touched(to);
+                specialRename(from, oldName, to, newName, moving, replaced, exchange);
+                replyBody(c, 0);
+                return;
+            }
             RelPath oldPath = nodes.path(from, oldName);
             RelPath newPath = nodes.path(to, newName);
             Native.renameat2(from.fd, oldSeg, to.fd, newSeg, flags);
+            emitter.touched(from);
+            emitter.touched(to);
             nodes.renamed(from, oldName, to, newName, exchange);
             boolean a = emitter.wanted(oldPath);
             boolean b = emitter.wanted(newPath);
@@ -550,6 +610,13 @@ final class FuseSession {
                 if (exchange) {
                     emitter.remove(newPath, from.fd, oldName);
                     emitter.materialize(newPath, to.fd, newName);
+                } else if (moving != null && moving.dir) {
+                    // A directory: its contents are judged by their new paths. It could only replace
+                    // an empty directory, which goes first.
+                    if (replaced != null) {
+                        emitter.emit(new Op.Rmdir(newPath));
+                    }
+                    emitter.materialize(newPath, to.fd, newName);
                 } else if (oldPath != null && !oldPath.isRoot()) {
                     emitter.materialize(oldPath, to.fd, newName);
                     emitter.emit(new Op.Rename(oldPath, newPath, Op.RenameMode.REPLACE));
@@ -563,6 +630,38 @@ final class FuseSession {
         replyBody(c, 0);
     }
 
+    /**
+     * After a rename that involved a FIFO, socket or device, which the image does not have: move
+     * or remove the real entry there so that the image matches both names.
+     */
+    private void specialRename(Nodes.Node from, String oldName, Nodes.Node to, String newName, Nodes.Node moving,
+            Nodes.Node replaced, boolean exchange) {
+        RelPath oldPath = nodes.path(from, oldName);
+        RelPath newPath = nodes.path(to, newName);
+        boolean movingReal = moving != null && !moving.special;
+        boolean replacedReal = replaced != null && !replaced.special;
+        if (movingReal) { // the image has it at oldPath and nothing at newPath
+            move(oldPath, newPath, to.fd, newName);
+        } else if (replacedReal) {
+            if (exchange) {
+                move(newPath, oldPath, from.fd, oldName);
+            } else if (emitter.wanted(newPath)) {
+                emitter.emit(new Op.Unlink(newPath)); // overwritten by the special file
+            }
+        }
+    }
+
+    /** The image's entry at {@code a} is now the backing entry {@code name} of {@code dirfd}, named {@code b}. */
+    private void move(RelPath a, RelPath b, int dirfd, String name) {
+        if (emitter.wanted(a) && emitter.wanted(b)) {
+            emitter.emit(new Op.Rename(a, b, Op.RenameMode.REPLACE));
+        } else if (emitter.wanted(a)) {
+            emitter.remove(a, dirfd, name);
+        } else if (emitter.wanted(b)) {
+            emitter.materialize(b, dirfd, name);
+        }
+    }
+
     private void link(Ctx c) throws Errno {
         Nodes.Node node = node(c.in.get(JAVA_LONG_UNALIGNED, 40));
         Nodes.Node parent = node(c.nodeId);
@@ -572,6 +671,7 @@ final class FuseSession {
         try {
             RelPath existing = nodes.path(node);
             Native.linkat(node.fd, Native.EMPTY, parent.fd, nameSeg, Native.AT_EMPTY_PATH);
+            emitter.touched(parent);
             nodes.linked(parent, name, node);
             RelPath path = nodes.path(parent, name);
             if (emitter.wanted(path)) {
@@ -624,6 +724,9 @@ final class FuseSession {
                 // It appeared since the kernel looked: open it as it is, as open(2) would.
                 created = false;
                 fd = Native.openat(parent.fd, nameSeg, backingFlags(flags) | (flags & Native.O_TRUNC), 0);
+            }
+            if (created) {
+                emitter.touched(parent);
             }
             Nodes.Node node;
             try {
@@ -694,6 +797,7 @@ final class FuseSession {
                 }
             } finally {
                 if (done > 0) {
+                    emitter.touched(node);
                     RelPath path = nodes.path(node);
                     if (emitter.wanted(path)) {
                         c.pending = emitter.emit(new Op.Write(path, offset, data.asSlice(0, done).toArray(JAVA_BYTE)));
@@ -751,6 +855,7 @@ final class FuseSession {
                 } else {
                     Native.truncate(proc(c, node.fd), size);
                 }
+                emitter.touched(node);
                 if (wanted) {
                     c.pending = emitter.emit(new Op.Truncate(path, size));
                 }
@@ -811,6 +916,7 @@ final class FuseSession {
         boolean dataOnly = (c.in.get(JAVA_INT_UNALIGNED, 48) & 1) != 0;
         int fd = dir ? dirs.get((long) fh) == null ? fh : dirs.get((long) fh).fd : fh;
         Native.fsync(fd, dataOnly);
+        emitter.flushTimes(nodes, node);
         emitter.lock();
         try {
             RelPath path = nodes.path(node);
@@ -835,6 +941,7 @@ final class FuseSession {
         emitter.lock();
         try {
             Native.fallocate(fh, mode, offset, length);
+            emitter.touched(node);
             RelPath path = nodes.path(node);
             if (emitter.wanted(path)) {
                 c.pending = emitter.emit(new Op.Fallocate(path, offset, length, (mode & FALLOC_FL_KEEP_SIZE) != 0,
@@ -857,11 +964,13 @@ final class FuseSession {
         MemorySegment value = c.in.asSlice(48 + name.length() + 1, size);
         emitter.lock();
         try {
+            int modeBefore = stat(c, node.fd).perm();
             Native.setxattr(xattrPath(c, node), nameSeg, value, size, flags);
             RelPath path = nodes.path(node);
             if (emitter.wanted(path)) {
                 c.pending = emitter.emit(new Op.SetXattr(path, new String(name.getBytes(StandardCharsets.ISO_8859_1),
                         StandardCharsets.UTF_8), value.toArray(JAVA_BYTE)));
+                aclModeChange(c, node, path, modeBefore);
             }
         } finally {
             emitter.unlock();
@@ -874,16 +983,26 @@ final class FuseSession {
         String name = Emitter.cString(c.in, 40);
         emitter.lock();
         try {
+            int modeBefore = stat(c, node.fd).perm();
             Native.removexattr(xattrPath(c, node), c.in.asSlice(40));
             RelPath path = nodes.path(node);
             if (emitter.wanted(path)) {
                 c.pending = emitter.emit(new Op.RemoveXattr(path,
                         new String(name.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)));
+                aclModeChange(c, node, path, modeBefore);
             }
         } finally {
             emitter.unlock();
         }
         replyBody(c, 0);
+    }
+
+    /** An access ACL also sets the group mode bits (its mask): the image gets them as a mode change too. */
+    private void aclModeChange(Ctx c, Nodes.Node node, RelPath path, int modeBefore) throws Errno {
+        int modeAfter = stat(c, node.fd).perm();
+        if (modeAfter != modeBefore) {
+            c.pending = emitter.emit(new Op.SetMode(path, modeAfter));
+        }
     }
 
     private void getxattr(Ctx c, boolean list) throws Errno {

@@ -36,15 +36,18 @@ final class Nodes {
         final long dev;
         final long ino;
         final boolean dir;
+        /** A FIFO, socket or device: created on the source, never replicated. */
+        final boolean special;
         long lookups;
         final List<Dentry> names = new ArrayList<>(1);
 
-        Node(long id, int fd, long dev, long ino, boolean dir) {
+        Node(long id, int fd, long dev, long ino, int type) {
             this.id = id;
             this.fd = fd;
             this.dev = dev;
             this.ino = ino;
-            this.dir = dir;
+            this.dir = type == Native.S_IFDIR;
+            this.special = type != Native.S_IFDIR && type != Native.S_IFREG && type != Native.S_IFLNK;
         }
     }
 
@@ -57,7 +60,7 @@ final class Nodes {
     private final Node root;
 
     Nodes(int rootFd, Stat rootStat) {
-        root = new Node(ROOT, rootFd, rootStat.dev(), rootStat.ino(), true);
+        root = new Node(ROOT, rootFd, rootStat.dev(), rootStat.ino(), Native.S_IFDIR);
         root.lookups = 1;
         byId.put(ROOT, root);
         byInode.put(new Inode(rootStat.dev(), rootStat.ino()), root);
@@ -79,7 +82,7 @@ final class Nodes {
     synchronized Node found(Node parent, String name, int fd, Stat st) {
         Node node = byInode.get(new Inode(st.dev(), st.ino()));
         if (node == null) {
-            node = new Node(ids.incrementAndGet(), fd, st.dev(), st.ino(), st.isDir());
+            node = new Node(ids.incrementAndGet(), fd, st.dev(), st.ino(), st.type());
             byId.put(node.id, node);
             byInode.put(new Inode(st.dev(), st.ino()), node);
         } else {
@@ -107,21 +110,25 @@ final class Nodes {
         }
     }
 
-    synchronized void forget(long id, long count) {
+    /**
+     * Counts down a node's lookups; returns it if the kernel no longer holds it, removed from the
+     * tables but with its names (for a last path) and its descriptor, which the caller closes.
+     */
+    synchronized Node forget(long id, long count) {
         Node node = byId.get(id);
         if (node == null || node == root) {
-            return;
+            return null;
         }
         node.lookups -= count;
-        if (node.lookups <= 0) {
-            byId.remove(id);
-            byInode.remove(new Inode(node.dev, node.ino));
-            for (Dentry d : node.names) {
-                children.remove(d, node);
-            }
-            node.names.clear();
-            Native.close(node.fd);
+        if (node.lookups > 0) {
+            return null;
         }
+        byId.remove(id);
+        byInode.remove(new Inode(node.dev, node.ino));
+        for (Dentry d : node.names) {
+            children.remove(d, node);
+        }
+        return node;
     }
 
     /** The node known by {@code name} in {@code parent}, or {@code null}. */
@@ -178,6 +185,9 @@ final class Nodes {
      * backslash).
      */
     synchronized RelPath path(Node node) {
+        if (node.special) {
+            return null; // never replicated
+        }
         if (node == root) {
             return RelPath.ROOT;
         }
