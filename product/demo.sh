@@ -73,9 +73,17 @@ start_agent "$work/primary" demo-primary 127.0.0.1:0
 "$doppel" --home "$work/primary" peer trust $("$doppel" --home "$work/replica" identity) > /dev/null
 "$doppel" --home "$work/replica" peer trust $("$doppel" --home "$work/primary" identity) > /dev/null
 mkdir -p "$sample"
+# Byte-level capture (a FUSE mount over the sample directory) where it can run, else the watcher.
+if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ] && [ -w /dev/fuse ]; then
+  interceptor=linux.fuse
+  echo "demo: capturing with linux.fuse: $sample is mounted in place, every write is seen as it happens"
+else
+  interceptor=watch
+  echo "demo: capturing with watch (FUSE needs root and /dev/fuse): changes are found by scanning"
+fi
 if ! "$doppel" --home "$work/primary" job list | grep -q '^sample '; then
   "$doppel" --home "$work/primary" job create sample --source "$sample" --target "127.0.0.1:$port" \
-    --interceptor watch > /dev/null
+    --interceptor "$interceptor" > /dev/null
 fi
 "$doppel" --home "$work/primary" job start sample > /dev/null
 
