@@ -71,15 +71,8 @@ public sealed interface Frame {
             case Resume r -> ByteBuffer.allocate(8).putLong(r.applied()).array();
             case Compressed c -> Deflate.compress(body(c.ops()), c.level());
             case Ops o -> {
-                int size = 4;
-                for (SequencedOp op : o.ops()) {
-                    size += 4 + OpCodec.size(op);
-                }
-                ByteBuffer b = ByteBuffer.allocate(size).putInt(o.ops().size());
-                for (SequencedOp op : o.ops()) {
-                    b.putInt(OpCodec.size(op));
-                    OpCodec.encode(op, b);
-                }
+                ByteBuffer b = ByteBuffer.allocate(opsBodySize(o));
+                encodeOps(o, b);
                 yield b.array();
             }
             case Ack a -> ByteBuffer.allocate(16).putLong(a.applied()).putLong(a.durable()).array();
@@ -91,6 +84,24 @@ public sealed interface Frame {
                         .putInt(msg.length).put(msg).putLong(r.seq()).array();
             }
         };
+    }
+
+    /** Size of an {@link Ops} body. */
+    static int opsBodySize(Ops o) {
+        int size = 4;
+        for (SequencedOp op : o.ops()) {
+            size += 4 + OpCodec.size(op);
+        }
+        return size;
+    }
+
+    /** Writes an {@link Ops} body at the buffer's position. */
+    static void encodeOps(Ops o, ByteBuffer b) {
+        b.putInt(o.ops().size());
+        for (SequencedOp op : o.ops()) {
+            b.putInt(OpCodec.size(op));
+            OpCodec.encode(op, b);
+        }
     }
 
     static Frame decode(int type, ByteBuffer b) throws CodecException {
