@@ -154,8 +154,13 @@ final class Cursor implements Closeable {
 
     /** Records that everything applied so far is on disk, and makes that record durable too. */
     void markDurable() throws IOException {
+        markDurable(applied);
+    }
+
+    /** Records that everything up to {@code seq} (at most the applied sequence) is on disk, durably. */
+    void markDurable(long seq) throws IOException {
         long was = durable;
-        durable = applied;
+        durable = Math.max(durable, Math.min(seq, applied));
         try {
             writeSlot((int) (applied & 1), applied);
             channel.force(false);

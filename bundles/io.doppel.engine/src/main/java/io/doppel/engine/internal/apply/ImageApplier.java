@@ -78,6 +78,8 @@ public final class ImageApplier implements AutoCloseable {
     private Exchange exchange;
     private IOException broken;
     private boolean closed;
+    /** The sync running off the applying thread, if any (see {@link #beginSync}). */
+    private Touched.Detached syncing;
 
     private ImageApplier(Path root, FileChannel lockChannel, FileLock lock, Cursor cursor, Intent intent,
             boolean runningAsRoot) {
@@ -200,6 +202,7 @@ public final class ImageApplier implements AutoCloseable {
             case Op.RemoveXattr x -> metadata.removeXattr(x);
             case Op.Fsync f -> {
                 try {
+                    awaitBackgroundSync();
                     touched.sync();
                 } catch (IOException e) {
                     throw Failures.map(op, f.path(), e, confined.root());
@@ -214,8 +217,86 @@ public final class ImageApplier implements AutoCloseable {
         if (broken != null) {
             throw new IOException("image " + confined.root() + " needs reopening after an earlier failure", broken);
         }
+        awaitBackgroundSync();
         touched.sync();
         cursor.markDurable();
+    }
+
+    /**
+     * A sync in three steps, so that the slow part does not stop the applying: {@link #beginSync}
+     * (quick, under the applier's lock) notes the applied sequence and takes the files and
+     * directories written so far; {@link SyncPoint#force()} (slow, on any thread, while ops go on
+     * being applied) forces them; {@link #completeSync} records the noted sequence as durable. The
+     * durable sequence never claims an op whose effects were not forced: what {@code beginSync}
+     * took covers every op up to the noted sequence, and an {@code fsync} op or {@link #sync()}
+     * meanwhile first waits for the forcing to finish. Null if a sync is already under way.
+     */
+    public synchronized SyncPoint beginSync() throws IOException {
+        ensureOpen();
+        if (broken != null) {
+            throw new IOException("image " + confined.root() + " needs reopening after an earlier failure", broken);
+        }
+        if (syncing != null) {
+            return null;
+        }
+        syncing = touched.detach();
+        return new SyncPoint(cursor.applied(), syncing);
+    }
+
+    /** Records a forced {@link SyncPoint} as durable; a failed one leaves the applier needing a reopen. */
+    public synchronized void completeSync(SyncPoint point, IOException failure) throws IOException {
+        if (syncing == point.files) {
+            syncing = null;
+        }
+        if (closed) {
+            return;
+        }
+        if (failure != null) {
+            broken = broken == null ? failure : broken;
+            throw failure;
+        }
+        if (broken != null) {
+            throw new IOException("image " + confined.root() + " needs reopening after an earlier failure", broken);
+        }
+        try {
+            cursor.markDurable(point.seq);
+        } catch (IOException e) {
+            broken = e;
+            throw e;
+        }
+    }
+
+    /** What one background sync makes durable: every op up to {@link #seq()}. */
+    public static final class SyncPoint {
+        private final long seq;
+        private final Touched.Detached files;
+
+        private SyncPoint(long seq, Touched.Detached files) {
+            this.seq = seq;
+            this.files = files;
+        }
+
+        public long seq() {
+            return seq;
+        }
+
+        /** Forces the files and directories; runs without the applier's lock. */
+        public void force() throws IOException {
+            files.force();
+        }
+    }
+
+    /** An fsync op or a full sync must not claim durability before the background sync is done. */
+    private void awaitBackgroundSync() throws IOException {
+        Touched.Detached pending = syncing;
+        if (pending != null) {
+            try {
+                pending.await();
+            } catch (IOException e) {
+                broken = broken == null ? e : broken;
+                throw e;
+            }
+        }
     }
 
     @Override

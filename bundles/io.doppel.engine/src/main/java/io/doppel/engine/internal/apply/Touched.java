@@ -77,6 +77,97 @@ final class Touched {
         return retired.size() >= RETIRED_LIMIT || dirs.size() >= DIR_LIMIT;
     }
 
+    /**
+     * Hands what is remembered so far to a sync that runs off the applying thread: the retired
+     * channels and the directories move to the result, the open channels are shared (they stay
+     * cached for further writes). Forcing the result makes everything written before this call
+     * durable.
+     */
+    Detached detach() {
+        Detached d = new Detached(new ArrayList<>(open.values()), new ArrayList<>(retired), new ArrayList<>(dirs));
+        retired.clear();
+        dirs.clear();
+        return d;
+    }
+
+    /**
+     * Files and directories to force for one sync, forced by another thread than the one that
+     * applies. A shared channel that turns out closed was forced before it was closed: channels are
+     * only closed after a force (retirement beyond the limit, {@link #sync}) or by the applier's
+     * close, which syncs first.
+     */
+    static final class Detached {
+        private final List<FileChannel> shared;
+        private final List<FileChannel> owned;
+        private final List<Path> dirs;
+        private boolean done;
+        private IOException failure;
+
+        private Detached(List<FileChannel> shared, List<FileChannel> owned, List<Path> dirs) {
+            this.shared = shared;
+            this.owned = owned;
+            this.dirs = dirs;
+        }
+
+        void force() throws IOException {
+            IOException failed = null;
+            try {
+                for (FileChannel ch : shared) {
+                    try {
+                        ch.force(true);
+                    } catch (java.nio.channels.ClosedChannelException e) {
+                        // closed by the applier after forcing it
+                    }
+                }
+                for (FileChannel ch : owned) {
+                    ch.force(true);
+                    ch.close();
+                }
+                for (Path dir : dirs) {
+                    forceDirectory(dir);
+                }
+            } catch (IOException e) {
+                failed = e;
+                throw e;
+            } finally {
+                for (FileChannel ch : owned) {
+                    closeQuietly(ch);
+                }
+                synchronized (this) {
+                    failure = failed;
+                    done = true;
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Waits until {@link #force} has finished; rethrows its failure. */
+        synchronized void await() throws IOException {
+            boolean interrupted = false;
+            while (!done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure != null) {
+                throw new IOException("an earlier sync failed: " + failure.getMessage(), failure);
+            }
+        }
+
+        private static void closeQuietly(FileChannel ch) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // what matters (the force) either happened or was reported
+            }
+        }
+    }
+
     /** Forces every remembered file and directory to disk, then forgets them. */
     void sync() throws IOException {
         for (FileChannel ch : open.values()) {

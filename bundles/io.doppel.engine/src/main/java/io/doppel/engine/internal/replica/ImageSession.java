@@ -2,6 +2,7 @@ package io.doppel.engine.internal.replica;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 
 import org.apache.mina.core.session.IoSession;
 import org.slf4j.Logger;
@@ -25,19 +26,31 @@ final class ImageSession {
     private final String sourceName;
     private final ImageApplier applier;
     private final Path imageRoot;
-    private boolean refused;
+    private final Executor syncer;
+    private volatile boolean refused;
+    /** Guarded by this: a background sync is running, and when the last one started. */
+    private boolean syncing;
     private long lastSync = System.nanoTime();
     /**
      * Ops applied since the last sync are made durable at least this often while a stream flows (and
-     * at once when it pauses, and at every fsync op). Each sync stalls applying, so not too often.
+     * at once when it pauses, and at every fsync op). While the stream flows the forcing runs on the
+     * {@code syncer}, so applying goes on meanwhile; a sync costs disk bandwidth, so not too often.
      */
     static final long SYNC_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    /**
+     * Or after this many bytes written: forcing while the stream flows spreads the disk's work over
+     * the stream instead of leaving it all to the next fsync op.
+     */
+    static final long SYNC_BYTES = 64L * 1024 * 1024;
+    /** Guarded by this: bytes written by ops applied since the last sync began. */
+    private long unsyncedBytes;
 
-    ImageSession(String key, String sourceName, Path imageRoot, ImageApplier applier) {
+    ImageSession(String key, String sourceName, Path imageRoot, ImageApplier applier, Executor syncer) {
         this.key = key;
         this.sourceName = sourceName;
         this.imageRoot = imageRoot;
         this.applier = applier;
+        this.syncer = syncer;
     }
 
     String key() {
@@ -53,7 +66,11 @@ final class ImageSession {
         if (refused) {
             return;
         }
+        long written = 0;
         for (SequencedOp op : batch.ops()) {
+            if (op.op() instanceof io.doppel.api.op.Op.Write w) {
+                written += w.data().length;
+            }
             try {
                 applier.apply(op.seq(), op.op());
             } catch (GapException e) {
@@ -70,10 +87,53 @@ final class ImageSession {
                 return;
             }
         }
-        if (System.nanoTime() - lastSync > SYNC_INTERVAL_NANOS) {
-            syncQuietly(session);
-        }
+        syncInBackgroundIfDue(session, written);
         session.write(new Frame.Ack(applier.appliedSequence(), applier.durableSequence()));
+    }
+
+    private void syncInBackgroundIfDue(IoSession session, long written) {
+        ImageApplier.SyncPoint point;
+        synchronized (this) {
+            unsyncedBytes += written;
+            if (syncing || (System.nanoTime() - lastSync <= SYNC_INTERVAL_NANOS && unsyncedBytes < SYNC_BYTES)) {
+                return;
+            }
+            try {
+                point = applier.beginSync();
+            } catch (IOException e) {
+                failedToSync(session, e);
+                return;
+            }
+            if (point == null) {
+                return;
+            }
+            syncing = true;
+            lastSync = System.nanoTime();
+            unsyncedBytes = 0;
+        }
+        syncer.execute(() -> finishSync(session, point));
+    }
+
+    private void finishSync(IoSession session, ImageApplier.SyncPoint point) {
+        IOException failure = null;
+        try {
+            point.force();
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
+            applier.completeSync(point, failure);
+            if (!refused) {
+                session.write(new Frame.Ack(applier.appliedSequence(), applier.durableSequence()));
+            }
+        } catch (IOException e) {
+            failedToSync(session, e);
+        } finally {
+            synchronized (this) {
+                syncing = false;
+                lastSync = System.nanoTime();
+            }
+        }
     }
 
     /** When the stream pauses: make everything applied durable, and say so. */
@@ -87,8 +147,17 @@ final class ImageSession {
     private void syncQuietly(IoSession session) {
         try {
             applier.sync();
-            lastSync = System.nanoTime();
+            synchronized (this) {
+                lastSync = System.nanoTime();
+                unsyncedBytes = 0;
+            }
         } catch (IOException e) {
+            failedToSync(session, e);
+        }
+    }
+
+    private synchronized void failedToSync(IoSession session, IOException e) {
+        if (!refused) {
             refused = true;
             LOG.error("Image {}: cannot make applied ops durable: {}", imageRoot, e.getMessage());
             session.write(new Frame.Refused("IO", "the target cannot flush image " + key + ": " + e.getMessage(),

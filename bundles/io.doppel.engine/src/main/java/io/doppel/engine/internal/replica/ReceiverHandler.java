@@ -38,10 +38,13 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private final Path images;
     private final Path state;
     private final Map<String, ImageSession> open;
+    private final java.util.concurrent.Executor syncer;
     private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open) {
+    ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open,
+            java.util.concurrent.Executor syncer) {
         this.peers = peers;
+        this.syncer = syncer;
         this.images = images;
         this.state = state;
         this.open = open;
@@ -102,7 +105,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 return;
             }
             try {
-                ImageSession image = new ImageSession(key, sourceName, root, ImageApplier.open(root, imageState));
+                ImageSession image = new ImageSession(key, sourceName, root, ImageApplier.open(root, imageState), syncer);
                 open.put(key, image);
                 session.setAttribute(IMAGE, image);
                 session.setAttribute(PEER, fingerprint);
