@@ -48,9 +48,13 @@ public final class ReplicationReceiver {
     public static final String LISTEN_PROPERTY = "doppel.replication.listen";
     public static final String ENDPOINT_FILE = "replication.endpoint";
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationReceiver.class);
+    /** Bytes read from a replication socket at a time. */
+    static final int READ_BYTES = 32 * 1024;
 
     private final NioSocketAcceptor acceptor;
     private final OrderedThreadPoolExecutor workers;
+    /** Forces images to disk off the applying threads; when its queue is full the caller syncs itself. */
+    private final java.util.concurrent.ThreadPoolExecutor syncers;
     private final Path endpointFile;
     private final PeerStore peers;
     private final Map<String, ImageSession> open = new ConcurrentHashMap<>();
@@ -71,8 +75,11 @@ public final class ReplicationReceiver {
         } catch (IOException e) {
             throw new ComponentException("cannot use the images directory " + images + ": " + e.getMessage(), e);
         }
-        handler = new ReceiverHandler(peers, images, home.area("images"), open);
-        workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named());
+        syncers = new java.util.concurrent.ThreadPoolExecutor(1, 2, 60, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(64), named("doppel-sync-"),
+                (task, executor) -> task.run()); // even when shut down: a started sync must finish
+        handler = new ReceiverHandler(peers, images, home.area("images"), open, syncers);
+        workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named("doppel-apply-"));
         acceptor = new NioSocketAcceptor(1);
         acceptor.setReuseAddress(true);
         try {
@@ -87,9 +94,12 @@ public final class ReplicationReceiver {
         acceptor.setHandler(handler);
         acceptor.getSessionConfig().setTcpNoDelay(true);
         acceptor.getSessionConfig().setReceiveBufferSize(4 * 1024 * 1024);
-        acceptor.getSessionConfig().setMinReadBufferSize(64 * 1024);
-        acceptor.getSessionConfig().setReadBufferSize(256 * 1024);
-        acceptor.getSessionConfig().setMaxReadBufferSize(1024 * 1024);
+        // Reads of a fixed, small size: MINA's TLS filter allocates (and zeroes) a buffer sized for
+        // everything left in a read for each 16 KiB record it decrypts, so a 1 MiB read cost about
+        // 32 MiB of zeroing; 32 KiB reads cost 48 KiB.
+        acceptor.getSessionConfig().setMinReadBufferSize(READ_BYTES);
+        acceptor.getSessionConfig().setReadBufferSize(READ_BYTES);
+        acceptor.getSessionConfig().setMaxReadBufferSize(READ_BYTES);
         InetSocketAddress wanted = listenAddress(context, config);
         try {
             acceptor.bind(wanted);
@@ -135,6 +145,7 @@ public final class ReplicationReceiver {
         acceptor.unbind();
         acceptor.dispose(true);
         workers.shutdown();
+        syncers.shutdown();
     }
 
     static InetSocketAddress listenAddress(BundleContext context, ReceiverConfig config) {
@@ -151,10 +162,10 @@ public final class ReplicationReceiver {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory named() {
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
-            Thread t = new Thread(r, "doppel-apply-" + n.incrementAndGet());
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         };

@@ -39,6 +39,12 @@ final class Job implements Link.Listener {
     static final int DEFAULT_QUEUE_MEMORY_MIB = 64;
     /** Bytes sent and not yet acknowledged, at most. */
     static final long WINDOW_BYTES = 16L * 1024 * 1024;
+    /**
+     * Frames sent and not yet acknowledged, at most: MINA's TLS filter refuses a write
+     * (BufferOverflowException) when 64 are waiting to be encrypted, which small frames could
+     * otherwise reach within the byte window.
+     */
+    static final int WINDOW_FRAMES = 32;
     /** Largest batch of ops in one frame. */
     static final int BATCH_BYTES = 1024 * 1024;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -54,6 +60,8 @@ final class Job implements Link.Listener {
     private final TlsSupplier tls;
     /** Sent, not yet acknowledged ops: seq → {encoded size, capture time in µs}. Bounded by the window. */
     private final Map<Long, long[]> inflightOps = new TreeMap<>();
+    /** The last sequence of each frame sent and not yet acknowledged, oldest first. */
+    private final java.util.ArrayDeque<Long> inflightFrames = new java.util.ArrayDeque<>();
     private final TreeMap<Long, CompletableFuture<Long>> waiters = new TreeMap<>();
 
     private JobState state = JobState.STOPPED;
@@ -340,6 +348,7 @@ final class Job implements Link.Listener {
                 sentSeq = applied;
                 inflight = 0;
                 inflightOps.clear();
+                inflightFrames.clear();
                 lastError = null;
                 move(JobState.REPLICATING, "target at " + applied);
                 reader = journal.reader(applied + 1);
@@ -348,7 +357,8 @@ final class Job implements Link.Listener {
                 List<SequencedOp> batch = new ArrayList<>();
                 synchronized (this) {
                     while (sender == Thread.currentThread() && !linkClosed && rewindTo < 0
-                            && !(reader.hasNext() && inflight < WINDOW_BYTES && windowOpen())) {
+                            && !(reader.hasNext() && inflight < WINDOW_BYTES && inflightFrames.size() < WINDOW_FRAMES
+                            && windowOpen())) {
                         long untilWindow = nextWindow - System.nanoTime();
                         if (reader.hasNext() && untilWindow > 0) {
                             TimeUnit.NANOSECONDS.timedWait(this, Math.min(untilWindow, TimeUnit.SECONDS.toNanos(1)));
@@ -370,6 +380,7 @@ final class Job implements Link.Listener {
                         sentSeq = rewindTo;
                         inflight = 0;
                         inflightOps.clear();
+                        inflightFrames.clear();
                         rewindTo = -1;
                         continue;
                     }
@@ -388,6 +399,7 @@ final class Job implements Link.Listener {
                     }
                     inflight += bytes;
                     sentSeq = batch.get(batch.size() - 1).seq();
+                    inflightFrames.addLast(sentSeq);
                     if (!reader.hasNext() && definition.intervalSeconds() > 0) {
                         nextWindow = System.nanoTime() + TimeUnit.SECONDS.toNanos(definition.intervalSeconds());
                     }
@@ -511,6 +523,9 @@ final class Job implements Link.Listener {
             }
             inflight -= e.getValue()[0];
             done.remove();
+        }
+        while (!inflightFrames.isEmpty() && inflightFrames.peekFirst() <= applied) {
+            inflightFrames.removeFirst();
         }
         var ready = waiters.headMap(applied, true);
         ready.forEach((seq, w) -> w.complete(seq));
