@@ -30,6 +30,8 @@ import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
 import io.doppel.engine.ReplicationEngine;
 import io.doppel.engine.ReplicationException;
+import io.doppel.engine.internal.codec.OpCodec;
+import io.doppel.engine.internal.codec.SequencedOp;
 import io.doppel.engine.internal.peers.PeerStore;
 import io.doppel.engine.internal.source.JobManager;
 import io.doppel.testing.Services;
@@ -189,6 +191,32 @@ class ReplicationLoopbackTest {
         java.security.MessageDigest actual = java.security.MessageDigest.getInstance("SHA-256");
         actual.update(Files.readAllBytes(image("spill").resolve("burst.bin")));
         assertArrayEquals(expected.digest(), actual.digest(), "the image file equals what was written");
+    }
+
+    @Test
+    void manySmallContiguousWritesTravelAsFewerBytesAndArriveIdentical() throws Exception {
+        jobs.create(new JobDefinition("coalesce", "/srv/coalesce", target, home.identity().fingerprint(), null, false,
+                "none", "none", null, 0, null, 0));
+        jobs.start("coalesce");
+        awaitCondition(WAIT, () -> job("coalesce").state() == JobState.REPLICATING, "coalesce to replicate");
+        jobs.pause("coalesce"); // the writes queue up, so that batches hold many of them
+        RelPath f = RelPath.of("log.bin");
+        engine.capture("coalesce", new Op.Create(f, 0644, -1, -1));
+        byte[] expected = new byte[16_384 * 16];
+        new Random(3).nextBytes(expected);
+        long oneByOne = 0;
+        for (int off = 0; off < expected.length; off += 16) {
+            Op.Write w = new Op.Write(f, off, java.util.Arrays.copyOfRange(expected, off, off + 16));
+            oneByOne += 4 + OpCodec.size(new SequencedOp(1, 0, w)); // as it would travel on its own
+            engine.capture("coalesce", w);
+        }
+        long last = engine.capture("coalesce", new Op.Fsync(f));
+        jobs.start("coalesce");
+        awaitCondition(WAIT, () -> job("coalesce").ackedSeq() == last, "the writes to be applied");
+        assertArrayEquals(expected, Files.readAllBytes(image("coalesce").resolve("log.bin")));
+        long sent = job("coalesce").bytesSent();
+        assertTrue(sent < oneByOne / 2, sent + " bytes sent for 16,384 writes that take " + oneByOne + " one by one");
+        jobs.stop("coalesce");
     }
 
     @Test

@@ -42,6 +42,8 @@ final class Cursor implements Closeable {
     private final ByteBuffer buffer = ByteBuffer.allocate(RECORD);
     private long applied;
     private long durable;
+    /** The slot holding {@link #applied}; the next advance writes the other one. */
+    private int slot;
 
     private Cursor(Path file, FileChannel channel, UUID boot, long applied, long durable) {
         this.file = file;
@@ -146,9 +148,13 @@ final class Cursor implements Closeable {
         return file;
     }
 
-    /** Records that op {@code seq} is applied (one positional write, no fsync). */
+    /**
+     * Records that op {@code seq} is applied (one positional write, no fsync). Slots alternate, not
+     * by the parity of the sequence: a run of ops may move the cursor by more than one.
+     */
     void advance(long seq) throws IOException {
-        writeSlot((int) (seq & 1), seq);
+        writeSlot(1 - slot, seq);
+        slot = 1 - slot;
         applied = seq;
     }
 
@@ -162,7 +168,7 @@ final class Cursor implements Closeable {
         long was = durable;
         durable = Math.max(durable, Math.min(seq, applied));
         try {
-            writeSlot((int) (applied & 1), applied);
+            writeSlot(slot, applied);
             channel.force(false);
         } catch (IOException e) {
             durable = was;

@@ -141,16 +141,32 @@ public final class ImageApplier implements AutoCloseable {
      * seq &gt; appliedSequence()+1: throws GapException (carrying the expected sequence). Otherwise
      * applies and returns true.
      */
-    public synchronized boolean apply(long seq, Op op) throws ApplyException {
+    public boolean apply(long seq, Op op) throws ApplyException {
+        return apply(seq, seq, op);
+    }
+
+    /**
+     * Applies an op that stands for the run of ops {@code seq..lastSeq} (coalesced by the source; a
+     * single op when they are equal) and moves the cursor to {@code lastSeq} in one step. A run
+     * already applied entirely is a duplicate (false, no effect). A run that starts within what is
+     * applied is applied again: only kinds that overwrite what they set may form a run, so the result
+     * is the state after {@code lastSeq} either way. A run that starts beyond the next op is a gap.
+     */
+    public synchronized boolean apply(long seq, long lastSeq, Op op) throws ApplyException {
         Objects.requireNonNull(op, "op");
         ensureUsable();
         long applied = cursor.applied();
-        if (seq <= applied) {
+        if (lastSeq <= applied) {
             return false;
         }
-        if (seq != applied + 1) {
+        if (seq > applied + 1) {
             throw new GapException(applied + 1, seq);
         }
+        if (lastSeq != seq && !io.doppel.engine.internal.codec.Coalescer.coalescible(op)) {
+            throw new ApplyException(Reason.UNSUPPORTED, "a " + op.kind() + " op cannot stand for the run of ops " + seq
+                    + ".." + lastSeq);
+        }
+        seq = lastSeq;
         try {
             dispatch(seq, op);
         } catch (RuntimeException e) {

@@ -14,6 +14,8 @@ import io.doppel.api.op.RelPath;
  *
  * <pre>
  * u8 format (1) | u8 kind | i64 seq | i64 capturedAtMicros | kind-specific fields
+ * u8 format (2) | u8 kind | i64 seq | i64 lastSeq | i64 capturedAtMicros | kind-specific fields
+ *   (a run of coalesced ops seq..lastSeq; only on the wire, never in a journal)
  * text  = u16 length + UTF-8 bytes (strict: malformed UTF-8 is refused)
  * bytes = i32 length + bytes (0 .. {@value #MAX_DATA_BYTES})
  * </pre>
@@ -24,6 +26,8 @@ import io.doppel.api.op.RelPath;
 public final class OpCodec {
 
     public static final int FORMAT = 1;
+    /** The format of a run of coalesced ops. */
+    public static final int RUN_FORMAT = 2;
     /** Largest payload of one write or xattr. */
     public static final int MAX_DATA_BYTES = 16 * 1024 * 1024;
     private static final int MAX_TEXT_BYTES = 65_535;
@@ -37,7 +41,7 @@ public final class OpCodec {
 
     /** Exact encoded size, so callers can budget memory and frames before encoding. */
     public static int size(SequencedOp s) {
-        int n = 2 + 8 + 8 + text(s.op().path().value());
+        int n = 2 + 8 + 8 + (s.isRun() ? 8 : 0) + text(s.op().path().value());
         return n + switch (s.op()) {
             case Op.Create c -> 12;
             case Op.Write w -> 8 + 4 + w.data().length;
@@ -67,7 +71,12 @@ public final class OpCodec {
     /** Encodes into {@code b}, which must have {@link #size} bytes remaining. */
     public static void encode(SequencedOp s, ByteBuffer b) {
         Op op = s.op();
-        b.put((byte) FORMAT).put((byte) kind(op)).putLong(s.seq()).putLong(s.capturedAtMicros());
+        if (s.isRun()) {
+            b.put((byte) RUN_FORMAT).put((byte) kind(op)).putLong(s.seq()).putLong(s.lastSeq());
+        } else {
+            b.put((byte) FORMAT).put((byte) kind(op)).putLong(s.seq());
+        }
+        b.putLong(s.capturedAtMicros());
         putText(b, op.path().value());
         switch (op) {
             case Op.Create c -> b.putInt(c.mode()).putInt(c.uid()).putInt(c.gid());
@@ -113,14 +122,19 @@ public final class OpCodec {
     public static SequencedOp decode(ByteBuffer b) throws CodecException {
         try {
             int format = b.get() & 0xff;
-            if (format != FORMAT) {
-                throw new CodecException("unknown op format " + format + " (this build reads format " + FORMAT + ")");
+            if (format != FORMAT && format != RUN_FORMAT) {
+                throw new CodecException("unknown op format " + format + " (this build reads formats " + FORMAT
+                        + " and " + RUN_FORMAT + ")");
             }
             int kind = b.get() & 0xff;
             long seq = b.getLong();
+            long lastSeq = format == RUN_FORMAT ? b.getLong() : seq;
             long captured = b.getLong();
             if (seq < 1) {
                 throw new CodecException("sequence number " + seq + " is not positive");
+            }
+            if (lastSeq <= seq && format == RUN_FORMAT) {
+                throw new CodecException("a run of ops " + seq + ".." + lastSeq + " must end after it starts");
             }
             RelPath path = path(b);
             Op op = switch (kind) {
@@ -142,7 +156,10 @@ public final class OpCodec {
                 case FSYNC -> new Op.Fsync(path);
                 default -> throw new CodecException("unknown op kind " + kind);
             };
-            return new SequencedOp(seq, captured, op);
+            if (format == RUN_FORMAT && !Coalescer.coalescible(op)) {
+                throw new CodecException("a " + op.kind() + " op cannot stand for a run of ops");
+            }
+            return new SequencedOp(seq, lastSeq, captured, op);
         } catch (BufferUnderflowException e) {
             throw new CodecException("op is truncated");
         } catch (IllegalArgumentException e) {

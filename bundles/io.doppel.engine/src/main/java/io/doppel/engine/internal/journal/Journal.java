@@ -154,6 +154,9 @@ public final class Journal implements AutoCloseable {
         if (op.seq() != lastSeq + 1) {
             throw new IllegalArgumentException("journal expects seq " + (lastSeq + 1) + ", got " + op.seq());
         }
+        if (op.isRun()) {
+            throw new IllegalArgumentException("the journal keeps single ops, not the run " + op.seq() + ".." + op.lastSeq());
+        }
         if (tail == null || tail.size() >= segmentBytes) {
             roll(op.seq());
         }

@@ -72,7 +72,7 @@ final class ImageSession {
                 written += w.data().length;
             }
             try {
-                applier.apply(op.seq(), op.op());
+                applier.apply(op.seq(), op.lastSeq(), op.op());
             } catch (GapException e) {
                 LOG.warn("Image {}: gap, expected op {} but got {}; asking {} to resend", imageRoot, e.expected(),
                         e.received(), sourceName);

@@ -19,6 +19,7 @@ import io.doppel.api.job.JobState;
 import io.doppel.api.job.JobStatus;
 import io.doppel.api.op.Op;
 import io.doppel.engine.ReplicationException;
+import io.doppel.engine.internal.codec.Coalescer;
 import io.doppel.engine.internal.codec.OpCodec;
 import io.doppel.engine.internal.codec.SequencedOp;
 import io.doppel.engine.internal.journal.Journal;
@@ -405,8 +406,9 @@ final class Job implements Link.Listener {
                     }
                 }
                 int level = compressionLevel(definition.compressionLevel());
-                byte[] frame = FrameCodec.encodeFrame(level == 0 ? new Frame.Ops(batch)
-                        : new Frame.Compressed(new Frame.Ops(batch), level));
+                // Runs of writes to one file and repeated attribute changes travel as one op each.
+                Frame.Ops ops = new Frame.Ops(Coalescer.coalesce(batch, BATCH_BYTES));
+                byte[] frame = FrameCodec.encodeFrame(level == 0 ? ops : new Frame.Compressed(ops, level));
                 if (!pace(frame.length)) {
                     return;
                 }

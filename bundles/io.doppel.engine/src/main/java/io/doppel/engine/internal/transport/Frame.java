@@ -16,7 +16,8 @@ import io.doppel.engine.internal.codec.SequencedOp;
  */
 public sealed interface Frame {
 
-    int PROTOCOL = 1;
+    /** 2: an op record may stand for a run of coalesced ops (op format 2). */
+    int PROTOCOL = 2;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -149,7 +150,7 @@ public sealed interface Frame {
             if (previous >= 0 && op.seq() != previous + 1) {
                 throw new CodecException("ops in a batch must be consecutive: " + previous + " then " + op.seq());
             }
-            previous = op.seq();
+            previous = op.lastSeq();
             ops.add(op);
         }
         return new Ops(ops);
