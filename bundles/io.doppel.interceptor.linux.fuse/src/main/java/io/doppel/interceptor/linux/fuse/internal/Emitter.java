@@ -210,20 +210,16 @@ final class Emitter {
             int fd = Native.openat(dirfd, arena.allocateFrom(latin1Name, StandardCharsets.ISO_8859_1),
                     Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
             try {
-                MemorySegment sb = arena.allocate(Stat.SIZE);
-                Native.statx(fd, Native.EMPTY, Native.AT_EMPTY_PATH, sb);
-                Stat st = Stat.of(sb);
+                Stat st = stat(fd, arena);
                 if (st.isDir()) {
                     emit(new Op.Mkdir(path, st.perm(), st.uid(), st.gid()));
                     xattrs(path, fd, arena);
                     for (String child : list(fd)) {
-                        String utf8 = Nodes.utf8(child);
-                        String joined = utf8 == null ? null : path.isRoot() ? utf8 : path.value() + "/" + utf8;
-                        if (joined == null || RelPath.problemWith(joined) != null) {
+                        RelPath childPath = Nodes.join(path, child);
+                        if (childPath == null) {
                             notice("'" + path + "/" + child + "' has a name that cannot be replicated; skipped");
                             continue;
                         }
-                        RelPath childPath = RelPath.of(joined);
                         if (included(childPath)) {
                             materialize(childPath, fd, child);
                         }
@@ -271,14 +267,12 @@ final class Emitter {
             int fd = Native.openat(dirfd, arena.allocateFrom(latin1Name, StandardCharsets.ISO_8859_1),
                     Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
             try {
-                MemorySegment sb = arena.allocate(Stat.SIZE);
-                Native.statx(fd, Native.EMPTY, Native.AT_EMPTY_PATH, sb);
-                if (Stat.of(sb).isDir()) {
+                Stat st = stat(fd, arena);
+                if (st.isDir()) {
                     for (String child : list(fd)) {
-                        String utf8 = Nodes.utf8(child);
-                        String joined = utf8 == null ? null : oldPath.value() + "/" + utf8;
-                        if (joined != null && RelPath.problemWith(joined) == null && included(RelPath.of(joined))) {
-                            remove(RelPath.of(joined), fd, child);
+                        RelPath childPath = Nodes.join(oldPath, child);
+                        if (included(childPath)) {
+                            remove(childPath, fd, child);
                         }
                     }
                     emit(new Op.Rmdir(oldPath));
@@ -291,6 +285,12 @@ final class Emitter {
         } catch (Errno e) {
             fail("'" + oldPath + "' could not be read to remove it from the image (" + e.getMessage() + ")");
         }
+    }
+
+    private static Stat stat(int fd, Arena arena) throws Errno {
+        MemorySegment sb = arena.allocate(Stat.SIZE);
+        Native.statx(fd, Native.EMPTY, Native.AT_EMPTY_PATH, sb);
+        return Stat.of(sb);
     }
 
     private void xattrs(RelPath path, int fd, Arena arena) throws Errno {

@@ -168,14 +168,19 @@ final class Nodes {
     /** The path of {@code name} in {@code parent}, or {@code null} if it has none (see {@link #path(Node)}). */
     synchronized RelPath path(Node parent, String name) {
         RelPath p = path(parent);
-        if (p == null) {
-            return null;
-        }
+        return p == null ? null : join(p, name);
+    }
+
+    /**
+     * The path of the (ISO-8859-1 kept) {@code name} under {@code parent}, or {@code null} if it
+     * cannot be written as a relative path (not UTF-8, a backslash, too long).
+     */
+    static RelPath join(RelPath parent, String name) {
         String utf8 = utf8(name);
         if (utf8 == null) {
             return null;
         }
-        String joined = p.isRoot() ? utf8 : p.value() + "/" + utf8;
+        String joined = parent.isRoot() ? utf8 : parent.value() + "/" + utf8;
         return RelPath.problemWith(joined) == null ? RelPath.of(joined) : null;
     }
 
