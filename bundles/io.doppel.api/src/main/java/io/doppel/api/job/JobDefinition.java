@@ -25,14 +25,29 @@ import java.util.regex.Pattern;
  *                          (less the default excludes); changeable while the job runs
  * @param queueMemoryMiB    how much of the send queue is kept in memory (MiB; 0 for the default of 64);
  *                          beyond it the queue is read back from its journal on disk
+ * @param mirror            how the job makes the target equal to the source when it first starts and
+ *                          whenever it must resynchronise: {@code diff} (the default: only blocks whose
+ *                          checksums differ travel), {@code full} (every byte), {@code newer} (files
+ *                          newer on the source) or {@code none} (the target already holds a copy)
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
         boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
-        java.util.List<String> rules, int queueMemoryMiB) {
+        java.util.List<String> rules, int queueMemoryMiB, String mirror) {
 
     public JobDefinition {
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
     }
+
+    /** A definition with the default mirror mode. */
+    public JobDefinition(String name, String source, String target, String targetFingerprint, String image,
+            boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
+            java.util.List<String> rules, int queueMemoryMiB) {
+        this(name, source, target, targetFingerprint, image, synchronous, interceptor, compression, bandwidth,
+                intervalSeconds, rules, queueMemoryMiB, null);
+    }
+
+    /** The mirror modes a job can choose: the {@link MirrorStatus#MODES} and {@code none}. */
+    public static final java.util.List<String> MIRROR = java.util.List.of("diff", "full", "newer", "none");
 
     /** The compression levels a job can use, in order of effort. */
     public static final java.util.List<String> COMPRESSION = java.util.List.of("none", "fast", "balanced", "max");
@@ -59,6 +74,9 @@ public record JobDefinition(String name, String source, String target, String ta
         if (compression != null && !COMPRESSION.contains(compression)) {
             return "compression: '" + compression + "' must be one of " + COMPRESSION;
         }
+        if (mirror != null && !MIRROR.contains(mirror)) {
+            return "mirror: '" + mirror + "' must be one of " + MIRROR;
+        }
         if (image != null && !NAME.matcher(image).matches()) {
             return "image: '" + image + "' must be 1-64 letters, digits, '.', '_' or '-'";
         }
@@ -68,18 +86,23 @@ public record JobDefinition(String name, String source, String target, String ta
     /** This definition with another bandwidth schedule. */
     public JobDefinition withBandwidth(String schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                schedule, intervalSeconds, rules, queueMemoryMiB);
+                schedule, intervalSeconds, rules, queueMemoryMiB, mirror);
     }
 
     /** This definition with another replication set. */
     public JobDefinition withRules(java.util.List<String> newRules) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, newRules, queueMemoryMiB);
+                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror);
     }
 
     /** The compression level, defaulted. */
     public String compressionLevel() {
         return compression == null ? "fast" : compression;
+    }
+
+    /** The mirror mode, defaulted. */
+    public String mirrorMode() {
+        return mirror == null ? "diff" : mirror;
     }
 
     /** The image name, defaulted. */

@@ -16,10 +16,19 @@ package io.doppel.api.job;
  * @param capture      how changes are captured (interceptor and what it watches), or why they are not
  * @param bytesPerSecond bytes sent to the target per second, averaged over the last few seconds
  * @param bytesSent    bytes sent to the target since the agent started (on the wire, before TLS)
+ * @param mirror       the running mirror, or the last one, or {@code null} if the job never mirrored
  */
 public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
         long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture, long bytesPerSecond,
-        long bytesSent) {
+        long bytesSent, MirrorStatus mirror) {
+
+    /** The status without mirror figures (before mirroring existed). */
+    public JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
+            long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture,
+            long bytesPerSecond, long bytesSent) {
+        this(definition, state, lastSeq, sentSeq, ackedSeq, queuedOps, queuedBytes, queuedMemoryBytes, lagMillis,
+                lastError, capture, bytesPerSecond, bytesSent, null);
+    }
 
     public JobSummary summary() {
         return new JobSummary(definition.name(), state, definition.target() + "/" + definition.imageName(), lastError);

@@ -180,6 +180,47 @@ public sealed interface Op {
         @Override public String kind() { return "fallocate"; }
     }
 
+    /** What an {@link Entry} makes of its path. */
+    enum EntryType {
+        FILE, DIRECTORY, SYMLINK
+    }
+
+    /**
+     * Makes {@code path} an entry of {@code type} with this mode and owner, as mirroring does: an
+     * entry of that type already there is kept (a file keeps its data, a directory its children, a
+     * symlink must also point at {@code linkTarget}); anything else there is removed first (a
+     * directory with everything beneath it); a new file is empty. The parent must exist. Applying it
+     * twice has the effect of applying it once.
+     *
+     * @param linkTarget for {@link EntryType#SYMLINK}, the link's content; otherwise {@code null}
+     * @param mode       permission bits (ignored for symlinks)
+     * @param uid        owner, or {@link #NO_OWNER} to keep the applier's
+     * @param gid        group, or {@link #NO_OWNER}
+     */
+    record Entry(RelPath path, EntryType type, String linkTarget, int mode, int uid, int gid) implements Op {
+        public Entry {
+            Objects.requireNonNull(path);
+            Objects.requireNonNull(type);
+            if ((type == EntryType.SYMLINK) != (linkTarget != null)) {
+                throw new IllegalArgumentException("a symlink entry, and only a symlink entry, has a link target");
+            }
+            if (linkTarget != null && (linkTarget.isEmpty() || linkTarget.indexOf('\0') >= 0)) {
+                throw new IllegalArgumentException("symlink target must be non-empty and without NUL");
+            }
+        }
+        @Override public String kind() { return "entry"; }
+    }
+
+    /**
+     * Removes whatever is at {@code path}, a directory with everything beneath it; nothing if there
+     * is nothing. Mirroring uses it for entries the source no longer has. Applying it twice has the
+     * effect of applying it once.
+     */
+    record Remove(RelPath path) implements Op {
+        public Remove { Objects.requireNonNull(path); }
+        @Override public String kind() { return "remove"; }
+    }
+
     /**
      * A consistency point: everything before it in the stream is durable on the target before
      * anything after it is applied. {@code path} is the file that was synced, or the root for a

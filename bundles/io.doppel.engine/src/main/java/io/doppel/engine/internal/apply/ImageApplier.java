@@ -73,6 +73,7 @@ public final class ImageApplier implements AutoCloseable {
     private final Touched touched = new Touched();
     private final ContentOps content;
     private final MetadataOps metadata;
+    private final MirrorOps mirror;
     private CrashHook hook = CrashHook.NONE;
     private NamespaceOps namespace;
     private Exchange exchange;
@@ -90,6 +91,7 @@ public final class ImageApplier implements AutoCloseable {
         this.intent = intent;
         this.content = new ContentOps(confined, touched);
         this.metadata = new MetadataOps(confined, runningAsRoot);
+        this.mirror = new MirrorOps(confined, touched, metadata);
         setCrashHook(CrashHook.NONE);
     }
 
@@ -126,6 +128,11 @@ public final class ImageApplier implements AutoCloseable {
         }
     }
 
+    /** Read-only questions about this image (listings, block sums), safe to ask beside applying. */
+    public ImageInspector inspector() {
+        return new ImageInspector(confined);
+    }
+
     /** Sequence number of the last applied op (0 for a new image). Persisted. */
     public synchronized long appliedSequence() {
         return cursor.applied();
@@ -153,6 +160,16 @@ public final class ImageApplier implements AutoCloseable {
      * is the state after {@code lastSeq} either way. A run that starts beyond the next op is a gap.
      */
     public synchronized boolean apply(long seq, long lastSeq, Op op) throws ApplyException {
+        return apply(seq, lastSeq, op, false);
+    }
+
+    /**
+     * {@link #apply(long, long, Op)}, or for a {@code lenient} op (captured while a mirror ran, see
+     * {@code SequencedOp#isLenient}): a CONFLICT (the name it creates exists, the one it changes
+     * is gone) means the mirror already brought the image past it, so it is skipped; a lenient
+     * rmdir of a directory that is not empty removes what it holds too.
+     */
+    public synchronized boolean apply(long seq, long lastSeq, Op op, boolean lenient) throws ApplyException {
         Objects.requireNonNull(op, "op");
         ensureUsable();
         long applied = cursor.applied();
@@ -168,7 +185,19 @@ public final class ImageApplier implements AutoCloseable {
         }
         seq = lastSeq;
         try {
-            dispatch(seq, op);
+            try {
+                dispatch(seq, op);
+            } catch (ApplyException e) {
+                if (!lenient || e.reason() != Reason.CONFLICT) {
+                    throw e;
+                }
+                if (op instanceof Op.Rmdir r) {
+                    mirror.remove(new Op.Remove(r.path()));
+                } else {
+                    LOG.debug("Image {}: op {} skipped, the mirror brought the image past it: {}", confined.root(), seq,
+                            e.getMessage());
+                }
+            }
         } catch (RuntimeException e) {
             // a bug, or the JDK refusing input in a way not foreseen: never let it escape unchecked
             broken = new IOException("internal error applying op " + seq, e);
@@ -216,6 +245,8 @@ public final class ImageApplier implements AutoCloseable {
             case Op.SetTimes t -> metadata.setTimes(t);
             case Op.SetXattr x -> metadata.setXattr(x);
             case Op.RemoveXattr x -> metadata.removeXattr(x);
+            case Op.Entry e -> mirror.entry(e);
+            case Op.Remove r -> mirror.remove(r);
             case Op.Fsync f -> {
                 try {
                     awaitBackgroundSync();

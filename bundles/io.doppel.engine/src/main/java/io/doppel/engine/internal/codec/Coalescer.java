@@ -46,7 +46,8 @@ public final class Coalescer {
                     merged = mergeAttributes(run.op(), next.op());
                 }
                 if (merged != null) {
-                    run = new SequencedOp(run.seq(), next.lastSeq(), next.capturedAtMicros(), merged);
+                    run = new SequencedOp(run.seq(), next.lastSeq(), next.capturedAtMicros(), merged,
+                            run.lenient() || next.lenient());
                     continue;
                 }
                 out.add(finish(run, data));
@@ -64,7 +65,7 @@ public final class Coalescer {
         if (data == null || data.count == 1) {
             return run;
         }
-        return new SequencedOp(run.seq(), run.lastSeq(), run.capturedAtMicros(), data.toWrite());
+        return new SequencedOp(run.seq(), run.lastSeq(), run.capturedAtMicros(), data.toWrite(), run.lenient());
     }
 
     /** The later of two attribute ops of one kind on one path, or null if they do not merge. */

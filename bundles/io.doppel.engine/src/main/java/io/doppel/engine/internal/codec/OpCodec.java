@@ -28,13 +28,15 @@ public final class OpCodec {
     public static final int FORMAT = 1;
     /** The format of a run of coalesced ops. */
     public static final int RUN_FORMAT = 2;
+    /** Added to the format of a lenient op (see {@link SequencedOp#isLenient()}). */
+    public static final int LENIENT = 0x80;
     /** Largest payload of one write or xattr. */
     public static final int MAX_DATA_BYTES = 16 * 1024 * 1024;
     private static final int MAX_TEXT_BYTES = 65_535;
 
     private static final int CREATE = 1, WRITE = 2, TRUNCATE = 3, UNLINK = 4, RENAME = 5, MKDIR = 6, RMDIR = 7,
             SYMLINK = 8, LINK = 9, CHMOD = 10, CHOWN = 11, UTIMENS = 12, SETXATTR = 13, REMOVEXATTR = 14,
-            FALLOCATE = 15, FSYNC = 16;
+            FALLOCATE = 15, FSYNC = 16, ENTRY = 17, REMOVE = 18;
 
     private OpCodec() {
     }
@@ -59,6 +61,8 @@ public final class OpCodec {
             case Op.RemoveXattr x -> text(x.name());
             case Op.Fallocate f -> 17;
             case Op.Fsync f -> 0;
+            case Op.Entry e -> 1 + (e.linkTarget() == null ? 0 : text(e.linkTarget())) + 12;
+            case Op.Remove r -> 0;
         };
     }
 
@@ -71,10 +75,11 @@ public final class OpCodec {
     /** Encodes into {@code b}, which must have {@link #size} bytes remaining. */
     public static void encode(SequencedOp s, ByteBuffer b) {
         Op op = s.op();
+        int lenient = s.lenient() ? LENIENT : 0;
         if (s.isRun()) {
-            b.put((byte) RUN_FORMAT).put((byte) kind(op)).putLong(s.seq()).putLong(s.lastSeq());
+            b.put((byte) (RUN_FORMAT | lenient)).put((byte) kind(op)).putLong(s.seq()).putLong(s.lastSeq());
         } else {
-            b.put((byte) FORMAT).put((byte) kind(op)).putLong(s.seq());
+            b.put((byte) (FORMAT | lenient)).put((byte) kind(op)).putLong(s.seq());
         }
         b.putLong(s.capturedAtMicros());
         putText(b, op.path().value());
@@ -105,6 +110,14 @@ public final class OpCodec {
             case Op.Fallocate f -> b.putLong(f.offset()).putLong(f.length())
                     .put((byte) ((f.keepSize() ? 1 : 0) | (f.punchHole() ? 2 : 0)));
             case Op.Fsync f -> { }
+            case Op.Entry e -> {
+                b.put((byte) e.type().ordinal());
+                if (e.linkTarget() != null) {
+                    putText(b, e.linkTarget());
+                }
+                b.putInt(e.mode()).putInt(e.uid()).putInt(e.gid());
+            }
+            case Op.Remove r -> { }
         }
     }
 
@@ -121,7 +134,9 @@ public final class OpCodec {
     /** Decodes one op from the buffer's position, leaving the position after it. */
     public static SequencedOp decode(ByteBuffer b) throws CodecException {
         try {
-            int format = b.get() & 0xff;
+            int flags = b.get() & 0xff;
+            boolean lenient = (flags & LENIENT) != 0;
+            int format = flags & ~LENIENT;
             if (format != FORMAT && format != RUN_FORMAT) {
                 throw new CodecException("unknown op format " + format + " (this build reads formats " + FORMAT
                         + " and " + RUN_FORMAT + ")");
@@ -154,17 +169,30 @@ public final class OpCodec {
                 case REMOVEXATTR -> new Op.RemoveXattr(path, nonEmpty(text(b), "xattr name"));
                 case FALLOCATE -> fallocate(path, b);
                 case FSYNC -> new Op.Fsync(path);
+                case ENTRY -> entry(path, b);
+                case REMOVE -> new Op.Remove(path);
                 default -> throw new CodecException("unknown op kind " + kind);
             };
             if (format == RUN_FORMAT && !Coalescer.coalescible(op)) {
                 throw new CodecException("a " + op.kind() + " op cannot stand for a run of ops");
             }
-            return new SequencedOp(seq, lastSeq, captured, op);
+            return new SequencedOp(seq, lastSeq, captured, op, lenient);
         } catch (BufferUnderflowException e) {
             throw new CodecException("op is truncated");
         } catch (IllegalArgumentException e) {
             throw new CodecException("invalid op: " + e.getMessage());
         }
+    }
+
+    private static Op entry(RelPath path, ByteBuffer b) throws CodecException {
+        int t = b.get();
+        Op.EntryType[] types = Op.EntryType.values();
+        if (t < 0 || t >= types.length) {
+            throw new CodecException("unknown entry type " + t);
+        }
+        Op.EntryType type = types[t];
+        String target = type == Op.EntryType.SYMLINK ? nonEmpty(text(b), "symlink target") : null;
+        return new Op.Entry(path, type, target, b.getInt(), b.getInt(), b.getInt());
     }
 
     private static Op fallocate(RelPath path, ByteBuffer b) throws CodecException {
@@ -198,6 +226,8 @@ public final class OpCodec {
             case Op.RemoveXattr x -> REMOVEXATTR;
             case Op.Fallocate f -> FALLOCATE;
             case Op.Fsync f -> FSYNC;
+            case Op.Entry e -> ENTRY;
+            case Op.Remove r -> REMOVE;
         };
     }
 

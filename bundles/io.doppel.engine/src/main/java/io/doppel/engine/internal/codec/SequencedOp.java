@@ -12,7 +12,7 @@ import io.doppel.api.op.Op;
  * (see {@code Coalescer}): applying it has the effect of applying all of them, and the target's
  * cursor moves to {@code lastSeq} at once. Journals only ever hold single ops.
  */
-public record SequencedOp(long seq, long lastSeq, long capturedAtMicros, Op op) {
+public record SequencedOp(long seq, long lastSeq, long capturedAtMicros, Op op, boolean lenient) {
 
     public SequencedOp {
         if (seq < 1) {
@@ -26,7 +26,21 @@ public record SequencedOp(long seq, long lastSeq, long capturedAtMicros, Op op) 
 
     /** A single op. */
     public SequencedOp(long seq, long capturedAtMicros, Op op) {
-        this(seq, seq, capturedAtMicros, op);
+        this(seq, seq, capturedAtMicros, op, false);
+    }
+
+    /** An op or a run, not lenient. */
+    public SequencedOp(long seq, long lastSeq, long capturedAtMicros, Op op) {
+        this(seq, lastSeq, capturedAtMicros, op, false);
+    }
+
+    /**
+     * Lenient: captured while a mirror ran, so the target may already hold its effect (the mirror
+     * copied the source after the change was made and before it was handed over); the target
+     * skips it if it finds the change made already (the name exists, or is gone).
+     */
+    public boolean isLenient() {
+        return lenient;
     }
 
     /** Whether this stands for more than one op. */

@@ -42,7 +42,8 @@ public final class EngineCommands {
             @Reference AgentHome home) {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
                 + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
-                + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN'), queueMemoryMiB.", args -> jobs.create(definition(args)));
+                + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN'), queueMemoryMiB, "
+                + "mirror (diff|full|newer|none: how the first start and every resynchronisation copy).", args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
@@ -53,6 +54,11 @@ public final class EngineCommands {
                 args -> jobs.limit(text(args, "name"), optional(args, "bandwidth")));
         register(context, "job.rules", "Change a job's replication set, also while it runs: name, rules "
                 + "(list of '+ PATTERN' / '- PATTERN').", args -> jobs.rules(text(args, "name"), list(args, "rules")));
+        register(context, "job.mirror", "Mirror a running job now, while live changes flow: name, mode "
+                + "(diff: only blocks whose checksums differ, the default; full: every byte; newer: files newer on the "
+                + "source), checksumAll (compare files of equal size and time by content too).",
+                args -> jobs.mirror(text(args, "name"), optional(args, "mode"),
+                        args.has("checksumAll") && args.get("checksumAll").getAsBoolean()));
         register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
                 args -> jobs.stop(text(args, "name")));
         register(context, "job.delete", "Delete a stopped job and its journal: name.",
@@ -109,7 +115,7 @@ public final class EngineCommands {
                 optional(args, "targetFingerprint"), optional(args, "image"),
                 args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
                 optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"),
-                list(args, "rules"), integer(args, "queueMemoryMiB"));
+                list(args, "rules"), integer(args, "queueMemoryMiB"), optional(args, "mirror"));
     }
 
     private static java.util.List<String> list(JsonObject args, String field) throws CommandException {

@@ -72,7 +72,7 @@ final class ImageSession {
                 written += w.data().length;
             }
             try {
-                applier.apply(op.seq(), op.lastSeq(), op.op());
+                applier.apply(op.seq(), op.lastSeq(), op.op(), op.lenient());
             } catch (GapException e) {
                 LOG.warn("Image {}: gap, expected op {} but got {}; asking {} to resend", imageRoot, e.expected(),
                         e.received(), sourceName);
@@ -89,6 +89,74 @@ final class ImageSession {
         }
         syncInBackgroundIfDue(session, written);
         session.write(new Frame.Ack(applier.appliedSequence(), applier.durableSequence()));
+        synchronized (appliedMonitor) {
+            appliedMonitor.notifyAll();
+        }
+    }
+
+    /** Longest a mirror's question waits for the image to reach the sequence it names. */
+    static final long INSPECT_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    private final Object appliedMonitor = new Object();
+
+    /**
+     * Answers a mirror's question (a listing or block sums) once the image has applied what the
+     * question needs, or after {@link #INSPECT_WAIT_NANOS} with an answer that says it is not there
+     * yet (the source asks again). Runs on an inspector thread, beside the applying.
+     */
+    void inspect(IoSession session, Frame question) {
+        long minApplied = switch (question) {
+            case Frame.ListRequest l -> l.minApplied();
+            case Frame.SumsRequest r -> r.minApplied();
+            default -> throw new IllegalArgumentException("not a question: " + question);
+        };
+        long deadline = System.nanoTime() + INSPECT_WAIT_NANOS;
+        try {
+            synchronized (appliedMonitor) {
+                while (!refused && applier.appliedSequence() < minApplied && deadline - System.nanoTime() > 0) {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(appliedMonitor, deadline - System.nanoTime());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        long applied = applier.appliedSequence();
+        io.doppel.engine.internal.apply.ImageInspector inspector = applier.inspector();
+        switch (question) {
+            case Frame.ListRequest l -> {
+                String error = io.doppel.api.op.RelPath.problemWith(l.path());
+                if (error == null && applied >= minApplied) {
+                    try {
+                        var page = inspector.list(io.doppel.api.op.RelPath.of(l.path()), l.after(), Frame.LISTING_PAGE);
+                        session.write(new Frame.Listing(l.id(), applied, page.exists(), page.entries().stream()
+                                .map(e -> new Frame.Listed(e.name(), e.type(), e.mode(), e.uid(), e.gid(), e.size(),
+                                        e.mtimeNanos(), e.linkTarget())).toList(), page.more(), null));
+                        return;
+                    } catch (IOException | RuntimeException e) {
+                        error = "cannot list '" + l.path() + "' in image " + key + ": " + e.getMessage();
+                        LOG.warn("Image {}: {}", imageRoot, error);
+                    }
+                }
+                session.write(new Frame.Listing(l.id(), applied, false, java.util.List.of(), false,
+                        error != null ? error : "not applied up to " + minApplied + " yet"));
+            }
+            case Frame.SumsRequest r -> {
+                String error = io.doppel.api.op.RelPath.problemWith(r.path());
+                if (error == null && applied >= minApplied) {
+                    try {
+                        var sums = inspector.sums(io.doppel.api.op.RelPath.of(r.path()), r.blockSize(), Frame.DIGEST_BYTES);
+                        session.write(new Frame.Sums(r.id(), applied, sums.size(), r.blockSize(), sums.digests(), null));
+                        return;
+                    } catch (IOException | RuntimeException e) {
+                        error = "cannot read '" + r.path() + "' in image " + key + ": " + e.getMessage();
+                        LOG.warn("Image {}: {}", imageRoot, error);
+                    }
+                }
+                session.write(new Frame.Sums(r.id(), applied, -1, r.blockSize(), new byte[0],
+                        error != null ? error : "not applied up to " + minApplied + " yet"));
+            }
+            default -> { }
+        }
     }
 
     private void syncInBackgroundIfDue(IoSession session, long written) {

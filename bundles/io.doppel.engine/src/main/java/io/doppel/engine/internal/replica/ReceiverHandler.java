@@ -39,11 +39,13 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private final Path state;
     private final Map<String, ImageSession> open;
     private final java.util.concurrent.Executor syncer;
+    private final java.util.concurrent.Executor inspectors;
     private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open,
-            java.util.concurrent.Executor syncer) {
+            java.util.concurrent.Executor syncer, java.util.concurrent.Executor inspectors) {
         this.peers = peers;
+        this.inspectors = inspectors;
         this.syncer = syncer;
         this.images = images;
         this.state = state;
@@ -69,8 +71,23 @@ final class ReceiverHandler extends IoHandlerAdapter {
                     image.apply(session, o);
                 }
             }
+            case Frame.ListRequest q -> inspect(session, q);
+            case Frame.SumsRequest q -> inspect(session, q);
             case Frame.Heartbeat h -> { }
             default -> refuse(session, "PROTOCOL", "unexpected " + message.getClass().getSimpleName() + " frame", 0);
+        }
+    }
+
+    private void inspect(IoSession session, Frame question) {
+        ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+        if (image == null) {
+            refuse(session, "PROTOCOL", "a question before hello", 0);
+            return;
+        }
+        try {
+            inspectors.execute(() -> image.inspect(session, question));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(session, "BUSY", "too many questions about images are waiting; ask again later", 0);
         }
     }
 

@@ -55,6 +55,7 @@ public final class ReplicationReceiver {
     private final OrderedThreadPoolExecutor workers;
     /** Forces images to disk off the applying threads; when its queue is full the caller syncs itself. */
     private final java.util.concurrent.ThreadPoolExecutor syncers;
+    private final java.util.concurrent.ThreadPoolExecutor inspectors;
     private final Path endpointFile;
     private final PeerStore peers;
     private final Map<String, ImageSession> open = new ConcurrentHashMap<>();
@@ -78,7 +79,10 @@ public final class ReplicationReceiver {
         syncers = new java.util.concurrent.ThreadPoolExecutor(1, 2, 60, TimeUnit.SECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(64), named("doppel-sync-"),
                 (task, executor) -> task.run()); // even when shut down: a started sync must finish
-        handler = new ReceiverHandler(peers, images, home.area("images"), open, syncers);
+        // Mirrors' questions (listings, block sums) read the disk: a few threads, a bounded queue.
+        inspectors = new java.util.concurrent.ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(4096), named("doppel-inspect-"));
+        handler = new ReceiverHandler(peers, images, home.area("images"), open, syncers, inspectors);
         workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named("doppel-apply-"));
         acceptor = new NioSocketAcceptor(1);
         acceptor.setReuseAddress(true);
@@ -146,6 +150,7 @@ public final class ReplicationReceiver {
         acceptor.dispose(true);
         workers.shutdown();
         syncers.shutdown();
+        inspectors.shutdownNow();
     }
 
     static InetSocketAddress listenAddress(BundleContext context, ReceiverConfig config) {

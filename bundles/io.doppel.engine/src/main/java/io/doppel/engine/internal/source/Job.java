@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import io.doppel.api.job.JobDefinition;
 import io.doppel.api.job.JobState;
 import io.doppel.api.job.JobStatus;
+import io.doppel.api.job.MirrorStatus;
+import io.doppel.api.op.RelPath;
 import io.doppel.api.op.Op;
 import io.doppel.engine.ReplicationException;
 import io.doppel.engine.internal.codec.Coalescer;
@@ -78,6 +80,25 @@ final class Job implements Link.Listener {
     private boolean linkClosed;
     private String linkCloseReason;
     private Thread sender;
+    /**
+     * Changes captured this long after a mirror ended may have been made before the mirror read
+     * what they changed (an interceptor hands a change over just after making it): they stay lenient.
+     */
+    static final long LENIENT_AFTER_MIRROR_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private long mirrorEndedNanos = System.nanoTime() - LENIENT_AFTER_MIRROR_NANOS;
+    /** Keeps live changes and the mirror in order (see {@link MirrorGate}). */
+    private final MirrorGate gate = new MirrorGate();
+    private final Path mirrorFile;
+    /** The running mirror, or null. */
+    private Mirror mirror;
+    /** The last mirror's saved state, for status and to resume it. */
+    private Mirror.Plan mirrorPlan;
+    /** Why the next start must mirror (a damaged journal, a new job), or null. */
+    private String mirrorNeeded;
+    /** The connection while the target listens, for the mirror's questions. */
+    private Link link;
+    private final Map<Long, CompletableFuture<Frame>> questions = new java.util.HashMap<>();
+    private long nextQuestion;
 
     /** Supplies the TLS context for a connection (it follows the current trusted peers). */
     interface TlsSupplier {
@@ -93,10 +114,21 @@ final class Job implements Link.Listener {
                 (definition.queueMemoryMiB() == 0 ? DEFAULT_QUEUE_MEMORY_MIB : definition.queueMemoryMiB()) * 1024L * 1024);
         this.sentSeq = journal.acked();
         this.appliedSeq = journal.acked();
+        this.mirrorFile = journalDir.resolveSibling(Mirror.STATE_FILE);
+        try {
+            this.mirrorPlan = Mirror.load(mirrorFile);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Job '{}': the mirror's saved state is unreadable ({}); a new mirror will run", definition.name(),
+                    e.getMessage());
+            mirrorNeeded = "the mirror's saved state was unreadable";
+        }
+        if (mirrorPlan == null && journal.lastSeq() == 0 && mirrors()) {
+            mirrorNeeded = "initial copy";
+        }
         if (journal.recovery().damaged()) {
-            lastError = "the journal was damaged (" + journal.recovery().damage() + "); ops after seq "
-                    + journal.lastSeq() + " were lost and the target needs a resynchronisation";
-            LOG.error("Job '{}': {}", definition.name(), lastError);
+            mirrorNeeded = "the journal was damaged (" + journal.recovery().damage() + ")";
+            LOG.error("Job '{}': the journal was damaged ({}); ops after seq {} were lost; a difference mirror "
+                    + "resynchronises the target", definition.name(), journal.recovery().damage(), journal.lastSeq());
         } else if (journal.recovery().tornTailBytes() > 0) {
             LOG.warn("Job '{}': dropped {} bytes of an op cut short by a crash", definition.name(),
                     journal.recovery().tornTailBytes());
@@ -109,7 +141,8 @@ final class Job implements Link.Listener {
 
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
-                journal.diskBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total());
+                journal.diskBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total(),
+                mirror != null ? mirror.status() : mirrorPlan != null ? Mirror.status(mirrorPlan) : null);
     }
 
     /** Changes the bandwidth schedule; takes effect with the next batch. */
@@ -157,23 +190,82 @@ final class Job implements Link.Listener {
             throw new ReplicationException("job '" + definition.name() + "' is " + state
                     + (lastError == null ? "" : " (" + lastError + ")") + "; it does not capture changes");
         }
-        long seq = journal.lastSeq() + 1;
-        SequencedOp sequenced = new SequencedOp(seq, nowMicros(), op);
+        if (gate.active() && gate.hasLinked() && !gate.visited(op.path())) {
+            op = throughVisitedLink(op);
+        }
+        boolean lenient = gate.active() || System.nanoTime() - mirrorEndedNanos < LENIENT_AFTER_MIRROR_NANOS;
+        List<Op> ops = gate.filter(op, journal.lastSeq() + 1);
         try {
-            journal.append(sequenced);
+            for (Op o : ops) {
+                appendLocked(o, lenient);
+            }
         } catch (IOException e) {
             fail("cannot write the journal: " + e.getMessage());
             throw new ReplicationException("job '" + definition.name() + "' cannot journal the change: "
                     + e.getMessage(), e);
         }
         notifyAll();
+        return journal.lastSeq();
+    }
+
+    /** Journals an op as it is (the mirror's, or a live change the gate let through); the caller holds this monitor. */
+    long appendLocked(Op op) throws IOException {
+        return appendLocked(op, false);
+    }
+
+    private long appendLocked(Op op, boolean lenient) throws IOException {
+        long seq = journal.lastSeq() + 1;
+        journal.append(new SequencedOp(seq, seq, nowMicros(), op, lenient));
+        notifyAll();
         return seq;
+    }
+
+    private Object inode(RelPath path) throws IOException {
+        try {
+            return java.nio.file.Files.readAttributes(Path.of(definition.source()).resolve(path.value()),
+                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A change to a file with several names, captured under a name the mirror has not reached,
+     * goes to the name it has (or nowhere, if it has none yet).
+     */
+    private Op throughVisitedLink(Op op) {
+        RelPath visited;
+        try {
+            Object inode = inode(op.path());
+            visited = inode == null ? null : gate.linkedName(inode);
+            // the name the mirror saw may have been renamed or removed since
+            if (visited == null || !inode.equals(inode(visited))) {
+                return op;
+            }
+        } catch (IOException e) {
+            return op;
+        }
+        return switch (op) {
+            case Op.Write w -> new Op.Write(visited, w.offset(), w.data());
+            case Op.Truncate t -> new Op.Truncate(visited, t.size());
+            case Op.Fallocate f -> new Op.Fallocate(visited, f.offset(), f.length(), f.keepSize(), f.punchHole());
+            case Op.SetMode m -> new Op.SetMode(visited, m.mode());
+            case Op.SetOwner o -> new Op.SetOwner(visited, o.uid(), o.gid());
+            case Op.SetTimes t -> new Op.SetTimes(visited, t.atimeNanos(), t.mtimeNanos());
+            case Op.SetXattr x -> new Op.SetXattr(visited, x.name(), x.value());
+            case Op.RemoveXattr x -> new Op.RemoveXattr(visited, x.name());
+            default -> op;
+        };
     }
 
     synchronized CompletableFuture<Long> captureAndWait(Op op) {
         CompletableFuture<Long> done = new CompletableFuture<>();
         try {
             long seq = capture(op);
+            if (seq <= appliedSeq) {
+                done.complete(seq); // nothing new to send (the mirror will copy it)
+                return done;
+            }
             waiters.put(seq, done);
         } catch (ReplicationException e) {
             done.completeExceptionally(e);
@@ -187,12 +279,147 @@ final class Job implements Link.Listener {
         if (sender != null) {
             return;
         }
+        boolean wasStopped = state == JobState.STOPPED || state == JobState.ERROR;
         lastError = null;
         nextWindow = System.nanoTime(); // interval mode: a start sends what accumulated at once
         move(JobState.CONNECTING, "started");
         sender = new Thread(this::run, "doppel-job-" + definition.name());
         sender.setDaemon(true);
         sender.start();
+        if (mirrorPlan != null && mirrorPlan.running()) {
+            startMirror(Mirror.resume(this, gate, Path.of(definition.source()), mirrorFile, mirrorPlan));
+        } else if (mirrorNeeded != null) {
+            startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(),
+                    false, mirrorNeeded));
+        } else if (wasStopped && journal.lastSeq() > 0 && mirrors()) {
+            startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(), false,
+                    "the job restarted: changes made while it was stopped were not captured"));
+        }
+        mirrorNeeded = null;
+    }
+
+    /** Whether this job mirrors by itself (it has an interceptor, and its mirror mode is not none). */
+    private boolean mirrors() {
+        return !"none".equals(definition.mirrorMode()) && !CaptureBinding.NONE.equals(definition.interceptor());
+    }
+
+    /** The mode of a mirror the job starts by itself: its own, or diff if it has none. */
+    private String autoMode() {
+        return "none".equals(definition.mirrorMode()) ? "diff" : definition.mirrorMode();
+    }
+
+    /** Starts a mirror now at the admin's request (a running one is replaced, resuming nothing). */
+    synchronized JobStatus mirror(String mode, boolean checksumAll) {
+        if (sender == null) {
+            throw new IllegalStateException("job '" + definition.name() + "' is " + state + "; start it to mirror");
+        }
+        if (!MirrorStatus.MODES.contains(mode)) {
+            throw new IllegalArgumentException("mode: '" + mode + "' must be one of " + MirrorStatus.MODES);
+        }
+        if (mirror != null) {
+            throw new IllegalStateException("job '" + definition.name() + "' is mirroring already ("
+                    + mirror.status().filesDone() + " of " + mirror.status().filesTotal() + " entries)");
+        }
+        gate.end();
+        startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, mode, checksumAll,
+                "requested by the admin"));
+        return status();
+    }
+
+    private void startMirror(Mirror m) {
+        mirror = m;
+        m.begin(journal.lastSeq());
+        if (state == JobState.REPLICATING) {
+            move(JobState.MIRRORING, "mirror started");
+        }
+        m.startThread();
+    }
+
+    /** The mirror finished (failure null) or failed. */
+    void mirrorEnded(Mirror m, String failure) {
+        synchronized (this) {
+            if (mirror != m) {
+                return;
+            }
+            mirror = null;
+            mirrorEndedNanos = System.nanoTime();
+            try {
+                mirrorPlan = Mirror.load(mirrorFile);
+            } catch (IOException e) {
+                mirrorPlan = null;
+            }
+            if (failure != null) {
+                fail(failure + "; start the job again to resume the mirror");
+            } else if (state == JobState.MIRRORING) {
+                move(JobState.REPLICATING, "mirror done");
+            }
+        }
+    }
+
+    synchronized long lastSeqLocked() {
+        return journal.lastSeq();
+    }
+
+    synchronized long appliedSeqLocked() {
+        return appliedSeq;
+    }
+
+    /** Waits until the target applied {@code seq}. */
+    void awaitApplied(long seq, java.util.function.BooleanSupplier stop) throws Mirror.Stopped {
+        synchronized (this) {
+            try {
+                while (appliedSeq < seq) {
+                    if (stop.getAsBoolean()) {
+                        throw new Mirror.Stopped();
+                    }
+                    wait(1000);
+                }
+            } catch (InterruptedException e) {
+                throw new Mirror.Stopped();
+            }
+        }
+    }
+
+    /** Waits until {@code ready} (evaluated under this monitor) holds. */
+    synchronized void awaitMirrorWindow(java.util.function.BooleanSupplier stop, java.util.function.BooleanSupplier ready)
+            throws InterruptedException {
+        while (!stop.getAsBoolean() && !ready.getAsBoolean()) {
+            wait(1000);
+        }
+    }
+
+    /** Sends a question to the target once connected; the answer completes the future. */
+    CompletableFuture<Frame> ask(java.util.function.LongFunction<Frame> question, java.util.function.BooleanSupplier stop)
+            throws InterruptedException {
+        Link l;
+        long id;
+        CompletableFuture<Frame> answer = new CompletableFuture<>();
+        synchronized (this) {
+            while (link == null) {
+                if (stop.getAsBoolean()) {
+                    return CompletableFuture.failedFuture(new IOException("the mirror stops"));
+                }
+                wait(1000);
+            }
+            l = link;
+            id = ++nextQuestion;
+            questions.put(id, answer);
+        }
+        l.send(question.apply(id));
+        return answer;
+    }
+
+    private void answered(long id, Frame answer) {
+        CompletableFuture<Frame> f = questions.remove(id);
+        if (f != null) {
+            f.complete(answer);
+        }
+    }
+
+    private void linkGone() {
+        link = null;
+        questions.values().forEach(f -> f.completeExceptionally(new IOException("the connection to the target closed")));
+        questions.clear();
     }
 
     void stop() throws IOException {
@@ -207,10 +434,32 @@ final class Job implements Link.Listener {
     /** After an agent restart: a job the admin left paused captures but does not send. */
     synchronized void restorePaused() {
         move(JobState.PAUSED, "paused before the agent restarted");
+        // changes captured while paused must respect the unfinished mirror's gate
+        if (mirrorPlan != null && mirrorPlan.running()) {
+            Mirror.resume(this, gate, Path.of(definition.source()), mirrorFile, mirrorPlan).begin(journal.lastSeq());
+        } else if (mirrorNeeded != null) {
+            Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(), false, mirrorNeeded)
+                    .begin(journal.lastSeq());
+        }
     }
 
     private void halt(JobState next, String why) throws IOException {
         Thread t;
+        Mirror m;
+        synchronized (this) {
+            m = mirror;
+            mirror = null;
+        }
+        if (m != null) {
+            m.stopThread();
+            synchronized (this) {
+                try {
+                    mirrorPlan = Mirror.load(mirrorFile);
+                } catch (IOException e) {
+                    LOG.warn("Job '{}': the mirror's saved state is unreadable: {}", definition.name(), e.getMessage());
+                }
+            }
+        }
         synchronized (this) {
             t = sender;
             sender = null;
@@ -254,6 +503,10 @@ final class Job implements Link.Listener {
     }
 
     private void fail(String reason) {
+        if (mirror != null) {
+            mirror.requestStop(); // it saves where it was; the next start resumes it
+            mirror = null;
+        }
         lastError = reason;
         if (state.canMoveTo(JobState.ERROR)) {
             move(JobState.ERROR, reason);
@@ -351,7 +604,9 @@ final class Job implements Link.Listener {
                 inflightOps.clear();
                 inflightFrames.clear();
                 lastError = null;
-                move(JobState.REPLICATING, "target at " + applied);
+                move(mirror != null ? JobState.MIRRORING : JobState.REPLICATING, "target at " + applied);
+                link = l;
+                notifyAll();
                 reader = journal.reader(applied + 1);
             }
             while (true) {
@@ -416,6 +671,9 @@ final class Job implements Link.Listener {
                 rate.add(frame.length);
             }
         } finally {
+            synchronized (this) {
+                linkGone();
+            }
             if (reader != null) {
                 reader.close();
             }
@@ -468,6 +726,8 @@ final class Job implements Link.Listener {
             case Frame.Refused r -> fail("the target refused: " + r.message() + " [" + r.code() + "]"
                     + (r.seq() > 0 ? " at op " + r.seq() : ""));
             case Frame.Heartbeat h -> { }
+            case Frame.Listing l -> answered(l.id(), l);
+            case Frame.Sums r -> answered(r.id(), r);
             default -> fail("the target sent an unexpected " + frame.getClass().getSimpleName() + " frame");
         }
         notifyAll();
@@ -487,6 +747,7 @@ final class Job implements Link.Listener {
     @Override
     public synchronized void closed(String reason) {
         linkClosed = true;
+        linkGone();
         linkCloseReason = reason;
         if (sender != null && state.canMoveTo(JobState.DISCONNECTED) && state != JobState.ERROR) {
             lastError = reason;

@@ -227,6 +227,14 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         return job.status();
     }
 
+    /**
+     * Mirrors a running job now: makes the target equal to the source ({@code full}, {@code diff}
+     * or {@code newer}) while live changes keep flowing.
+     */
+    public JobStatus mirror(String name, String mode, boolean checksumAll) {
+        return job(name).mirror(mode == null ? "diff" : mode, checksumAll);
+    }
+
     /** Stops sending, keeps capturing: the journal holds the changes until {@link #start}. */
     public JobStatus pause(String name) {
         Job job = job(name);

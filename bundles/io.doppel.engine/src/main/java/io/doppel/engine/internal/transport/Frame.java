@@ -16,8 +16,11 @@ import io.doppel.engine.internal.codec.SequencedOp;
  */
 public sealed interface Frame {
 
-    /** 2: an op record may stand for a run of coalesced ops (op format 2). */
-    int PROTOCOL = 2;
+    /**
+     * 2: an op record may stand for a run of coalesced ops (op format 2). 3: entry and remove ops,
+     * and the mirror's questions about the image (listings and block sums).
+     */
+    int PROTOCOL = 3;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -48,6 +51,38 @@ public sealed interface Frame {
     /** Target → source: this connection is refused or the stream cannot continue, and why. */
     record Refused(String code, String message, long seq) implements Frame { }
 
+    /**
+     * Source → target, for mirroring: list the image directory {@code path} (entries after
+     * {@code after}, in name order, at most a page), once the image has applied at least
+     * {@code minApplied}.
+     */
+    record ListRequest(long id, long minApplied, String path, String after) implements Frame { }
+
+    /** One entry of a {@link Listing}. Type: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther. */
+    record Listed(String name, char type, int mode, int uid, int gid, long size, long mtimeNanos, String linkTarget) { }
+
+    /**
+     * Target → source: the answer to a {@link ListRequest}, taken when the image had applied
+     * {@code applied}; {@code exists} is false if the path is not a directory in the image;
+     * {@code more} if further pages follow; {@code error} says why there is no answer.
+     */
+    record Listing(long id, long applied, boolean exists, List<Listed> entries, boolean more, String error)
+            implements Frame { }
+
+    /** Source → target, for mirroring: checksums of the image file {@code path}, block by block. */
+    record SumsRequest(long id, long minApplied, String path, int blockSize) implements Frame { }
+
+    /**
+     * Target → source: the answer to a {@link SumsRequest}: the file's size ({@code -1} if it is not
+     * a regular file in the image) and {@link #DIGEST_BYTES} bytes of digest per block.
+     */
+    record Sums(long id, long applied, long size, int blockSize, byte[] digests, String error) implements Frame { }
+
+    /** Bytes of one block digest in a {@link Sums} frame. */
+    int DIGEST_BYTES = 16;
+    /** Entries in one page of a {@link Listing}. */
+    int LISTING_PAGE = 50_000;
+
     static int type(Frame f) {
         return switch (f) {
             case Hello h -> 1;
@@ -57,6 +92,10 @@ public sealed interface Frame {
             case Heartbeat h -> 5;
             case Refused r -> 6;
             case Compressed c -> 7;
+            case ListRequest l -> 8;
+            case Listing l -> 9;
+            case SumsRequest r -> 10;
+            case Sums r -> 11;
         };
     }
 
@@ -83,6 +122,44 @@ public sealed interface Frame {
                 byte[] msg = r.message().getBytes(StandardCharsets.UTF_8);
                 yield ByteBuffer.allocate(2 + code.length + 4 + msg.length + 8).putShort((short) code.length).put(code)
                         .putInt(msg.length).put(msg).putLong(r.seq()).array();
+            }
+            case ListRequest l -> {
+                Out o = new Out();
+                o.b.putLong(l.id()).putLong(l.minApplied());
+                o.text(l.path());
+                o.text(l.after());
+                yield o.bytes();
+            }
+            case Listing l -> {
+                Out o = new Out();
+                o.b.putLong(l.id()).putLong(l.applied()).put((byte) ((l.exists() ? 1 : 0) | (l.more() ? 2 : 0)));
+                o.text(l.error() == null ? "" : l.error());
+                o.ensure(4);
+                o.b.putInt(l.entries().size());
+                for (Listed e : l.entries()) {
+                    o.text(e.name());
+                    o.ensure(37);
+                    o.b.put((byte) e.type()).putInt(e.mode()).putInt(e.uid()).putInt(e.gid()).putLong(e.size())
+                            .putLong(e.mtimeNanos());
+                    o.text(e.linkTarget() == null ? "" : e.linkTarget());
+                }
+                yield o.bytes();
+            }
+            case SumsRequest r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.minApplied());
+                o.text(r.path());
+                o.ensure(4);
+                o.b.putInt(r.blockSize());
+                yield o.bytes();
+            }
+            case Sums r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.applied()).putLong(r.size()).putInt(r.blockSize());
+                o.text(r.error() == null ? "" : r.error());
+                o.ensure(4 + r.digests().length);
+                o.b.putInt(r.digests().length).put(r.digests());
+                yield o.bytes();
             }
         };
     }
@@ -115,6 +192,11 @@ public sealed interface Frame {
                 case 5 -> new Heartbeat(b.getLong());
                 case 6 -> new Refused(text(b, b.getShort() & 0xffff), text(b, b.getInt()), b.getLong());
                 case 7 -> ops(ByteBuffer.wrap(Deflate.decompress(b, MAX_BODY)));
+                case 8 -> new ListRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff),
+                        text(b, b.getShort() & 0xffff));
+                case 9 -> listing(b);
+                case 10 -> sumsRequest(b);
+                case 11 -> sums(b);
                 default -> throw new CodecException("unknown frame type " + type);
             };
             if (b.hasRemaining()) {
@@ -123,6 +205,79 @@ public sealed interface Frame {
             return f;
         } catch (BufferUnderflowException e) {
             throw new CodecException("frame of type " + type + " is truncated");
+        }
+    }
+
+    private static Listing listing(ByteBuffer b) throws CodecException {
+        long id = b.getLong();
+        long applied = nonNegative(b.getLong());
+        int flags = b.get();
+        String error = text(b, b.getShort() & 0xffff);
+        int count = b.getInt();
+        if (count < 0 || count > LISTING_PAGE || count > b.remaining() / 33) {
+            throw new CodecException("listing of " + count + " entries does not fit the frame");
+        }
+        List<Listed> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = text(b, b.getShort() & 0xffff);
+            char type = (char) b.get();
+            if ("fdlo".indexOf(type) < 0) {
+                throw new CodecException("unknown entry type '" + type + "' in a listing");
+            }
+            entries.add(new Listed(name, type, b.getInt(), b.getInt(), b.getInt(), b.getLong(), b.getLong(),
+                    text(b, b.getShort() & 0xffff)));
+        }
+        return new Listing(id, applied, (flags & 1) != 0, entries, (flags & 2) != 0, error.isEmpty() ? null : error);
+    }
+
+    private static SumsRequest sumsRequest(ByteBuffer b) throws CodecException {
+        SumsRequest r = new SumsRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff), b.getInt());
+        if (r.blockSize() < 4096 || r.blockSize() > 16 * 1024 * 1024) {
+            throw new CodecException("block size " + r.blockSize() + " outside 4 KiB .. 16 MiB");
+        }
+        return r;
+    }
+
+    private static Sums sums(ByteBuffer b) throws CodecException {
+        long id = b.getLong();
+        long applied = nonNegative(b.getLong());
+        long size = b.getLong();
+        int blockSize = b.getInt();
+        String error = text(b, b.getShort() & 0xffff);
+        int length = b.getInt();
+        if (length < 0 || length > b.remaining() || length % DIGEST_BYTES != 0 || size < -1
+                || (size >= 0 && blockSize > 0 && length / DIGEST_BYTES != (size + blockSize - 1) / blockSize)) {
+            throw new CodecException("sums of " + length + " bytes do not match a file of " + size + " bytes");
+        }
+        byte[] digests = new byte[length];
+        b.get(digests);
+        return new Sums(id, applied, size, blockSize, digests, error.isEmpty() ? null : error);
+    }
+
+    /** A growing buffer for frames of variable size. */
+    final class Out {
+        ByteBuffer b = ByteBuffer.allocate(256);
+
+        void ensure(int more) {
+            if (b.remaining() < more) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + more));
+                b.flip();
+                bigger.put(b);
+                b = bigger;
+            }
+        }
+
+        void text(String s) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > 65_535) {
+                throw new IllegalArgumentException("text of " + bytes.length + " bytes is too long for a frame");
+            }
+            ensure(2 + bytes.length);
+            b.putShort((short) bytes.length).put(bytes);
+        }
+
+        byte[] bytes() {
+            return java.util.Arrays.copyOf(b.array(), b.position());
         }
     }
 

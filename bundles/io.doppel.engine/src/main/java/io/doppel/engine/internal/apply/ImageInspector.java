@@ -1,0 +1,163 @@
+package io.doppel.engine.internal.apply;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.doppel.api.op.RelPath;
+
+/**
+ * Read-only questions about an image, asked by a source that mirrors into it: what a directory
+ * holds, and the block checksums of a file. Confined like the applier (no symlink inside the image
+ * is followed). Runs beside the applier; an answer reflects the image at some moment while it was
+ * being taken.
+ */
+public final class ImageInspector {
+
+    /** An entry of a directory listing. Type: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther. */
+    public record Entry(String name, char type, int mode, int uid, int gid, long size, long mtimeNanos,
+            String linkTarget) { }
+
+    /** A page of a directory's entries in name order; {@code exists} is false if it is no directory. */
+    public record Page(boolean exists, List<Entry> entries, boolean more) { }
+
+    /** A file's size and block digests ({@code size == -1}: not a regular file in the image). */
+    public record BlockSums(long size, byte[] digests) { }
+
+    private final Confined confined;
+
+    ImageInspector(Confined confined) {
+        this.confined = confined;
+    }
+
+    /** The entries of directory {@code dir} whose names sort after {@code after} ("" for all), at most {@code max}. */
+    public Page list(RelPath dir, String after, int max) throws IOException {
+        Path p = resolve(dir);
+        if (p == null || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            return new Page(false, List.of(), false);
+        }
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(p)) {
+            for (Path e : entries) {
+                String name = e.getFileName().toString();
+                if (name.compareTo(after) > 0) {
+                    names.add(name);
+                }
+            }
+        }
+        names.sort(null);
+        boolean more = names.size() > max;
+        List<Entry> out = new ArrayList<>(Math.min(names.size(), max));
+        for (String name : names.subList(0, Math.min(max, names.size()))) {
+            Entry e = entry(p.resolve(name), name);
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return new Page(true, out, more);
+    }
+
+    /** Describes one path in the image, or {@code null} if nothing is there. */
+    public Entry stat(RelPath path) throws IOException {
+        Path p = resolve(path);
+        return p == null ? null : entry(p, path.name());
+    }
+
+    /**
+     * The size of the image file {@code file} and a {@code digestBytes} digest of each block of
+     * {@code blockSize} bytes (the last one may be shorter).
+     */
+    public BlockSums sums(RelPath file, int blockSize, int digestBytes) throws IOException {
+        Path p = resolve(file);
+        if (p == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return new BlockSums(-1, new byte[0]);
+        }
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return new BlockSums(ch.size(), BlockDigest.of(ch, blockSize, digestBytes));
+        }
+    }
+
+    private Path resolve(RelPath path) throws IOException {
+        try {
+            return path.isRoot() ? confined.root() : confined.resolve("inspect", path);
+        } catch (ApplyException e) {
+            return null; // a parent is missing, not a directory, or a symlink: nothing to list there
+        }
+    }
+
+    private static Entry entry(Path p, String name) throws IOException {
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+        int mode = (Integer) a.get("mode");
+        char type = switch (mode & 0170000) {
+            case 0100000 -> 'f';
+            case 0040000 -> 'd';
+            case 0120000 -> 'l';
+            default -> 'o';
+        };
+        String link = type == 'l' ? Files.readSymbolicLink(p).toString() : "";
+        return new Entry(name, type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("size"),
+                nanos((FileTime) a.get("lastModifiedTime")), link);
+    }
+
+    static long nanos(FileTime t) {
+        return t.to(TimeUnit.NANOSECONDS);
+    }
+
+    /** Block digests, shared by the source (to compare) and the target (to answer). */
+    public static final class BlockDigest {
+        private BlockDigest() {
+        }
+
+        /** The digest of every block of the channel's content, {@code digestBytes} each. */
+        public static byte[] of(FileChannel ch, int blockSize, int digestBytes) throws IOException {
+            long size = ch.size();
+            int blocks = (int) ((size + blockSize - 1) / blockSize);
+            byte[] out = new byte[blocks * digestBytes];
+            ByteBuffer buf = ByteBuffer.allocate(blockSize);
+            var md = sha256();
+            for (int i = 0; i < blocks; i++) {
+                buf.clear();
+                long pos = (long) i * blockSize;
+                while (buf.hasRemaining()) {
+                    int n = ch.read(buf, pos + buf.position());
+                    if (n < 0) {
+                        break;
+                    }
+                }
+                md.update(buf.array(), 0, buf.position());
+                System.arraycopy(md.digest(), 0, out, i * digestBytes, digestBytes);
+            }
+            return out;
+        }
+
+        /** The digest of {@code length} bytes of {@code data} from {@code offset}, {@code digestBytes} long. */
+        public static byte[] of(byte[] data, int offset, int length, int digestBytes) {
+            var md = sha256();
+            md.update(data, offset, length);
+            return java.util.Arrays.copyOf(md.digest(), digestBytes);
+        }
+
+        private static java.security.MessageDigest sha256() {
+            try {
+                return java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("this JVM has no SHA-256", e);
+            }
+        }
+    }
+}

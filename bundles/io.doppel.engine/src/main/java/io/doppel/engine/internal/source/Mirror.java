@@ -1,0 +1,935 @@
+package io.doppel.engine.internal.source;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.doppel.api.job.MirrorStatus;
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.apply.ImageInspector;
+import io.doppel.engine.internal.transport.Frame;
+import io.doppel.management.protocol.Json;
+
+/**
+ * The mirror of one job: walks the source tree in the {@link MirrorGate} order and puts what the
+ * target lacks on the job's ordered stream, while live changes keep flowing (docs/MIRROR.md).
+ * Modes: {@code full} (every byte), {@code diff} (only blocks whose checksums differ from the
+ * target's; files of equal size and time are skipped unless {@code checksumAll}), {@code newer}
+ * (files newer on the source). Its position is saved, so that a restarted agent resumes it.
+ */
+final class Mirror {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Mirror.class);
+    static final String STATE_FILE = "mirror.json";
+    /** Bytes of file content read and appended at once. */
+    static final int CHUNK = 1024 * 1024;
+    /** Mirror bytes appended and not yet applied by the target, at most. */
+    static final long WINDOW = 8L * 1024 * 1024;
+    private static final int ATTEMPTS = 3;
+    private static final long SAVE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long ASK_TIMEOUT_SECONDS = 60;
+
+    /** What is saved of a mirror, so that a restart resumes it (and status shows the last one). */
+    record Plan(String mode, boolean checksumAll, String reason, long startedAtMillis, long finishedAtMillis,
+            String cursor, boolean mainDone, List<String> pending, long filesDone, long bytesDone, long bytesSent, int resumed,
+            String error) {
+        boolean running() {
+            return finishedAtMillis == 0;
+        }
+    }
+
+    /** The mirror stopped because the job stopped. */
+    static final class Stopped extends Exception {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private final Job job;
+    private final MirrorGate gate;
+    private final Path root;
+    private final Path stateFile;
+    private final String mode;
+    private final boolean checksumAll;
+    private final String reason;
+    private final long startedAt;
+    private final int resumed;
+    private final RelPath resumeAt;
+    private volatile boolean mainDone;
+    private long appliedMark;
+    private final Set<RelPath> resumePending;
+    private volatile String phase = "counting";
+    private volatile long filesTotal;
+    private volatile long bytesTotal;
+    private volatile long filesDone;
+    private volatile long bytesDone;
+    private volatile long bytesSent;
+    private final long bytesDoneAtStart;
+    private final long runStartNanos = System.nanoTime();
+    private volatile long finishedAt;
+    private volatile String error;
+    /** The journal sequence the target must have applied before it answers (the mirror's start). */
+    private long minApplied;
+    /** Mirror bytes appended, and (seq, bytes so far) of recent appends, for the window. */
+    private long appendedBytes;
+    private final java.util.ArrayDeque<long[]> appends = new java.util.ArrayDeque<>();
+    private long lastSeq;
+    private long lastSave = System.nanoTime();
+    private Thread thread;
+    /** Set to stop the walk; never by interrupting it (an interrupt closes the journal's channel mid-write). */
+    private volatile boolean stopping;
+    private volatile CompletableFuture<Frame> waitingFor;
+
+    private Mirror(Job job, MirrorGate gate, Path root, Path stateFile, Plan plan) {
+        this.job = job;
+        this.gate = gate;
+        this.root = root;
+        this.stateFile = stateFile;
+        this.mode = plan.mode();
+        this.checksumAll = plan.checksumAll();
+        this.reason = plan.reason();
+        this.startedAt = plan.startedAtMillis();
+        this.resumed = plan.resumed();
+        this.resumeAt = plan.cursor() == null ? null : RelPath.of(plan.cursor());
+        this.mainDone = plan.mainDone();
+        this.resumePending = new java.util.HashSet<>();
+        plan.pending().forEach(p -> resumePending.add(RelPath.of(p)));
+        this.filesDone = plan.filesDone();
+        this.bytesDone = plan.bytesDone();
+        this.bytesDoneAtStart = plan.bytesDone();
+        this.bytesSent = plan.bytesSent();
+    }
+
+    /**
+     * Opens the gate for this mirror (the caller holds the job's monitor, before any change can be
+     * captured): from now on, changes to what the mirror has not reached are not sent.
+     */
+    void begin(long journalSeq) {
+        minApplied = journalSeq;
+        lastSeq = journalSeq; // done only once all that is journaled now is applied too
+        if (gate.active()) {
+            return; // the job paused and resumes: the gate kept what happened meanwhile
+        }
+        if (mainDone) {
+            gate.begin(null, resumePending);
+            gate.walkDone();
+        } else {
+            gate.begin(resumeAt, resumePending);
+        }
+    }
+
+    /** A new mirror. */
+    static Mirror start(Job job, MirrorGate gate, Path root, Path stateFile, String mode, boolean checksumAll,
+            String reason) {
+        return new Mirror(job, gate, root, stateFile, new Plan(mode, checksumAll, reason, System.currentTimeMillis(),
+                0, null, false, List.of(), 0, 0, 0, 0, null));
+    }
+
+    /** The mirror saved in {@code stateFile}, resumed if it was running; null if there is none. */
+    static Plan load(Path stateFile) throws IOException {
+        if (!Files.exists(stateFile)) {
+            return null;
+        }
+        Plan plan = Json.GSON.fromJson(Files.readString(stateFile, StandardCharsets.UTF_8), Plan.class);
+        if (plan == null || plan.mode() == null) {
+            throw new IOException("mirror state " + stateFile + " is empty or damaged");
+        }
+        return plan.pending() == null ? new Plan(plan.mode(), plan.checksumAll(), plan.reason(), plan.startedAtMillis(),
+                plan.finishedAtMillis(), plan.cursor(), plan.mainDone(), List.of(), plan.filesDone(), plan.bytesDone(), plan.bytesSent(),
+                plan.resumed(), plan.error()) : plan;
+    }
+
+    static Mirror resume(Job job, MirrorGate gate, Path root, Path stateFile, Plan plan) {
+        if (gate.active()) {
+            MirrorGate.Position at = gate.position();
+            plan = new Plan(plan.mode(), plan.checksumAll(), plan.reason(), plan.startedAtMillis(), 0,
+                    at.cursor() == null ? null : at.cursor().value(), at.mainDone(),
+                    at.pending().stream().map(RelPath::value).toList(), plan.filesDone(), plan.bytesDone(),
+                    plan.bytesSent(), plan.resumed(), null);
+        }
+        return new Mirror(job, gate, root, stateFile, new Plan(plan.mode(), plan.checksumAll(), plan.reason(),
+                plan.startedAtMillis(), 0, plan.cursor(), plan.mainDone(), plan.pending(), plan.filesDone(), plan.bytesDone(),
+                plan.bytesSent(), plan.resumed() + 1, null));
+    }
+
+    /** The status of a mirror that is not running, from what was saved. */
+    static MirrorStatus status(Plan p) {
+        return new MirrorStatus(p.mode(), p.checksumAll(), p.reason(), p.error() != null ? "failed" : "done",
+                p.filesDone(), p.filesDone(), p.bytesDone(), p.bytesDone(), p.bytesSent(), 0, 0, p.startedAtMillis(),
+                p.finishedAtMillis(), p.resumed(), p.error());
+    }
+
+    MirrorStatus status() {
+        long elapsed = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - runStartNanos));
+        long rate = (bytesDone - bytesDoneAtStart) * 1000 / elapsed;
+        long left = Math.max(0, bytesTotal - bytesDone);
+        long eta = "counting".equals(phase) || rate <= 0 ? -1 : left / rate;
+        return new MirrorStatus(mode, checksumAll, reason, phase, filesDone, Math.max(filesTotal, filesDone), bytesDone,
+                Math.max(bytesTotal, bytesDone), bytesSent, rate, finishedAt != 0 ? 0 : eta, startedAt, finishedAt,
+                resumed, error);
+    }
+
+    boolean running() {
+        return finishedAt == 0;
+    }
+
+    void startThread() {
+        thread = new Thread(this::run, "doppel-mirror-" + job.definition().name());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Asks the walk to stop without waiting for it (the caller may hold the job's monitor). */
+    void requestStop() {
+        stopping = true;
+        synchronized (job) {
+            job.notifyAll();
+        }
+        CompletableFuture<Frame> f = waitingFor;
+        if (f != null) {
+            f.completeExceptionally(new IOException("the mirror stops"));
+        }
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Stops the walk (the job stops); what is saved lets the next start resume it. */
+    void stopThread() {
+        requestStop();
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // --- the walk
+
+    private void run() {
+        try {
+            LOG.info("Job '{}': mirror ({}{}) {} because: {}", job.definition().name(), mode,
+                    checksumAll ? ", checksum all" : "", resumed > 0 ? "resumes at " + resumeAt : "starts", reason);
+            count();
+            phase = "copying";
+            save(false);
+            if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("the source directory " + root + " does not exist or is not a directory");
+            }
+            if (!mainDone) {
+                walkRoot(RelPath.ROOT, resumeAt, true);
+                mainDone = true;
+            }
+            while (true) {
+                RelPath next;
+                synchronized (job) {
+                    gate.walkDone();
+                    next = gate.nextPending();
+                }
+                if (next == null) {
+                    break;
+                }
+                LOG.info("Job '{}': mirror walks {} again (it received content the mirror had not reached)",
+                        job.definition().name(), next);
+                walkRoot(next, null, false);
+            }
+            phase = "waiting for the target";
+            job.awaitApplied(lastSeq, this::stopping);
+            finish(null);
+        } catch (Stopped e) {
+            save(false);
+            LOG.info("Job '{}': mirror paused at {}; it resumes when the job starts again", job.definition().name(),
+                    gate.cursor());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Job '{}': mirror failed", job.definition().name(), e);
+            finish("the mirror failed: " + e.getMessage());
+        }
+    }
+
+    private void finish(String failure) {
+        error = failure;
+        phase = failure == null ? "done" : "failed";
+        if (failure == null) {
+            finishedAt = System.currentTimeMillis();
+            synchronized (job) {
+                gate.end();
+            }
+            save(true);
+        } else {
+            save(false); // the next start of the job resumes it
+        }
+        job.mirrorEnded(this, failure);
+        LOG.info("Job '{}': mirror {}: {} entries, {} bytes compared, {} bytes sent", job.definition().name(),
+                failure == null ? "done" : "failed", filesDone, bytesDone, bytesSent);
+    }
+
+    /** Counts entries and bytes to do, for progress (from the saved position when resuming). */
+    private void count() throws IOException, Stopped {
+        long[] n = new long[2];
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    checkStopped();
+                    RelPath rel = rel(dir);
+                    if (!rel.isRoot() && !job.included(rel)) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    n[0]++;
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (job.included(rel(file))) {
+                        n[0]++;
+                        if (attrs.isRegularFile()) {
+                            n[1] += attrs.size();
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // gone meanwhile, or unreadable: the walk says which
+                }
+            });
+        } catch (StoppedUnchecked e) {
+            throw new Stopped();
+        }
+        filesTotal = n[0];
+        bytesTotal = n[1];
+    }
+
+    private static final class StoppedUnchecked extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private void checkStopped() {
+        if (stopping) {
+            throw new StoppedUnchecked();
+        }
+    }
+
+    private RelPath rel(Path p) {
+        Path r = root.relativize(p);
+        return r.toString().isEmpty() ? RelPath.ROOT : RelPath.of(r.toString());
+    }
+
+    private Path abs(RelPath p) {
+        return p.isRoot() ? root : root.resolve(p.value());
+    }
+
+    /**
+     * Walks the subtree {@code top}: the entry itself, then (a directory) what it holds.
+     * {@code resume} is a position inside it to resume after; {@code targetMayHave} false when the
+     * target is known to hold nothing there.
+     */
+    private void walkRoot(RelPath top, RelPath resume, boolean targetMayHave) throws IOException, Stopped {
+        if (top.isRoot()) {
+            BasicFileAttributes a = lstat(root);
+            synchronized (job) {
+                append(List.of(new Op.Entry(RelPath.ROOT, Op.EntryType.DIRECTORY, null, mode(root), uid(root), gid(root))));
+                if (resume == null || resume.isRoot()) {
+                    gate.advance(RelPath.ROOT, false);
+                }
+            }
+            filesDone = Math.max(filesDone, 1);
+            walkDir(RelPath.ROOT, targetMayHave, resume == null ? List.of() : resume.components());
+            setTimes(RelPath.ROOT);
+            if (a == null) {
+                throw new IOException("the source directory " + root + " vanished during the mirror");
+            }
+        } else {
+            walkEntry(top, targetMayHave ? target(top) : null);
+        }
+    }
+
+    /** What the target has at {@code path} (by listing its parent), or null. */
+    private Frame.Listed target(RelPath path) throws IOException, Stopped {
+        for (Frame.Listed l : listTarget(path.parent(), true)) {
+            if (l.name().equals(path.name())) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private void walkDir(RelPath dir, boolean targetMayHave, List<String> resumeRest) throws IOException, Stopped {
+        checkInterrupted();
+        if (!stillOurs(dir)) {
+            return;
+        }
+        Map<String, Frame.Listed> there = new HashMap<>();
+        if (targetMayHave) {
+            for (Frame.Listed l : listTarget(dir, false)) {
+                there.put(l.name(), l);
+            }
+        }
+        TreeSet<String> names = new TreeSet<>(sourceNames(dir));
+        names.addAll(there.keySet());
+        String resumeName = resumeRest.isEmpty() ? null : resumeRest.get(0);
+        String last = null;
+        while (true) {
+            String name;
+            synchronized (job) {
+                if (!stillOursLocked(dir)) {
+                    return;
+                }
+                names.addAll(gate.drainDiscovered(dir));
+                name = resumeName != null ? names.ceiling(resumeName) : last == null ? (names.isEmpty() ? null
+                        : names.first()) : names.higher(last);
+                if (name == null) {
+                    // Leave the directory in the same step as a last look at it, so that nothing
+                    // created after the listing falls in between.
+                    for (String n : sourceNames(dir)) {
+                        if (last == null || n.compareTo(last) > 0) {
+                            names.add(n);
+                        }
+                    }
+                    name = last == null ? (names.isEmpty() ? null : names.first()) : names.higher(last);
+                    if (name == null) {
+                        gate.advance(dir, true);
+                        return;
+                    }
+                }
+            }
+            RelPath path = dir.resolve(name);
+            if (job.included(path)) {
+                if (name.equals(resumeName) && resumeRest.size() > 1) {
+                    // the directory the mirror was inside when it stopped
+                    walkInto(path, there.get(name), resumeRest.subList(1, resumeRest.size()));
+                } else {
+                    walkEntry(path, there.get(name));
+                }
+            }
+            resumeName = null;
+            last = name;
+        }
+    }
+
+    /** Resuming inside {@code path}: it was begun, so its entry is redone, then the walk goes on inside. */
+    private void walkInto(RelPath path, Frame.Listed there, List<String> rest) throws IOException, Stopped {
+        BasicFileAttributes a = lstat(abs(path));
+        if (a == null || !a.isDirectory()) {
+            walkEntry(path, there);
+            return;
+        }
+        synchronized (job) {
+            append(List.of(new Op.Entry(path, Op.EntryType.DIRECTORY, null, mode(abs(path)), uid(abs(path)),
+                    gid(abs(path)))));
+        }
+        walkDir(path, there != null && there.type() == 'd', rest);
+        setTimes(path);
+    }
+
+    /** Whether the walk may still write beneath {@code dir} (a live change may have made it pending). */
+    private boolean stillOurs(RelPath dir) {
+        synchronized (job) {
+            return stillOursLocked(dir);
+        }
+    }
+
+    private boolean stillOursLocked(RelPath dir) {
+        return !gate.underPending(dir);
+    }
+
+    private void walkEntry(RelPath path, Frame.Listed there) throws IOException, Stopped {
+        checkInterrupted();
+        for (int attempt = 1; ; attempt++) {
+            Outcome o = entry(path, there, attempt >= ATTEMPTS);
+            if (o != Outcome.AGAIN) {
+                filesDone++;
+                saveIfDue();
+                return;
+            }
+            // renamed or removed while being copied: whatever is there now, the target's copy is unknown
+            there = new Frame.Listed(path.name(), UNKNOWN, 0, 0, 0, -1, 0, "");
+        }
+    }
+
+    private enum Outcome { DONE, AGAIN }
+
+    /** In place of a listed type: the target holds something, unknown what. */
+    private static final char UNKNOWN = '?';
+
+    private Outcome entry(RelPath path, Frame.Listed there, boolean lastAttempt) throws IOException, Stopped {
+        Path p = abs(path);
+        BasicFileAttributes a;
+        synchronized (job) {
+            if (gate.underPending(path)) {
+                return Outcome.DONE; // walked again later, as a whole
+            }
+            a = lstat(p);
+            if (a == null || a.isOther()) {
+                // gone, or a FIFO, socket or device: not part of the image
+                if (there != null) {
+                    append(List.of(new Op.Remove(path)));
+                }
+                gate.advance(path, true);
+                return Outcome.DONE;
+            }
+            if (a.isDirectory()) {
+                append(List.of(new Op.Entry(path, Op.EntryType.DIRECTORY, null, mode(p), uid(p), gid(p))));
+                gate.advance(path, false);
+            } else if (a.isSymbolicLink()) {
+                String target = Files.readSymbolicLink(p).toString();
+                List<Op> ops = new ArrayList<>(2);
+                ops.add(new Op.Entry(path, Op.EntryType.SYMLINK, target, 0, uid(p), gid(p)));
+                ops.add(new Op.SetTimes(path, nanos(a.lastAccessTime()), nanos(a.lastModifiedTime())));
+                append(ops);
+                gate.advance(path, true);
+                return Outcome.DONE;
+            }
+        }
+        if (a.isDirectory()) {
+            walkDir(path, there != null && there.type() == 'd', List.of());
+            setTimes(path);
+            return Outcome.DONE;
+        }
+        return file(path, a, there, lastAttempt);
+    }
+
+    /** Copies or compares one regular file; AGAIN if it was renamed or removed meanwhile. */
+    private Outcome file(RelPath path, BasicFileAttributes a, Frame.Listed there, boolean lastAttempt)
+            throws IOException, Stopped {
+        Path p = abs(path);
+        long size = a.size();
+        long mtime = nanos(a.lastModifiedTime());
+        boolean targetFile = there != null && there.type() == 'f';
+        // after its entry op, the target's file is empty: nothing or something else was there
+        boolean fresh = there == null || (!targetFile && there.type() != UNKNOWN);
+        boolean content;
+        switch (mode) {
+            case "full" -> content = true;
+            case "newer" -> content = !targetFile || mtime > there.mtimeNanos();
+            default -> content = !targetFile || checksumAll || there.size() != size || there.mtimeNanos() != mtime;
+        }
+        // Hard links: a second name of a file already visited is linked, not copied.
+        Object inode = a.fileKey();
+        int nlink = nlink(p);
+        if (nlink > 1 && inode != null) {
+            synchronized (job) {
+                if (gate.underPending(path)) {
+                    return Outcome.DONE;
+                }
+                RelPath first = gate.linkedName(inode);
+                BasicFileAttributes now = lstat(p);
+                BasicFileAttributes firstNow = first == null ? null : lstat(abs(first));
+                if (first != null && now != null && firstNow != null && inode.equals(now.fileKey())
+                        && inode.equals(firstNow.fileKey())) {
+                    append(List.of(new Op.Remove(path), new Op.Link(first, path)));
+                    gate.advance(path, true);
+                    bytesDone += size;
+                    return Outcome.DONE;
+                }
+            }
+        }
+        byte[] theirs = null;
+        int blockSize = blockSize(size);
+        if (content && targetFile && "diff".equals(mode)) {
+            Frame.Sums sums = sums(path, blockSize);
+            if (sums.size() >= 0) {
+                theirs = sums.digests();
+            }
+        }
+        boolean wholeFile = content && theirs == null;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long s0;
+            synchronized (job) {
+                if (gate.underPending(path)) {
+                    return Outcome.DONE;
+                }
+                BasicFileAttributes now = lstat(p);
+                if (now == null || !now.isRegularFile() || !java.util.Objects.equals(now.fileKey(), inode)) {
+                    return Outcome.AGAIN;
+                }
+                List<Op> ops = new ArrayList<>(2);
+                int m = mode(p);
+                int u = uid(p);
+                int g = gid(p);
+                if (content || there == null || there.mode() != m || there.uid() != u || there.gid() != g) {
+                    if (!"newer".equals(mode) || content) {
+                        ops.add(new Op.Entry(path, Op.EntryType.FILE, null, m, u, g));
+                    }
+                }
+                if (wholeFile && !fresh) {
+                    ops.add(new Op.Truncate(path, 0));
+                }
+                append(ops);
+                gate.advance(path, true);
+                if (nlink > 1 && inode != null) {
+                    gate.linked(inode, path);
+                }
+                s0 = lastSeq;
+            }
+            if (content) {
+                ByteBuffer buf = ByteBuffer.allocate(Math.max(CHUNK, blockSize));
+                for (long off = 0; off < size; off += buf.capacity()) {
+                    checkInterrupted();
+                    int n = read(ch, buf, off);
+                    synchronized (job) {
+                        if (gate.underPending(path)) {
+                            return Outcome.DONE;
+                        }
+                        if (gate.namesChangedSince(path, s0)) {
+                            if (lastAttempt) {
+                                throw new IOException("'" + path + "' keeps being renamed or replaced while it is mirrored");
+                            }
+                            return Outcome.AGAIN;
+                        }
+                        if (gate.contentChangedSince(path, s0)) {
+                            // a change already in the stream may postdate what was read: read again, in step
+                            n = read(ch, buf, off);
+                        }
+                        append(chunkOps(path, off, buf.array(), n, theirs, blockSize, wholeFile));
+                        s0 = lastSeq;
+                        gate.forgetBefore(s0);
+                    }
+                    bytesDone += n;
+                    awaitWindow();
+                }
+            } else {
+                bytesDone += size;
+            }
+            synchronized (job) {
+                if (gate.underPending(path)) {
+                    return Outcome.DONE;
+                }
+                if (gate.namesChangedSince(path, s0)) {
+                    return lastAttempt ? Outcome.DONE : Outcome.AGAIN;
+                }
+                BasicFileAttributes end = lstat(p);
+                if (end == null || !end.isRegularFile()) {
+                    return Outcome.AGAIN;
+                }
+                List<Op> ops = new ArrayList<>();
+                if (content) {
+                    ops.add(new Op.Truncate(path, end.size()));
+                    ops.addAll(xattrs(path, p));
+                }
+                if (content || nanos(end.lastModifiedTime()) != there.mtimeNanos()) {
+                    if (!"newer".equals(mode) || content) {
+                        ops.add(new Op.SetTimes(path, nanos(end.lastAccessTime()), nanos(end.lastModifiedTime())));
+                    }
+                }
+                append(ops);
+            }
+        } catch (NoSuchFileException e) {
+            return Outcome.AGAIN;
+        }
+        return Outcome.DONE;
+    }
+
+    /** The writes for one chunk: every non-zero part of a new file, or the blocks that differ from the target's. */
+    private List<Op> chunkOps(RelPath path, long off, byte[] data, int n, byte[] theirs, int blockSize, boolean skipZeros) {
+        List<Op> ops = new ArrayList<>(4);
+        int runStart = -1;
+        for (int b = 0; b < n; b += blockSize) {
+            int len = Math.min(blockSize, n - b);
+            boolean send;
+            if (theirs != null) {
+                long index = (off + b) / blockSize;
+                int at = (int) (index * ImageDigest.BYTES);
+                send = at + ImageDigest.BYTES > theirs.length
+                        || !Arrays.equals(ImageDigest.of(data, b, len), 0, ImageDigest.BYTES, theirs, at, at + ImageDigest.BYTES);
+            } else {
+                send = !skipZeros || !zero(data, b, len);
+            }
+            if (send && runStart < 0) {
+                runStart = b;
+            } else if (!send && runStart >= 0) {
+                ops.add(write(path, off, data, runStart, b));
+                runStart = -1;
+            }
+        }
+        if (runStart >= 0) {
+            ops.add(write(path, off, data, runStart, n));
+        }
+        return ops;
+    }
+
+    private Op.Write write(RelPath path, long off, byte[] data, int from, int to) {
+        bytesSent += to - from;
+        return new Op.Write(path, off + from, Arrays.copyOfRange(data, from, to));
+    }
+
+    private static final byte[] ZEROS = new byte[64 * 1024];
+
+    private static boolean zero(byte[] data, int from, int len) {
+        for (int i = from; i < from + len; i += ZEROS.length) {
+            int l = Math.min(ZEROS.length, from + len - i);
+            if (Arrays.mismatch(data, i, i + l, ZEROS, 0, l) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static int blockSize(long size) {
+        int b = 64 * 1024;
+        while (b < 16 * 1024 * 1024 && size / b > 16_384) {
+            b *= 2;
+        }
+        return b;
+    }
+
+    private static int read(FileChannel ch, ByteBuffer buf, long off) throws IOException {
+        buf.clear();
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, off + buf.position()) < 0) {
+                break;
+            }
+        }
+        return buf.position();
+    }
+
+    private List<Op> xattrs(RelPath path, Path p) {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (view == null) {
+            return List.of();
+        }
+        List<Op> ops = new ArrayList<>();
+        try {
+            for (String name : view.list()) {
+                ByteBuffer b = ByteBuffer.allocate(view.size(name));
+                view.read(name, b);
+                ops.add(new Op.SetXattr(path, "user." + name, Arrays.copyOf(b.array(), b.position())));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("xattrs of {} not read: {}", p, e.toString());
+        }
+        return ops;
+    }
+
+    /** After a directory's children: its times, which their creation changed on the target. */
+    private void setTimes(RelPath dir) throws IOException {
+        synchronized (job) {
+            if (gate.underPending(dir)) {
+                return;
+            }
+            BasicFileAttributes a = lstat(abs(dir));
+            if (a != null && a.isDirectory()) {
+                List<Op> ops = new ArrayList<>(xattrs(dir, abs(dir)));
+                ops.add(new Op.SetTimes(dir, nanos(a.lastAccessTime()), nanos(a.lastModifiedTime())));
+                append(ops);
+            }
+        }
+        saveIfDue();
+    }
+
+    // --- the source tree
+
+    private List<String> sourceNames(RelPath dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(abs(dir))) {
+            for (Path e : s) {
+                names.add(e.getFileName().toString());
+            }
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return List.of();
+        }
+        return names;
+    }
+
+    private static BasicFileAttributes lstat(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return null;
+        }
+    }
+
+    private static int mode(Path p) throws IOException {
+        return unix(p, "mode", 0755) & 07777;
+    }
+
+    private static int uid(Path p) throws IOException {
+        return unix(p, "uid", Op.NO_OWNER);
+    }
+
+    private static int gid(Path p) throws IOException {
+        return unix(p, "gid", Op.NO_OWNER);
+    }
+
+    private static int nlink(Path p) throws IOException {
+        return unix(p, "nlink", 1);
+    }
+
+    private static int unix(Path p, String attr, int otherwise) throws IOException {
+        try {
+            return (Integer) Files.getAttribute(p, "unix:" + attr, LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return otherwise;
+        } catch (NoSuchFileException e) {
+            return otherwise;
+        }
+    }
+
+    private static long nanos(FileTime t) {
+        return t.to(TimeUnit.NANOSECONDS);
+    }
+
+    // --- the stream and the target
+
+    /** Journals mirror ops (the caller holds the job's monitor). */
+    private void append(List<Op> ops) throws IOException {
+        if (ops.isEmpty()) {
+            return;
+        }
+        for (Op op : ops) {
+            lastSeq = job.appendLocked(op);
+            appendedBytes += op instanceof Op.Write w ? w.data().length : 64;
+        }
+        appends.addLast(new long[] {lastSeq, appendedBytes});
+    }
+
+    /** Waits while more than {@link #WINDOW} bytes of the mirror wait for the target. */
+    private void awaitWindow() throws Stopped {
+        try {
+            job.awaitMirrorWindow(this::stopping, () -> {
+                long applied = job.appliedSeqLocked();
+                while (!appends.isEmpty() && appends.peekFirst()[0] <= applied) {
+                    appliedMark = appends.removeFirst()[1];
+                }
+                return appendedBytes - appliedMark <= WINDOW;
+            });
+        } catch (InterruptedException e) {
+            throw new Stopped();
+        }
+        checkInterrupted();
+    }
+
+    private List<Frame.Listed> listTarget(RelPath dir, boolean mayBeMissing) throws IOException, Stopped {
+        List<Frame.Listed> all = new ArrayList<>();
+        String after = "";
+        while (true) {
+            String from = after;
+            Frame.Listing page = (Frame.Listing) ask(id -> new Frame.ListRequest(id, minApplied, dir.value(), from));
+            if (page.error() != null) {
+                throw new IOException("the target cannot list '" + dir + "': " + page.error());
+            }
+            all.addAll(page.entries());
+            if (!page.more() || page.entries().isEmpty()) {
+                return all;
+            }
+            after = page.entries().get(page.entries().size() - 1).name();
+        }
+    }
+
+    private Frame.Sums sums(RelPath path, int blockSize) throws IOException, Stopped {
+        Frame.Sums s = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, minApplied, path.value(), blockSize));
+        if (s.error() != null) {
+            throw new IOException("the target cannot read '" + path + "': " + s.error());
+        }
+        return s;
+    }
+
+    /** Asks the target, waiting for a connection and asking again when it says it is not there yet. */
+    private Frame ask(java.util.function.LongFunction<Frame> question) throws IOException, Stopped {
+        while (true) {
+            checkInterrupted();
+            CompletableFuture<Frame> answer;
+            try {
+                answer = job.ask(question, this::stopping);
+            } catch (InterruptedException e) {
+                throw new Stopped();
+            }
+            checkInterrupted();
+            waitingFor = answer;
+            try {
+                Frame f = answer.get(ASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                boolean notYet = switch (f) {
+                    case Frame.Listing l -> l.error() != null && l.applied() < minApplied;
+                    case Frame.Sums s -> s.error() != null && s.applied() < minApplied;
+                    default -> false;
+                };
+                if (!notYet) {
+                    return f;
+                }
+            } catch (InterruptedException e) {
+                throw new Stopped();
+            } catch (ExecutionException | TimeoutException e) {
+                checkInterrupted();
+                // the link closed or the target is slow: ask again on the next connection
+                LOG.debug("Job '{}': mirror question not answered ({}); asking again", job.definition().name(),
+                        e.toString());
+            }
+        }
+    }
+
+    private void checkInterrupted() throws Stopped {
+        if (stopping) {
+            throw new Stopped();
+        }
+    }
+
+    // --- saved state
+
+    private void saveIfDue() {
+        if (System.nanoTime() - lastSave > SAVE_EVERY_NANOS) {
+            save(false);
+        }
+    }
+
+    private void save(boolean finished) {
+        lastSave = System.nanoTime();
+        MirrorGate.Position at;
+        synchronized (job) {
+            at = gate.active() && !finished ? gate.position() : new MirrorGate.Position(null, true, Set.of());
+        }
+        Plan plan = new Plan(mode, checksumAll, reason, startedAt, finishedAt,
+                at.cursor() == null ? null : at.cursor().value(), at.mainDone(),
+                at.pending().stream().map(RelPath::value).sorted().toList(), filesDone, bytesDone, bytesSent, resumed,
+                error);
+        try {
+            Path tmp = stateFile.resolveSibling(STATE_FILE + ".tmp");
+            Files.writeString(tmp, Json.PRETTY.toJson(plan), StandardCharsets.UTF_8);
+            Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warn("Job '{}': cannot save the mirror's position ({}); a restart would start it over",
+                    job.definition().name(), e.getMessage());
+        }
+    }
+
+    /** Digests as the target computes them. */
+    private static final class ImageDigest {
+        static final int BYTES = Frame.DIGEST_BYTES;
+
+        static byte[] of(byte[] data, int offset, int length) {
+            return ImageInspector.BlockDigest.of(data, offset, length, BYTES);
+        }
+    }
+}

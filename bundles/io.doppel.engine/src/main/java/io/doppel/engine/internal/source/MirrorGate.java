@@ -1,0 +1,365 @@
+package io.doppel.engine.internal.source;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+
+/**
+ * What keeps live changes and a running mirror from overtaking each other (see docs/MIRROR.md).
+ *
+ * <p>The mirror walks the source tree in one total order (pre-order, names sorted: {@link #compare}).
+ * Everything up to its position is <em>visited</em>: the target holds it as the source had it when
+ * the mirror passed, and every later change to it travels as captured. Everything after is
+ * <em>unvisited</em>: the mirror will copy it as it is when it gets there, so a change to it now is
+ * dropped (it would find nothing, or something stale, on the target). A change that moves something
+ * between the two regions becomes a removal on the target, and a visited path that receives
+ * unvisited content becomes <em>pending</em>: unvisited again until the mirror walks it once more.
+ *
+ * <p>It also remembers which paths changed since a sequence, so that the mirror can tell whether a
+ * block it read outside the job's lock may be older than a change already in the journal.
+ *
+ * <p>Guarded by the job's monitor.
+ */
+final class MirrorGate {
+
+    /** Beyond this many remembered changes, those older than the mirror's oldest read are forgotten. */
+    private static final int CHANGES_LIMIT = 100_000;
+
+    private boolean active;
+    /** The subtree being walked, or null between walks. */
+    private RelPath walkRoot;
+    /** The last entry the walk began within walkRoot, or null if none yet. */
+    private RelPath cursor;
+    /** Whether everything beneath the cursor is done too. */
+    private boolean cursorDone;
+    private final Set<RelPath> pending = new HashSet<>();
+    private final Map<RelPath, Long> contentChanged = new HashMap<>();
+    private final Map<RelPath, Long> namesChanged = new HashMap<>();
+    /** Files with several names that the mirror made visited: inode → the visited name. */
+    private final Map<Object, RelPath> linked = new HashMap<>();
+    private long forgetBefore;
+    /** Names that appeared, unsent, in directories the walk is inside: directory → names. */
+    private final Map<RelPath, Set<String>> discovered = new HashMap<>();
+
+    /** The order of the walk: component by component, a directory before what it contains. */
+    static int compare(RelPath a, RelPath b) {
+        List<String> x = a.components();
+        List<String> y = b.components();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            int c = x.get(i).compareTo(y.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(x.size(), y.size());
+    }
+
+    boolean active() {
+        return active;
+    }
+
+    /** A mirror begins (or resumes) a walk of everything, from {@code resumeAt} (exclusive of its subtree) if given. */
+    void begin(RelPath resumeAt, Set<RelPath> stillPending) {
+        active = true;
+        walkRoot = RelPath.ROOT;
+        cursor = resumeAt;
+        cursorDone = false;
+        pending.clear();
+        pending.addAll(stillPending);
+        contentChanged.clear();
+        namesChanged.clear();
+        linked.clear();
+        discovered.clear();
+    }
+
+    /** The mirror ended (done, failed or stopped): every change travels again. */
+    void end() {
+        active = false;
+        walkRoot = null;
+        cursor = null;
+        pending.clear();
+        contentChanged.clear();
+        namesChanged.clear();
+        linked.clear();
+        discovered.clear();
+    }
+
+    /** The walk began {@code path}: it is visited, and its subtree too if {@code done}. */
+    void advance(RelPath path, boolean done) {
+        cursor = path;
+        cursorDone = done;
+    }
+
+    RelPath cursor() {
+        return cursor;
+    }
+
+    /** The walk of the current subtree is complete. */
+    void walkDone() {
+        walkRoot = null;
+        cursor = null;
+    }
+
+    /** Takes a pending subtree to walk next (it stays unvisited until the walk passes), or null. */
+    RelPath nextPending() {
+        if (pending.isEmpty()) {
+            return null;
+        }
+        RelPath next = pending.stream().min(MirrorGate::compare).orElseThrow();
+        pending.remove(next);
+        walkRoot = next;
+        cursor = null;
+        cursorDone = false;
+        return next;
+    }
+
+    Set<RelPath> pending() {
+        return Set.copyOf(pending);
+    }
+
+    /** Where a mirror that stops now should resume: its position in the main walk (null when that is done, or not begun) and what is pending. */
+    record Position(RelPath cursor, boolean mainDone, Set<RelPath> pending) { }
+
+    Position position() {
+        Set<RelPath> all = new HashSet<>(pending);
+        boolean mainDone = walkRoot == null || !walkRoot.isRoot();
+        if (walkRoot != null && !walkRoot.isRoot()) {
+            all.add(walkRoot); // a pending walk under way starts over
+        }
+        return new Position(mainDone ? null : cursor, mainDone, all);
+    }
+
+    /** Whether the target holds {@code path} as the source has it, so that changes to it must travel. */
+    boolean visited(RelPath path) {
+        if (!active) {
+            return true;
+        }
+        if (underPending(path)) {
+            return false;
+        }
+        if (walkRoot == null || !walkRoot.contains(path)) {
+            return true;
+        }
+        if (cursor == null) {
+            return false;
+        }
+        return compare(path, cursor) <= 0 || (cursorDone && cursor.contains(path));
+    }
+
+    boolean underPending(RelPath path) {
+        if (pending.isEmpty()) {
+            return false;
+        }
+        RelPath p = path;
+        while (true) {
+            if (pending.contains(p)) {
+                return true;
+            }
+            if (p.isRoot()) {
+                return false;
+            }
+            p = p.parent();
+        }
+    }
+
+    private void makePending(RelPath path) {
+        if (underPending(path)) {
+            return;
+        }
+        pending.removeIf(path::contains);
+        pending.add(path);
+    }
+
+    /** Remembers that the mirror made a file with several names visited under {@code path}. */
+    void linked(Object inode, RelPath path) {
+        linked.put(inode, path);
+    }
+
+    /** The visited name of a file with several names, if the mirror made one visited. */
+    RelPath linkedName(Object inode) {
+        RelPath p = linked.get(inode);
+        return p != null && visited(p) ? p : null;
+    }
+
+    boolean hasLinked() {
+        return !linked.isEmpty();
+    }
+
+    /**
+     * Names that appeared in {@code dir} while the walk was inside it, after its position there:
+     * their creation was not sent, and the walk's listing of the directory may predate them.
+     */
+    Set<String> drainDiscovered(RelPath dir) {
+        Set<String> names = discovered.remove(dir);
+        return names == null ? Set.of() : names;
+    }
+
+    private void discover(RelPath created) {
+        if (!created.isRoot() && partial(created.parent())) {
+            discovered.computeIfAbsent(created.parent(), d -> new HashSet<>()).add(created.name());
+        }
+    }
+
+    /**
+     * What to journal for a live change {@code op}, to be numbered from {@code seq}: the op itself,
+     * nothing (it changes only unvisited paths), or removals that keep the target's visited region
+     * equal to the source's.
+     */
+    List<Op> filter(Op op, long seq) {
+        remember(op, seq);
+        if (!active) {
+            return List.of(op);
+        }
+        List<Op> out = decide(op);
+        if (out.isEmpty() || out.get(0) != op) {
+            // a name created where the walk has not been yet, in a directory it is inside
+            switch (op) {
+                case Op.Create c -> discover(c.path());
+                case Op.Mkdir m -> discover(m.path());
+                case Op.Symlink l -> discover(l.path());
+                case Op.Link l -> discover(l.to());
+                case Op.Rename r -> {
+                    discover(r.to());
+                    if (r.mode() == Op.RenameMode.EXCHANGE) {
+                        discover(r.path());
+                    }
+                }
+                default -> { }
+            }
+        }
+        return out;
+    }
+
+    private List<Op> decide(Op op) {
+        return switch (op) {
+            case Op.Rename r -> moved(r.path(), r.to(), r.mode() == Op.RenameMode.EXCHANGE, op);
+            case Op.Link l -> {
+                boolean from = visited(l.path());
+                boolean to = visited(l.to());
+                if (from && to) {
+                    yield List.of(op);
+                }
+                if (to) {
+                    makePending(l.to());
+                    yield List.of(new Op.Remove(l.to()));
+                }
+                yield List.of();
+            }
+            case Op.Fsync f when f.path().isRoot() -> List.of(op);
+            default -> visited(op.path()) ? List.of(op) : List.of();
+        };
+    }
+
+    private static RelPath rebase(RelPath p, RelPath from, RelPath to) {
+        return p.equals(from) ? to : RelPath.of(to.isRoot() ? p.value().substring(from.value().length() + 1)
+                : to.value() + p.value().substring(from.value().length()));
+    }
+
+    /**
+     * Whether the walk is inside {@code path}: it began it (a directory) but has not finished what
+     * it holds, so the target holds only part of it.
+     */
+    private boolean partial(RelPath path) {
+        return active && walkRoot != null && walkRoot.contains(path) && cursor != null && path.contains(cursor)
+                && !(path.equals(cursor) && cursorDone) && !underPending(path);
+    }
+
+    private List<Op> moved(RelPath from, RelPath to, boolean exchange, Op op) {
+        boolean pf = partial(from);
+        boolean pt = partial(to);
+        boolean vf = !pf && visited(from);
+        boolean vt = !pt && visited(to);
+        if (vf && vt) {
+            // pending subtrees move with their names
+            Set<RelPath> moved = new HashSet<>();
+            for (var it = pending.iterator(); it.hasNext();) {
+                RelPath p = it.next();
+                if (from.contains(p)) {
+                    it.remove();
+                    moved.add(rebase(p, from, to));
+                } else if (exchange && to.contains(p)) {
+                    it.remove();
+                    moved.add(rebase(p, to, from));
+                }
+            }
+            pending.addAll(moved);
+            return List.of(op);
+        }
+        // Content moves between what the target holds whole and what it does not: each name the
+        // target holds (in part or whole) loses what it had there, and a name the mirror will not
+        // reach again by itself is walked again.
+        List<Op> out = new ArrayList<>(2);
+        if (vf || pf) {
+            if (exchange) {
+                makePending(from);
+            }
+            out.add(new Op.Remove(from));
+        }
+        if (vt || pt) {
+            makePending(to);
+            out.add(new Op.Remove(to));
+        }
+        return out;
+    }
+
+    private void remember(Op op, long seq) {
+        if (!active) {
+            return;
+        }
+        switch (op) {
+            case Op.Write w -> contentChanged.put(w.path(), seq);
+            case Op.Truncate t -> contentChanged.put(t.path(), seq);
+            case Op.Fallocate f -> contentChanged.put(f.path(), seq);
+            case Op.Rename r -> {
+                namesChanged.put(r.path(), seq);
+                namesChanged.put(r.to(), seq);
+            }
+            case Op.Link l -> namesChanged.put(l.to(), seq);
+            case Op.Unlink u -> namesChanged.put(u.path(), seq);
+            case Op.Rmdir r -> namesChanged.put(r.path(), seq);
+            case Op.Create c -> namesChanged.put(c.path(), seq);
+            case Op.Symlink s -> namesChanged.put(s.path(), seq);
+            case Op.Mkdir m -> namesChanged.put(m.path(), seq);
+            default -> { }
+        }
+        if (contentChanged.size() + namesChanged.size() > CHANGES_LIMIT) {
+            contentChanged.values().removeIf(s -> s <= forgetBefore);
+            namesChanged.values().removeIf(s -> s <= forgetBefore);
+        }
+    }
+
+    /** The mirror will not ask about changes up to {@code seq} again. */
+    void forgetBefore(long seq) {
+        forgetBefore = Math.max(forgetBefore, seq);
+    }
+
+    /** Whether {@code path} or a directory above it was created, removed or renamed after {@code seq}. */
+    boolean namesChangedSince(RelPath path, long seq) {
+        if (namesChanged.isEmpty()) {
+            return false;
+        }
+        RelPath p = path;
+        while (true) {
+            Long s = namesChanged.get(p);
+            if (s != null && s > seq) {
+                return true;
+            }
+            if (p.isRoot()) {
+                return false;
+            }
+            p = p.parent();
+        }
+    }
+
+    /** Whether the bytes of {@code path} changed after {@code seq}. */
+    boolean contentChangedSince(RelPath path, long seq) {
+        Long s = contentChanged.get(path);
+        return s != null && s > seq;
+    }
+}
