@@ -26,7 +26,8 @@ final class JobCommand implements CliCommand {
                                               [--interceptor ID] [--compression none|fast|balanced|max]
                                               [--bandwidth SCHEDULE] [--interval SECONDS]
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
-                                              [--queue-memory-mib N]
+                                              [--queue-memory-mib N] [--mirror diff|full|newer|none]
+                       doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all]
                        doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
                        doppel [AGENT OPTIONS] job rules NAME ['- PATTERN' | '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job list
@@ -46,15 +47,22 @@ final class JobCommand implements CliCommand {
                 memory. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
+                A mirror makes the target equal to the source while changes keep flowing: at the
+                job's first start, after it was stopped or its journal was damaged (--mirror chooses
+                how: diff, the default, sends only blocks whose checksums differ; full every byte;
+                newer files newer on the source; none trusts the target), and on demand with
+                'job mirror' (--checksum-all also reads files whose size and time are equal). 'job
+                list' shows its progress; a mirror cut short by a restart resumes where it was.
                 """;
     }
 
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression", "bandwidth", "interval", "rule", "queue-memory-mib"),
-                Set.of("sync"));
-        String verb = a.positional(0, "what to do: create, list, start, pause, resume, limit, rules, stop or delete");
+                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "mirror", "mode"),
+                Set.of("sync", "checksum-all"));
+        String verb = a.positional(0,
+                "what to do: create, list, start, pause, resume, mirror, limit, rules, stop or delete");
         JsonObject args = new JsonObject();
         String command;
         switch (verb) {
@@ -69,6 +77,7 @@ final class JobCommand implements CliCommand {
                 args.addProperty("interceptor", a.flags.get("interceptor"));
                 args.addProperty("compression", a.flags.get("compression"));
                 args.addProperty("bandwidth", a.flags.get("bandwidth"));
+                args.addProperty("mirror", a.flags.get("mirror"));
                 args.add("rules", rules(a.all.getOrDefault("rule", java.util.List.of())));
                 if (a.flags.containsKey("queue-memory-mib")) {
                     try {
@@ -86,6 +95,13 @@ final class JobCommand implements CliCommand {
                     }
                 }
                 command = "job.create";
+            }
+            case "mirror" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                args.addProperty("mode", a.flags.get("mode"));
+                args.addProperty("checksumAll", a.flags.containsKey("checksum-all"));
+                command = "job.mirror";
             }
             case "limit" -> {
                 a.noMorePositional(3);
@@ -108,7 +124,7 @@ final class JobCommand implements CliCommand {
                 command = "job." + verb;
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
-                    + "'; expected create, list, start, pause, resume, limit, rules, stop or delete");
+                    + "'; expected create, list, start, pause, resume, mirror, limit, rules, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);
         if (out.json()) {

@@ -23,6 +23,29 @@ final class JobTable {
         return String.format("%.1f GiB", n / (1024.0 * 1024 * 1024));
     }
 
+    /** One line of mirror progress: mode, phase, entries and bytes done of total, rate, time left. */
+    static String mirror(JsonObject m) {
+        String mode = m.get("mode").getAsString() + (m.get("checksumAll").getAsBoolean() ? " (checksum all)" : "");
+        long bytesTotal = m.get("bytesTotal").getAsLong();
+        long bytesDone = m.get("bytesDone").getAsLong();
+        String line = String.format("%s, %s: %d/%d entries, %s/%s (%d%%), %s sent", mode, m.get("phase").getAsString(),
+                m.get("filesDone").getAsLong(), m.get("filesTotal").getAsLong(), bytes(bytesDone), bytes(bytesTotal),
+                bytesTotal == 0 ? 100 : bytesDone * 100 / bytesTotal, bytes(m.get("bytesSent").getAsLong()));
+        if (m.get("finishedAtMillis").getAsLong() == 0) {
+            long eta = m.get("etaSeconds").getAsLong();
+            line += String.format(", %s/s%s", bytes(m.get("bytesPerSecond").getAsLong()),
+                    eta < 0 ? "" : String.format(", %d:%02d left", eta / 60, eta % 60));
+        }
+        if (m.get("resumed").getAsInt() > 0) {
+            line += ", resumed " + m.get("resumed").getAsInt() + "x";
+        }
+        line += " (" + m.get("reason").getAsString() + ")";
+        if (m.has("error") && !m.get("error").isJsonNull()) {
+            line += "; " + m.get("error").getAsString();
+        }
+        return line;
+    }
+
     static String render(JsonArray jobs) {
         if (jobs.isEmpty()) {
             return "no jobs";
@@ -42,6 +65,9 @@ final class JobTable {
                     j.get("queuedOps").getAsLong(), lag < 0 ? "-" : lag + " ms", bytes(rate) + "/s"));
             if (j.has("capture") && !j.get("capture").isJsonNull()) {
                 b.append("  capture: ").append(j.get("capture").getAsString()).append('\n');
+            }
+            if (j.has("mirror") && j.get("mirror").isJsonObject()) {
+                b.append("  mirror: ").append(mirror(j.getAsJsonObject("mirror"))).append('\n');
             }
             if (j.has("lastError") && !j.get("lastError").isJsonNull()) {
                 b.append("  last error: ").append(j.get("lastError").getAsString()).append('\n');

@@ -1,0 +1,107 @@
+package io.doppel.engine.internal.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+
+/** The gate between a running mirror and live changes. */
+class MirrorGateTest {
+
+    private static RelPath p(String s) {
+        return RelPath.of(s);
+    }
+
+    private static Op write(String path) {
+        return new Op.Write(p(path), 0, new byte[] {1});
+    }
+
+    private static Op rename(String from, String to) {
+        return new Op.Rename(p(from), p(to), Op.RenameMode.REPLACE);
+    }
+
+    @Test
+    void theWalkOrderPutsADirectoryBeforeWhatItHoldsAndComparesNamesNotStrings() {
+        assertTrue(MirrorGate.compare(p("a"), p("a/b")) < 0);
+        assertTrue(MirrorGate.compare(p("a/z"), p("a-b")) < 0, "component-wise, unlike string order");
+        assertTrue(MirrorGate.compare(p(""), p("a")) < 0);
+        assertEquals(0, MirrorGate.compare(p("a/b"), p("a/b")));
+    }
+
+    @Test
+    void changesBeforeThePositionTravelAndChangesAfterItAreDropped() {
+        MirrorGate gate = new MirrorGate();
+        assertEquals(List.of(write("x")), gate.filter(write("x"), 1), "no mirror: everything travels");
+        gate.begin(null, Set.of());
+        assertEquals(List.of(), gate.filter(write("a"), 2), "nothing is visited before the walk begins");
+        gate.advance(p(""), false);
+        gate.advance(p("b"), false);
+        gate.advance(p("b/c"), true);
+        assertEquals(List.of(write("a")), gate.filter(write("a"), 3));
+        assertEquals(List.of(write("b/c")), gate.filter(write("b/c"), 4));
+        assertEquals(List.of(), gate.filter(write("b/d"), 5));
+        assertEquals(List.of(), gate.filter(write("c"), 6));
+        gate.advance(p("b"), true);
+        assertEquals(List.of(write("b/d")), gate.filter(write("b/d"), 7), "a finished directory is visited whole");
+        gate.end();
+        assertEquals(List.of(write("z")), gate.filter(write("z"), 8));
+    }
+
+    @Test
+    void movesAcrossThePositionBecomeRemovalsAndWalksAgain() {
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.advance(p(""), false);
+        gate.advance(p("m"), true);
+        // visited to unvisited: the old name goes, the walk finds the new one later
+        assertEquals(List.of(new Op.Remove(p("a"))), gate.filter(rename("a", "z"), 1));
+        // unvisited to visited: the new name goes and is walked again after the main walk
+        assertEquals(List.of(new Op.Remove(p("b"))), gate.filter(rename("y", "b"), 2));
+        assertFalse(gate.visited(p("b/inside")), "a pending name is unvisited until walked again");
+        assertEquals(List.of(), gate.filter(write("b"), 3));
+        // a pending name moved between visited names moves with its name
+        gate.filter(rename("b", "c"), 4);
+        assertTrue(gate.visited(p("b")));
+        assertFalse(gate.visited(p("c")));
+        gate.walkDone();
+        assertEquals(p("c"), gate.nextPending());
+        assertFalse(gate.visited(p("c")));
+        gate.advance(p("c"), true);
+        assertTrue(gate.visited(p("c")));
+    }
+
+    @Test
+    void movingTheDirectoryTheWalkIsInsideRemovesItAndNewNamesThereAreRemembered() {
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.advance(p(""), false);
+        gate.advance(p("d"), false);
+        gate.advance(p("d/m"), true);
+        assertEquals(List.of(), gate.filter(new Op.Create(p("d/z"), 0644, -1, -1), 1));
+        assertEquals(Set.of("z"), gate.drainDiscovered(p("d")), "created after the position: walked, not lost");
+        assertEquals(List.of(new Op.Create(p("d/a"), 0644, -1, -1)), gate.filter(new Op.Create(p("d/a"), 0644, -1, -1), 2));
+        assertEquals(Set.of(), gate.drainDiscovered(p("d")));
+        // the walk is inside d: the target holds part of it only
+        assertEquals(List.of(new Op.Remove(p("d")), new Op.Remove(p("a"))), gate.filter(rename("d", "a"), 3));
+        assertFalse(gate.visited(p("a/m")));
+    }
+
+    @Test
+    void theGateRemembersWhatChangedSinceASequence() {
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.filter(write("a/f"), 10);
+        gate.filter(rename("a", "b"), 11);
+        assertTrue(gate.contentChangedSince(p("a/f"), 9));
+        assertFalse(gate.contentChangedSince(p("a/f"), 10));
+        assertTrue(gate.namesChangedSince(p("a/f"), 10), "a directory above was renamed");
+        assertFalse(gate.namesChangedSince(p("c/f"), 10));
+    }
+}
