@@ -141,6 +141,83 @@ class EngineBenchmark {
         return (System.nanoTime() - t0) / 1e9;
     }
 
+    /**
+     * A mirror of a real tree (the system's C headers and documentation) against rsync in the same
+     * run, warm page cache on both: the initial copy, a no-change comparison of every block, and the
+     * delta after 2 % of the files changed.
+     */
+    @Test
+    void mirrorOfARealTreeAgainstRsync() throws Exception {
+        Path work = home.root().resolveSibling("bench-mirror");
+        Path source = work.resolve("source");
+        Files.createDirectories(source);
+        run("rsync", "-a", "/usr/include", "/usr/share/doc", source + "/");
+        long[] tree = new long[2];
+        try (var walk = Files.walk(source)) {
+            walk.filter(Files::isRegularFile).forEach(f -> {
+                tree[0]++;
+                tree[1] += f.toFile().length();
+            });
+        }
+        jobs.create(new JobDefinition("realtree", source.toString(), target, null, null, false, "none", "none", null, 0,
+                null, 0, "full"));
+        jobs.start("realtree");
+        awaitCondition(Duration.ofSeconds(30), () -> job("realtree").state() == JobState.REPLICATING, "realtree");
+        double mirror = timedMirror("full", false);
+        Path copy = work.resolve("rsync-copy");
+        long t0 = System.nanoTime();
+        run("rsync", "-a", source + "/", copy + "/");
+        double rsync = (System.nanoTime() - t0) / 1e9;
+        report(String.format("mirror of a real tree (%,d files, %,d bytes): full mirror %.2f s, rsync -a %.2f s (%.2fx)",
+                tree[0], tree[1], mirror, rsync, mirror / rsync));
+
+        double verify = timedMirror("diff", true);
+        t0 = System.nanoTime();
+        run("rsync", "-a", "-c", "-n", source + "/", copy + "/");
+        double rsyncVerify = (System.nanoTime() - t0) / 1e9;
+        report(String.format("no-change comparison of every block: diff mirror with checksum-all %.2f s (%,d bytes sent),"
+                + " rsync -a -c -n %.2f s (%.2fx)", verify, job("realtree").mirror().bytesSent(), rsyncVerify,
+                verify / rsyncVerify));
+
+        int changed = 0;
+        try (var walk = Files.walk(source)) {
+            List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
+            for (int i = 0; i < files.size(); i += 50) {
+                Files.writeString(files.get(i), "/* changed */\n", java.nio.file.StandardOpenOption.APPEND);
+                changed++;
+            }
+        }
+        double delta = timedMirror("diff", false);
+        long deltaSent = job("realtree").mirror().bytesSent();
+        t0 = System.nanoTime();
+        String stats = run("rsync", "-a", "--stats", source + "/", copy + "/");
+        double rsyncDelta = (System.nanoTime() - t0) / 1e9;
+        String rsyncSent = stats.lines().filter(l -> l.startsWith("Total bytes sent")).findFirst().orElse("?");
+        report(String.format("delta after changing %d files (2 %%): diff mirror %.2f s, %,d bytes of content sent; "
+                + "rsync -a %.2f s, %s", changed, delta, deltaSent, rsyncDelta, rsyncSent));
+        jobs.stop("realtree");
+    }
+
+    private static double timedMirror(String mode, boolean checksumAll) {
+        var before = job("realtree").mirror();
+        long t0 = System.nanoTime();
+        jobs.mirror("realtree", mode, checksumAll);
+        awaitCondition(WAIT, () -> {
+            var m = job("realtree").mirror();
+            return m != null && m != before && !m.equals(before) && !m.running();
+        }, "the " + mode + " mirror");
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
     @Test
     void coalescingOfSmallContiguousWrites() throws Exception {
         start("coalesce", "none");
