@@ -66,15 +66,18 @@ class MirrorGateTest {
         assertEquals(List.of(new Op.Remove(p("b"))), gate.filter(rename("y", "b"), 2));
         assertFalse(gate.visited(p("b/inside")), "a pending name is unvisited until walked again");
         assertEquals(List.of(), gate.filter(write("b"), 3));
-        // a pending name moved between visited names moves with its name
-        gate.filter(rename("b", "c"), 4);
-        assertTrue(gate.visited(p("b")));
-        assertFalse(gate.visited(p("c")));
+        // a pending name inside a directory moved between visited names moves with it
+        assertEquals(List.of(new Op.Remove(p("c/x"))), gate.filter(rename("y2", "c/x"), 4));
+        assertEquals(List.of(rename("c", "d")), gate.filter(rename("c", "d"), 5));
+        assertTrue(gate.visited(p("c/x")));
+        assertFalse(gate.visited(p("d/x")));
         gate.walkDone();
-        assertEquals(p("c"), gate.nextPending());
-        assertFalse(gate.visited(p("c")));
-        gate.advance(p("c"), true);
-        assertTrue(gate.visited(p("c")));
+        assertEquals(p("b"), gate.nextPending());
+        assertFalse(gate.visited(p("b")));
+        gate.advance(p("b"), true);
+        assertTrue(gate.visited(p("b")));
+        gate.walkDone();
+        assertEquals(p("d/x"), gate.nextPending());
     }
 
     @Test
