@@ -234,12 +234,20 @@ final class Job implements Link.Listener {
      * goes to the name it has (or nowhere, if it has none yet).
      */
     private Op throughVisitedLink(Op op) {
-        RelPath visited;
+        RelPath visited = null;
         try {
             Object inode = inode(op.path());
-            visited = inode == null ? null : gate.linkedName(inode);
-            // the name the mirror saw may have been renamed or removed since
-            if (visited == null || !inode.equals(inode(visited))) {
+            if (inode == null) {
+                return op;
+            }
+            for (RelPath name : gate.linkedNames(inode)) {
+                // a name the mirror gave the file may have been renamed or removed since
+                if (inode.equals(inode(name))) {
+                    visited = name;
+                    break;
+                }
+            }
+            if (visited == null) {
                 return op;
             }
         } catch (IOException e) {
@@ -534,8 +542,11 @@ final class Job implements Link.Listener {
                 }
                 Link l = Link.connect(definition.target(), tls.get(this::refusedAtTls), this, 10);
                 try {
-                    stream(l);
-                    backoff = 500;
+                    if (stream(l)) {
+                        backoff = 500;
+                    } else {
+                        disconnected("the target closed the connection during the handshake");
+                    }
                 } finally {
                     l.close();
                 }
@@ -578,12 +589,15 @@ final class Job implements Link.Listener {
         }
     }
 
-    /** One connection's life: handshake, then stream until the link or the job ends. */
-    private void stream(Link l) throws IOException, InterruptedException {
+    /**
+     * One connection's life: handshake, then stream until the link or the job ends. Returns whether
+     * the target accepted the handshake.
+     */
+    private boolean stream(Link l) throws IOException, InterruptedException {
         l.send(new Frame.Hello(Frame.PROTOCOL, definition.name(), definition.imageName()));
         long applied = awaitResume();
         if (applied < 0) {
-            return;
+            return false;
         }
         Journal.Reader reader = null;
         try {
@@ -591,12 +605,12 @@ final class Job implements Link.Listener {
                 if (applied > journal.lastSeq()) {
                     fail("the target image '" + definition.imageName() + "' is ahead of this source (" + applied + " > "
                             + journal.lastSeq() + "): it belongs to another source or this source was restored");
-                    return;
+                    return true;
                 }
                 if (applied < journal.acked()) {
                     fail("the target image '" + definition.imageName() + "' is behind what it acknowledged (" + applied
                             + " < " + journal.acked() + "): it was reset or restored; it needs a resynchronisation");
-                    return;
+                    return true;
                 }
                 appliedSeq = applied;
                 sentSeq = applied;
@@ -623,13 +637,13 @@ final class Job implements Link.Listener {
                         }
                     }
                     if (sender != Thread.currentThread() || linkClosed) {
-                        return;
+                        return true;
                     }
                     if (rewindTo >= 0) {
                         if (rewindTo < journal.acked()) {
                             fail("the target asked to resend from op " + (rewindTo + 1) + ", which it had made durable "
                                     + "and this source has released; the image needs a resynchronisation");
-                            return;
+                            return true;
                         }
                         reader.close();
                         reader = journal.reader(rewindTo + 1);
@@ -665,7 +679,7 @@ final class Job implements Link.Listener {
                 Frame.Ops ops = new Frame.Ops(Coalescer.coalesce(batch, BATCH_BYTES));
                 byte[] frame = FrameCodec.encodeFrame(level == 0 ? ops : new Frame.Compressed(ops, level));
                 if (!pace(frame.length)) {
-                    return;
+                    return true;
                 }
                 l.send(frame);
                 rate.add(frame.length);
@@ -723,6 +737,12 @@ final class Job implements Link.Listener {
         switch (frame) {
             case Frame.Resume r -> rewindTo = r.applied();
             case Frame.Ack a -> acknowledged(a.applied(), a.durable());
+            case Frame.Refused r when "BUSY".equals(r.code()) -> {
+                // the target still holds the image for a connection that is going away (this
+                // source's previous one, closing): try again, with the usual backoff
+                linkCloseReason = "the target refused for now: " + r.message() + "; retrying";
+                linkClosed = true;
+            }
             case Frame.Refused r -> fail("the target refused: " + r.message() + " [" + r.code() + "]"
                     + (r.seq() > 0 ? " at op " + r.seq() : ""));
             case Frame.Heartbeat h -> { }
@@ -748,7 +768,9 @@ final class Job implements Link.Listener {
     public synchronized void closed(String reason) {
         linkClosed = true;
         linkGone();
-        linkCloseReason = reason;
+        if (linkCloseReason == null) {
+            linkCloseReason = reason;
+        }
         if (sender != null && state.canMoveTo(JobState.DISCONNECTED) && state != JobState.ERROR) {
             lastError = reason;
             move(JobState.DISCONNECTED, reason);

@@ -544,15 +544,19 @@ final class Mirror {
                 if (gate.underPending(path)) {
                     return Outcome.DONE;
                 }
-                RelPath first = gate.linkedName(inode);
                 BasicFileAttributes now = lstat(p);
-                BasicFileAttributes firstNow = first == null ? null : lstat(abs(first));
-                if (first != null && now != null && firstNow != null && inode.equals(now.fileKey())
-                        && inode.equals(firstNow.fileKey())) {
-                    append(List.of(new Op.Remove(path), new Op.Link(first, path)));
-                    gate.advance(path, true);
-                    bytesDone += size;
-                    return Outcome.DONE;
+                if (now != null && inode.equals(now.fileKey())) {
+                    for (RelPath first : gate.linkedNames(inode)) {
+                        BasicFileAttributes firstNow = lstat(abs(first));
+                        if (firstNow != null && inode.equals(firstNow.fileKey()) && !first.equals(path)) {
+                            // a visited name of the file: the target holds it as the source does
+                            append(List.of(new Op.Remove(path), new Op.Link(first, path)));
+                            gate.advance(path, true);
+                            gate.linked(inode, path);
+                            bytesDone += size;
+                            return Outcome.DONE;
+                        }
+                    }
                 }
             }
         }

@@ -41,8 +41,11 @@ final class MirrorGate {
     private final Set<RelPath> pending = new HashSet<>();
     private final Map<RelPath, Long> contentChanged = new HashMap<>();
     private final Map<RelPath, Long> namesChanged = new HashMap<>();
-    /** Files with several names that the mirror made visited: inode → the visited name. */
-    private final Map<Object, RelPath> linked = new HashMap<>();
+    /**
+     * Files with several names that the mirror made visited: inode → the names it gave them, kept
+     * up to date through renames of visited paths (a name may have gone since: callers check).
+     */
+    private final Map<Object, Set<RelPath>> linked = new HashMap<>();
     private long forgetBefore;
     /** Names that appeared, unsent, in directories the walk is inside: directory → names. */
     private final Map<RelPath, Set<String>> discovered = new HashMap<>();
@@ -178,13 +181,51 @@ final class MirrorGate {
 
     /** Remembers that the mirror made a file with several names visited under {@code path}. */
     void linked(Object inode, RelPath path) {
-        linked.put(inode, path);
+        linked.computeIfAbsent(inode, i -> new java.util.LinkedHashSet<>()).add(path);
     }
 
-    /** The visited name of a file with several names, if the mirror made one visited. */
-    RelPath linkedName(Object inode) {
-        RelPath p = linked.get(inode);
-        return p != null && visited(p) ? p : null;
+    /**
+     * The names, still visited, that the mirror gave a file with several names; the caller checks
+     * that a name still leads to the file.
+     */
+    List<RelPath> linkedNames(Object inode) {
+        Set<RelPath> names = linked.get(inode);
+        if (names == null) {
+            return List.of();
+        }
+        List<RelPath> out = new ArrayList<>(names.size());
+        for (RelPath p : names) {
+            if (visited(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The target no longer holds {@code removed}: linked names beneath it are no longer offered. */
+    private void dropLinked(RelPath removed) {
+        if (!linked.isEmpty()) {
+            linked.values().forEach(names -> names.removeIf(removed::contains));
+        }
+    }
+
+    /** A visited path moved (or two swapped): the names of linked files beneath it move along. */
+    private void rebaseLinked(RelPath from, RelPath to, boolean exchange) {
+        for (Set<RelPath> names : linked.values()) {
+            List<RelPath> moved = null;
+            for (var it = names.iterator(); it.hasNext();) {
+                RelPath p = it.next();
+                RelPath q = from.contains(p) ? rebase(p, from, to)
+                        : exchange && to.contains(p) ? rebase(p, to, from) : null;
+                if (q != null) {
+                    it.remove();
+                    (moved == null ? moved = new ArrayList<>(1) : moved).add(q);
+                }
+            }
+            if (moved != null) {
+                names.addAll(moved);
+            }
+        }
     }
 
     boolean hasLinked() {
@@ -247,6 +288,7 @@ final class MirrorGate {
                 }
                 if (to) {
                     makePending(l.to());
+                    dropLinked(l.to());
                     yield List.of(new Op.Remove(l.to()));
                 }
                 yield List.of();
@@ -289,6 +331,9 @@ final class MirrorGate {
                 }
             }
             pending.addAll(moved);
+            if (!linked.isEmpty()) {
+                rebaseLinked(from, to, exchange);
+            }
             return List.of(op);
         }
         // Content moves between what the target holds whole and what it does not: each name the
@@ -300,10 +345,12 @@ final class MirrorGate {
                 makePending(from);
             }
             out.add(new Op.Remove(from));
+            dropLinked(from);
         }
         if (vt || pt) {
             makePending(to);
             out.add(new Op.Remove(to));
+            dropLinked(to);
         }
         return out;
     }

@@ -107,4 +107,25 @@ class MirrorGateTest {
         assertTrue(gate.namesChangedSince(p("a/f"), 10), "a directory above was renamed");
         assertFalse(gate.namesChangedSince(p("c/f"), 10));
     }
+
+    @Test
+    void theNamesOfALinkedFileFollowRenamesOfVisitedDirectories() {
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.advance(p(""), false);
+        gate.advance(p("a"), false);
+        gate.advance(p("a/f"), true);
+        Object inode = "inode-1";
+        gate.linked(inode, p("a/f"));
+        gate.advance(p("a"), true);
+        gate.advance(p("b"), true);
+        assertEquals(List.of(p("a/f")), gate.linkedNames(inode));
+        // a visited directory renamed over another visited name: the linked name moves with it
+        assertEquals(List.of(rename("a", "b")), gate.filter(rename("a", "b"), 1));
+        assertEquals(List.of(p("b/f")), gate.linkedNames(inode));
+        // moved into what the walk has not reached: the name is not offered any more
+        gate.filter(rename("b", "z"), 2);
+        assertEquals(List.of(), gate.linkedNames(inode));
+        assertEquals(List.of(), gate.linkedNames("another inode"));
+    }
 }
