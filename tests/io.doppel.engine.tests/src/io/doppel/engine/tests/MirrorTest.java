@@ -235,15 +235,21 @@ class MirrorTest {
         final String job;
         final Path root;
         final Random random;
+        final ReplicationEngine to;
         final List<String> files = new ArrayList<>();
         final List<String> dirs = new ArrayList<>();
         volatile int steps;
         int serial;
 
         Writer(String job, Path root, Random random) throws IOException {
+            this(job, root, random, engine);
+        }
+
+        Writer(String job, Path root, Random random, ReplicationEngine to) throws IOException {
             this.job = job;
             this.root = root;
             this.random = random;
+            this.to = to;
             try (var walk = Files.walk(root)) {
                 walk.forEach(p -> {
                     String rel = root.relativize(p).toString();
@@ -300,7 +306,7 @@ class MirrorTest {
         }
 
         private void capture(Op op) throws Exception {
-            engine.capture(job, op);
+            to.capture(job, op);
         }
 
         private void times(String rel) throws Exception {

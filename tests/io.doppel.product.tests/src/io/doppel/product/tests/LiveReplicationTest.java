@@ -1,6 +1,7 @@
 package io.doppel.product.tests;
 
 import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.doppel.testing.AgentProcess;
@@ -79,6 +81,32 @@ class LiveReplicationTest {
             Result list = Cli.ok(Cli.on(source, "job", "list"));
             assertTrue(list.stdout().contains("REPLICATING"), list.toString());
             assertTrue(list.stdout().contains("watch"), list.toString());
+
+            // verification by the CLI: equal, then an image damaged behind the agents' backs, then repaired
+            Result equal = Cli.on(source, "--json", "job", "verify", "web", "--wait");
+            assertEquals(0, equal.exitCode(), equal.toString());
+            assertEquals(0, JsonParser.parseString(equal.stdout()).getAsJsonObject().get("different").getAsLong());
+            Files.writeString(image.resolve("site/orphan.txt"), "only on the target");
+            Path damaged = image.resolve("site/file-1.bin");
+            byte[] content = Files.readAllBytes(damaged);
+            content[content.length / 2] ^= 1;
+            java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(damaged);
+            Files.write(damaged, content);
+            Files.setLastModifiedTime(damaged, mtime);
+            Result found = Cli.on(source, "job", "verify", "web", "--wait");
+            assertEquals(8, found.exitCode(), "exit 8: the target differs\n" + found);
+            assertTrue(found.stdout().contains("site/orphan.txt") && found.stdout().contains("extra"), found.toString());
+            assertTrue(found.stdout().contains("site/file-1.bin") && found.stdout().contains("content (1 of"),
+                    found.toString());
+            Result repaired = Cli.on(source, "job", "verify", "web", "--repair", "--orphans", "delete", "--wait");
+            assertEquals(8, repaired.exitCode(), repaired.toString());
+            assertTrue(repaired.stdout().contains("deleted") && repaired.stdout().contains("repaired"), repaired.toString());
+            Result after = Cli.on(source, "job", "verify-report", "web");
+            assertTrue(after.stdout().contains("repaired"), after.toString());
+            Result clean = Cli.on(source, "job", "verify", "web", "--wait");
+            assertEquals(0, clean.exitCode(), clean.toString());
+            assertTrue(clean.stdout().contains("the target equals the source"), clean.toString());
+            assertFalse(Files.exists(image.resolve("site/orphan.txt")));
         } finally {
             source.close();
             target.close();

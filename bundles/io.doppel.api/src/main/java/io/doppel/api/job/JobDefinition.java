@@ -29,13 +29,22 @@ import java.util.regex.Pattern;
  *                          whenever it must resynchronise: {@code diff} (the default: only blocks whose
  *                          checksums differ travel), {@code full} (every byte), {@code newer} (files
  *                          newer on the source) or {@code none} (the target already holds a copy)
+ * @param verify            when the job verifies its target by itself, or {@code null} for only on demand
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
         boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
-        java.util.List<String> rules, int queueMemoryMiB, String mirror) {
+        java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify) {
 
     public JobDefinition {
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+    }
+
+    /** A definition without a verification schedule. */
+    public JobDefinition(String name, String source, String target, String targetFingerprint, String image,
+            boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
+            java.util.List<String> rules, int queueMemoryMiB, String mirror) {
+        this(name, source, target, targetFingerprint, image, synchronous, interceptor, compression, bandwidth,
+                intervalSeconds, rules, queueMemoryMiB, mirror, null);
     }
 
     /** A definition with the default mirror mode. */
@@ -80,19 +89,28 @@ public record JobDefinition(String name, String source, String target, String ta
         if (image != null && !NAME.matcher(image).matches()) {
             return "image: '" + image + "' must be 1-64 letters, digits, '.', '_' or '-'";
         }
+        if (verify != null) {
+            return verify.problem();
+        }
         return null;
     }
 
     /** This definition with another bandwidth schedule. */
     public JobDefinition withBandwidth(String schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                schedule, intervalSeconds, rules, queueMemoryMiB, mirror);
+                schedule, intervalSeconds, rules, queueMemoryMiB, mirror, verify);
     }
 
     /** This definition with another replication set. */
     public JobDefinition withRules(java.util.List<String> newRules) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror);
+                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror, verify);
+    }
+
+    /** This definition with another verification schedule ({@code null} for none). */
+    public JobDefinition withVerify(VerifySchedule schedule) {
+        return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
+                bandwidth, intervalSeconds, rules, queueMemoryMiB, mirror, schedule);
     }
 
     /** The compression level, defaulted. */

@@ -17,10 +17,20 @@ package io.doppel.api.job;
  * @param bytesPerSecond bytes sent to the target per second, averaged over the last few seconds
  * @param bytesSent    bytes sent to the target since the agent started (on the wire, before TLS)
  * @param mirror       the running mirror, or the last one, or {@code null} if the job never mirrored
+ * @param verify       the running verification, or the last one, without its list of differences;
+ *                     {@code null} if the job never verified
  */
 public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
         long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture, long bytesPerSecond,
-        long bytesSent, MirrorStatus mirror) {
+        long bytesSent, MirrorStatus mirror, VerifyReport verify) {
+
+    /** The status without verification (before verifying existed). */
+    public JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
+            long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture,
+            long bytesPerSecond, long bytesSent, MirrorStatus mirror) {
+        this(definition, state, lastSeq, sentSeq, ackedSeq, queuedOps, queuedBytes, queuedMemoryBytes, lagMillis,
+                lastError, capture, bytesPerSecond, bytesSent, mirror, null);
+    }
 
     /** The status without mirror figures (before mirroring existed). */
     public JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,

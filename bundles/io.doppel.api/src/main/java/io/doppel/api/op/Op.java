@@ -222,6 +222,25 @@ public sealed interface Op {
     }
 
     /**
+     * Moves whatever is at {@code path} out of the image into the target's aside area for this image,
+     * under {@code batch} (a name the source chooses, e.g. the time of the verification that found
+     * it), keeping its relative path; nothing if there is nothing. Verification uses it for orphans
+     * an admin wants kept but out of the way. Applying it twice has the effect of applying it once.
+     */
+    record MoveAside(RelPath path, String batch) implements Op {
+        public MoveAside {
+            Objects.requireNonNull(path);
+            if (path.isRoot()) {
+                throw new IllegalArgumentException("the image root cannot be moved aside");
+            }
+            if (batch == null || !batch.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("batch must be 1-64 letters, digits, '.', '_' or '-'");
+            }
+        }
+        @Override public String kind() { return "move-aside"; }
+    }
+
+    /**
      * A consistency point: everything before it in the stream is durable on the target before
      * anything after it is applied. {@code path} is the file that was synced, or the root for a
      * whole-tree point.

@@ -90,7 +90,8 @@ public final class DoppelCli {
         b.append("""
 
                 Exit codes: 0 ok, 1 internal error, 2 usage, 3 agent unreachable, 4 authentication refused,
-                5 credentials unusable, 6 not a compatible agent, 7 the agent reported an error.""");
+                5 credentials unusable, 6 not a compatible agent, 7 the agent reported an error,
+                8 a verification found differences.""");
         return b.toString();
     }
 

@@ -11,7 +11,9 @@ public enum Exit {
     AUTH_FAILED(4),
     CREDENTIALS(5),
     PROTOCOL(6),
-    AGENT_ERROR(7);
+    AGENT_ERROR(7),
+    /** A verification waited for found differences. */
+    DIFFERENCES(8);
 
     public final int code;
 

@@ -28,6 +28,11 @@ final class JobCommand implements CliCommand {
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
                                               [--queue-memory-mib N] [--mirror diff|full|newer|none]
                        doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all]
+                       doppel [AGENT OPTIONS] job verify NAME [--repair] [--orphans report|aside|delete]
+                                              [--orphan-age DAYS] [--wait]
+                       doppel [AGENT OPTIONS] job verify-report NAME
+                       doppel [AGENT OPTIONS] job verify-schedule NAME ['daily HH:MM' | 'weekly DAY HH:MM' |
+                                              'every N h|m'] [--repair] [--orphans …] [--orphan-age DAYS]
                        doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
                        doppel [AGENT OPTIONS] job rules NAME ['- PATTERN' | '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job list
@@ -53,16 +58,25 @@ final class JobCommand implements CliCommand {
                 newer files newer on the source; none trusts the target), and on demand with
                 'job mirror' (--checksum-all also reads files whose size and time are equal). 'job
                 list' shows its progress; a mirror cut short by a restart resumes where it was.
+                'job verify' compares the target with the source while replication goes on (content by
+                block checksums, size, type, mode, owner, file times, user xattrs, symlink targets, hard
+                links) and reports what is missing, extra (orphans) or different; each difference is
+                looked at again after the target applied everything captured meanwhile, so files being
+                written are not reported. --repair re-sends what differs; --orphans aside moves orphans
+                out of the image (to images/SOURCE/.aside/IMAGE/TIME/ on the target), delete removes
+                them, both only for orphans older than --orphan-age DAYS. --wait waits for the report
+                (exit 8 if anything differs). 'job verify-schedule' runs it by itself; no WHEN clears it.
                 """;
     }
 
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "mirror", "mode"),
-                Set.of("sync", "checksum-all"));
+                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "mirror", "mode", "orphans",
+                "orphan-age"), Set.of("sync", "checksum-all", "repair", "wait"));
         String verb = a.positional(0,
-                "what to do: create, list, start, pause, resume, mirror, limit, rules, stop or delete");
+                "what to do: create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
+                        + "limit, rules, stop or delete");
         JsonObject args = new JsonObject();
         String command;
         switch (verb) {
@@ -103,6 +117,34 @@ final class JobCommand implements CliCommand {
                 args.addProperty("checksumAll", a.flags.containsKey("checksum-all"));
                 command = "job.mirror";
             }
+            case "verify" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                verifyOptions(a, args);
+                if (a.flags.containsKey("wait")) {
+                    verifyAndWait(options, out, args);
+                    return;
+                }
+                command = "job.verify";
+            }
+            case "verify-report" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                JsonElement report = Remote.call(options, "job.verify-report", args);
+                if (out.json()) {
+                    out.json(report);
+                } else {
+                    out.line(VerifyTable.render(report.getAsJsonObject()));
+                }
+                return;
+            }
+            case "verify-schedule" -> {
+                a.noMorePositional(3);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                args.addProperty("when", a.positional.size() > 2 ? a.positional.get(2) : null);
+                verifyOptions(a, args);
+                command = "job.verify-schedule";
+            }
             case "limit" -> {
                 a.noMorePositional(3);
                 args.addProperty("name", a.positional(1, "the job's name"));
@@ -124,7 +166,8 @@ final class JobCommand implements CliCommand {
                 command = "job." + verb;
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
-                    + "'; expected create, list, start, pause, resume, mirror, limit, rules, stop or delete");
+                    + "'; expected create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
+                    + "limit, rules, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);
         if (out.json()) {
@@ -135,6 +178,52 @@ final class JobCommand implements CliCommand {
             com.google.gson.JsonArray one = new com.google.gson.JsonArray();
             one.add(result);
             out.line(JobTable.render(one));
+        }
+    }
+
+    private static void verifyOptions(Args a, JsonObject args) throws CliException {
+        args.addProperty("repair", a.flags.containsKey("repair"));
+        args.addProperty("orphans", a.flags.get("orphans"));
+        if (a.flags.containsKey("orphan-age")) {
+            try {
+                args.addProperty("orphanAgeDays", Integer.parseInt(a.flags.get("orphan-age")));
+            } catch (NumberFormatException e) {
+                throw new CliException(Exit.USAGE, "--orphan-age takes whole days, not '" + a.flags.get("orphan-age") + "'");
+            }
+        }
+    }
+
+    /** Starts a verification and follows its report until it finishes; exit 8 if anything differs. */
+    private static void verifyAndWait(Options options, Output out, JsonObject args) throws CliException {
+        Remote.call(options, "job.verify", args);
+        JsonObject name = new JsonObject();
+        name.add("name", args.get("name"));
+        JsonObject report;
+        while (true) {
+            report = Remote.call(options, "job.verify-report", name).getAsJsonObject();
+            if (report.get("finishedAtMillis").getAsLong() != 0) {
+                break;
+            }
+            if (!out.json()) {
+                out.progress(VerifyTable.progress(report));
+            }
+            try {
+                Thread.sleep(1000); // polling an agent for a long operation's progress, as a person would
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(Exit.INTERNAL, "interrupted while waiting for the verification");
+            }
+        }
+        if (out.json()) {
+            out.json(report);
+        } else {
+            out.line(VerifyTable.render(report));
+        }
+        if (report.has("error") && !report.get("error").isJsonNull()) {
+            throw new CliException(Exit.AGENT_ERROR, report.get("error").getAsString());
+        }
+        if (report.get("missing").getAsLong() + report.get("extra").getAsLong() + report.get("different").getAsLong() > 0) {
+            throw new CliException(Exit.DIFFERENCES, "the target differs from the source (see the report above)");
         }
     }
 

@@ -69,6 +69,9 @@ final class JobTable {
             if (j.has("mirror") && j.get("mirror").isJsonObject()) {
                 b.append("  mirror: ").append(mirror(j.getAsJsonObject("mirror"))).append('\n');
             }
+            if (j.has("verify") && j.get("verify").isJsonObject()) {
+                b.append("  verify: ").append(VerifyTable.progress(j.getAsJsonObject("verify"))).append('\n');
+            }
             if (j.has("lastError") && !j.get("lastError").isJsonNull()) {
                 b.append("  last error: ").append(j.get("lastError").getAsString()).append('\n');
             }

@@ -32,7 +32,15 @@ final class Output {
         out.println(Json.PRETTY.toJson(element));
     }
 
+    /** A line of progress for a person watching (on stderr, so that stdout stays the result). */
+    void progress(String text) {
+        err.println(text);
+    }
+
     void error(CliException e) {
+        if (json && e.exit() == Exit.DIFFERENCES) {
+            return; // the report printed on stdout says what differs
+        }
         if (json) {
             JsonObject error = new JsonObject();
             error.addProperty("code", e.code());

@@ -247,6 +247,7 @@ public final class ImageApplier implements AutoCloseable {
             case Op.RemoveXattr x -> metadata.removeXattr(x);
             case Op.Entry e -> mirror.entry(e);
             case Op.Remove r -> mirror.remove(r);
+            case Op.MoveAside a -> mirror.moveAside(a);
             case Op.Fsync f -> {
                 try {
                     awaitBackgroundSync();

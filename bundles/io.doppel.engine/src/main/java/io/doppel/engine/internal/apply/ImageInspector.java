@@ -24,9 +24,12 @@ import io.doppel.api.op.RelPath;
  */
 public final class ImageInspector {
 
-    /** An entry of a directory listing. Type: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther. */
+    /**
+     * An entry of a directory listing. Type: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther;
+     * {@code xattrs}: the {@link XattrDigest} of its {@code user.*} extended attributes.
+     */
     public record Entry(String name, char type, int mode, int uid, int gid, long size, long mtimeNanos,
-            String linkTarget) { }
+            String linkTarget, int nlink, long inode, long xattrs) { }
 
     /** A page of a directory's entries in name order; {@code exists} is false if it is no directory. */
     public record Page(boolean exists, List<Entry> entries, boolean more) { }
@@ -98,7 +101,7 @@ public final class ImageInspector {
     private static Entry entry(Path p, String name) throws IOException {
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime,nlink,ino", LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.NoSuchFileException e) {
             return null;
         }
@@ -111,11 +114,49 @@ public final class ImageInspector {
         };
         String link = type == 'l' ? Files.readSymbolicLink(p).toString() : "";
         return new Entry(name, type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("size"),
-                nanos((FileTime) a.get("lastModifiedTime")), link);
+                nanos((FileTime) a.get("lastModifiedTime")), link, (Integer) a.get("nlink"), (Long) a.get("ino"),
+                type == 'f' || type == 'd' ? XattrDigest.of(p) : 0);
     }
 
     static long nanos(FileTime t) {
         return t.to(TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A digest of the {@code user.*} extended attributes of a file or directory (names and values,
+     * in name order), shared by the source and the target to compare them; 0 when there are none.
+     */
+    public static final class XattrDigest {
+        private XattrDigest() {
+        }
+
+        public static long of(Path p) {
+            java.nio.file.attribute.UserDefinedFileAttributeView view = Files.getFileAttributeView(p,
+                    java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            if (view == null) {
+                return 0;
+            }
+            try {
+                List<String> names = new ArrayList<>(view.list());
+                if (names.isEmpty()) {
+                    return 0;
+                }
+                names.sort(null);
+                var md = BlockDigest.sha256();
+                for (String name : names) {
+                    md.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                    ByteBuffer b = ByteBuffer.allocate(view.size(name));
+                    view.read(name, b);
+                    md.update(ByteBuffer.allocate(4).putInt(b.position()).array());
+                    md.update(b.array(), 0, b.position());
+                }
+                long d = ByteBuffer.wrap(md.digest()).getLong();
+                return d == 0 ? 1 : d;
+            } catch (IOException | UnsupportedOperationException e) {
+                return 0;
+            }
+        }
     }
 
     /** Block digests, shared by the source (to compare) and the target (to answer). */
@@ -152,7 +193,7 @@ public final class ImageInspector {
             return java.util.Arrays.copyOf(md.digest(), digestBytes);
         }
 
-        private static java.security.MessageDigest sha256() {
+        static java.security.MessageDigest sha256() {
             try {
                 return java.security.MessageDigest.getInstance("SHA-256");
             } catch (java.security.NoSuchAlgorithmException e) {

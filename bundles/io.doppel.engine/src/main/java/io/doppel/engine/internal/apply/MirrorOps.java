@@ -77,6 +77,40 @@ final class MirrorOps {
         }
     }
 
+    /**
+     * Moves what is at the op's path to {@code images/SOURCE/.aside/IMAGE/BATCH/PATH} beside the image
+     * (no image name starts with a dot), a name with a numeric suffix if that is taken.
+     */
+    void moveAside(Op.MoveAside op) throws ApplyException {
+        Path p;
+        try {
+            p = confined.resolveEntry(op, op.path());
+        } catch (ApplyException e) {
+            if (e.reason() == Reason.CONFLICT) {
+                return; // nothing there
+            }
+            throw e;
+        }
+        if (lstat(op, op.path(), p) == null) {
+            return;
+        }
+        Path root = confined.root();
+        Path dest = root.getParent().resolve(".aside").resolve(root.getFileName().toString()).resolve(op.batch())
+                .resolve(op.path().value());
+        try {
+            Files.createDirectories(dest.getParent());
+            Path free = dest;
+            for (int i = 1; Files.exists(free, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) {
+                free = dest.resolveSibling(dest.getFileName() + "." + i);
+            }
+            touched.forgetPaths();
+            Files.move(p, free, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw Failures.map(op, op.path(), e, confined.root());
+        }
+        touched.directory(p.getParent());
+    }
+
     /** Whether what is at {@code p} is already the entry the op asks for (type, and link target). */
     private boolean same(Op.Entry op, Path p, BasicFileAttributes attrs) throws ApplyException {
         return switch (op.type()) {

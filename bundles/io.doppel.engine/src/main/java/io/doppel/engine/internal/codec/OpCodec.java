@@ -36,7 +36,7 @@ public final class OpCodec {
 
     private static final int CREATE = 1, WRITE = 2, TRUNCATE = 3, UNLINK = 4, RENAME = 5, MKDIR = 6, RMDIR = 7,
             SYMLINK = 8, LINK = 9, CHMOD = 10, CHOWN = 11, UTIMENS = 12, SETXATTR = 13, REMOVEXATTR = 14,
-            FALLOCATE = 15, FSYNC = 16, ENTRY = 17, REMOVE = 18;
+            FALLOCATE = 15, FSYNC = 16, ENTRY = 17, REMOVE = 18, MOVE_ASIDE = 19;
 
     private OpCodec() {
     }
@@ -63,6 +63,7 @@ public final class OpCodec {
             case Op.Fsync f -> 0;
             case Op.Entry e -> 1 + (e.linkTarget() == null ? 0 : text(e.linkTarget())) + 12;
             case Op.Remove r -> 0;
+            case Op.MoveAside a -> text(a.batch());
         };
     }
 
@@ -118,6 +119,7 @@ public final class OpCodec {
                 b.putInt(e.mode()).putInt(e.uid()).putInt(e.gid());
             }
             case Op.Remove r -> { }
+            case Op.MoveAside a -> putText(b, a.batch());
         }
     }
 
@@ -171,6 +173,7 @@ public final class OpCodec {
                 case FSYNC -> new Op.Fsync(path);
                 case ENTRY -> entry(path, b);
                 case REMOVE -> new Op.Remove(path);
+                case MOVE_ASIDE -> new Op.MoveAside(path, text(b));
                 default -> throw new CodecException("unknown op kind " + kind);
             };
             if (format == RUN_FORMAT && !Coalescer.coalescible(op)) {
@@ -228,6 +231,7 @@ public final class OpCodec {
             case Op.Fsync f -> FSYNC;
             case Op.Entry e -> ENTRY;
             case Op.Remove r -> REMOVE;
+            case Op.MoveAside a -> MOVE_ASIDE;
         };
     }
 

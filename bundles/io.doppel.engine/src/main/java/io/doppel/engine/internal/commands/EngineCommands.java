@@ -59,6 +59,17 @@ public final class EngineCommands {
                 + "source), checksumAll (compare files of equal size and time by content too).",
                 args -> jobs.mirror(text(args, "name"), optional(args, "mode"),
                         args.has("checksumAll") && args.get("checksumAll").getAsBoolean()));
+        register(context, "job.verify", "Verify a running job's target against its source: name, repair (re-send "
+                + "what differs), orphans (report|aside|delete: what to do with entries only the target has), "
+                + "orphanAgeDays (act only on orphans older than this). Returns the report as it starts; "
+                + "job.verify-report follows it.",
+                args -> jobs.verify(text(args, "name"), args.has("repair") && args.get("repair").getAsBoolean(),
+                        optional(args, "orphans"), integer(args, "orphanAgeDays")));
+        register(context, "job.verify-report", "The running verification's report of a job, or the last one: name.",
+                args -> jobs.verifyReport(text(args, "name")));
+        register(context, "job.verify-schedule", "Set when a job verifies by itself: name, when ('daily HH:MM', "
+                + "'weekly DAY HH:MM', 'every N h|m'; empty to clear), repair, orphans, orphanAgeDays.",
+                args -> jobs.verifySchedule(text(args, "name"), schedule(args)));
         register(context, "job.stop", "Stop a job (changes are no longer captured): name.",
                 args -> jobs.stop(text(args, "name")));
         register(context, "job.delete", "Delete a stopped job and its journal: name.",
@@ -115,7 +126,17 @@ public final class EngineCommands {
                 optional(args, "targetFingerprint"), optional(args, "image"),
                 args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
                 optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"),
-                list(args, "rules"), integer(args, "queueMemoryMiB"), optional(args, "mirror"));
+                list(args, "rules"), integer(args, "queueMemoryMiB"), optional(args, "mirror"),
+                args.has("verify") && args.get("verify").isJsonObject() ? schedule(args.getAsJsonObject("verify")) : null);
+    }
+
+    private static io.doppel.api.job.VerifySchedule schedule(JsonObject args) throws CommandException {
+        String when = optional(args, "when");
+        if (when == null || when.isBlank()) {
+            return null;
+        }
+        return new io.doppel.api.job.VerifySchedule(when.strip(), args.has("repair") && args.get("repair").getAsBoolean(),
+                optional(args, "orphans"), integer(args, "orphanAgeDays"));
     }
 
     private static java.util.List<String> list(JsonObject args, String field) throws CommandException {

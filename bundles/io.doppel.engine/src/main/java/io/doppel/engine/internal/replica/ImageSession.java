@@ -107,6 +107,7 @@ final class ImageSession {
         long minApplied = switch (question) {
             case Frame.ListRequest l -> l.minApplied();
             case Frame.SumsRequest r -> r.minApplied();
+            case Frame.StatRequest r -> r.minApplied();
             default -> throw new IllegalArgumentException("not a question: " + question);
         };
         long deadline = System.nanoTime() + INSPECT_WAIT_NANOS;
@@ -129,8 +130,7 @@ final class ImageSession {
                     try {
                         var page = inspector.list(io.doppel.api.op.RelPath.of(l.path()), l.after(), Frame.LISTING_PAGE);
                         session.write(new Frame.Listing(l.id(), applied, page.exists(), page.entries().stream()
-                                .map(e -> new Frame.Listed(e.name(), e.type(), e.mode(), e.uid(), e.gid(), e.size(),
-                                        e.mtimeNanos(), e.linkTarget())).toList(), page.more(), null));
+                                .map(ImageSession::listed).toList(), page.more(), null));
                         return;
                     } catch (IOException | RuntimeException e) {
                         error = "cannot list '" + l.path() + "' in image " + key + ": " + e.getMessage();
@@ -138,6 +138,22 @@ final class ImageSession {
                     }
                 }
                 session.write(new Frame.Listing(l.id(), applied, false, java.util.List.of(), false,
+                        error != null ? error : "not applied up to " + minApplied + " yet"));
+            }
+            case Frame.StatRequest r -> {
+                String error = io.doppel.api.op.RelPath.problemWith(r.path());
+                if (error == null && applied >= minApplied) {
+                    try {
+                        var e = inspector.stat(io.doppel.api.op.RelPath.of(r.path()));
+                        session.write(new Frame.Listing(r.id(), applied, e != null,
+                                e == null ? java.util.List.of() : java.util.List.of(listed(e)), false, null));
+                        return;
+                    } catch (IOException | RuntimeException e) {
+                        error = "cannot look at '" + r.path() + "' in image " + key + ": " + e.getMessage();
+                        LOG.warn("Image {}: {}", imageRoot, error);
+                    }
+                }
+                session.write(new Frame.Listing(r.id(), applied, false, java.util.List.of(), false,
                         error != null ? error : "not applied up to " + minApplied + " yet"));
             }
             case Frame.SumsRequest r -> {
@@ -157,6 +173,11 @@ final class ImageSession {
             }
             default -> { }
         }
+    }
+
+    private static Frame.Listed listed(io.doppel.engine.internal.apply.ImageInspector.Entry e) {
+        return new Frame.Listed(e.name(), e.type(), e.mode(), e.uid(), e.gid(), e.size(), e.mtimeNanos(), e.linkTarget(),
+                e.nlink(), e.inode(), e.xattrs());
     }
 
     private void syncInBackgroundIfDue(IoSession session, long written) {

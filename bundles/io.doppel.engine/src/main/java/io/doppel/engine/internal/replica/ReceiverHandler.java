@@ -73,6 +73,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
             }
             case Frame.ListRequest q -> inspect(session, q);
             case Frame.SumsRequest q -> inspect(session, q);
+            case Frame.StatRequest q -> inspect(session, q);
             case Frame.Heartbeat h -> { }
             default -> refuse(session, "PROTOCOL", "unexpected " + message.getClass().getSimpleName() + " frame", 0);
         }

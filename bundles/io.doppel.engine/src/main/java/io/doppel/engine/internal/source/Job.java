@@ -95,6 +95,11 @@ final class Job implements Link.Listener {
     private Mirror.Plan mirrorPlan;
     /** Why the next start must mirror (a damaged journal, a new job), or null. */
     private String mirrorNeeded;
+    private final Path verifyFile;
+    /** The running verification, or null. */
+    private Verify verify;
+    /** The last verification's report, or null. */
+    private io.doppel.api.job.VerifyReport lastVerify;
     /** The connection while the target listens, for the mirror's questions. */
     private Link link;
     private final Map<Long, CompletableFuture<Frame>> questions = new java.util.HashMap<>();
@@ -115,6 +120,8 @@ final class Job implements Link.Listener {
         this.sentSeq = journal.acked();
         this.appliedSeq = journal.acked();
         this.mirrorFile = journalDir.resolveSibling(Mirror.STATE_FILE);
+        this.verifyFile = journalDir.resolveSibling(Verify.STATE_FILE);
+        this.lastVerify = Verify.load(verifyFile);
         try {
             this.mirrorPlan = Mirror.load(mirrorFile);
         } catch (IOException | RuntimeException e) {
@@ -142,7 +149,74 @@ final class Job implements Link.Listener {
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
                 journal.diskBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total(),
-                mirror != null ? mirror.status() : mirrorPlan != null ? Mirror.status(mirrorPlan) : null);
+                mirror != null ? mirror.status() : mirrorPlan != null ? Mirror.status(mirrorPlan) : null,
+                verify != null ? verify.report().summary() : lastVerify != null ? lastVerify.summary() : null);
+    }
+
+    // --- verification
+
+    /** Starts a verification of the target against the source (see {@link Verify}). */
+    synchronized io.doppel.api.job.VerifyReport verify(boolean repair, String orphans, int orphanAgeDays, String reason) {
+        if (sender == null) {
+            throw new IllegalStateException("job '" + definition.name() + "' is " + state + "; start it to verify");
+        }
+        if (mirror != null) {
+            throw new IllegalStateException("job '" + definition.name() + "' is mirroring; verify once the mirror is done");
+        }
+        if (verify != null) {
+            throw new IllegalStateException("job '" + definition.name() + "' is verifying already ("
+                    + verify.report().entriesCompared() + " entries compared)");
+        }
+        Verify v = new Verify(this, Path.of(definition.source()), verifyFile, repair, orphans, orphanAgeDays, reason);
+        verify = v;
+        v.start(journal.lastSeq());
+        return v.report();
+    }
+
+    /** The running verification's report so far, or the last one, or null. */
+    synchronized io.doppel.api.job.VerifyReport verifyReport() {
+        return verify != null ? verify.report() : lastVerify;
+    }
+
+    /** Completes with the running verification's report, or at once with the last one (or null). */
+    synchronized CompletableFuture<io.doppel.api.job.VerifyReport> verifyDone() {
+        return verify != null ? verify.done() : CompletableFuture.completedFuture(lastVerify);
+    }
+
+    synchronized boolean verifying() {
+        return verify != null;
+    }
+
+    void verifyEnded(Verify v) {
+        synchronized (this) {
+            if (verify == v) {
+                verify = null;
+            }
+            lastVerify = v.report();
+            notifyAll();
+        }
+    }
+
+    /**
+     * Runs a repair mirror of {@code paths} for a verification; completes with null when done, or why
+     * not.
+     */
+    synchronized CompletableFuture<String> repairMirror(List<io.doppel.api.op.RelPath> paths) {
+        if (sender == null) {
+            return CompletableFuture.completedFuture("the job is " + state);
+        }
+        if (mirror != null) {
+            return CompletableFuture.completedFuture("a mirror was running (it compares everything anyway)");
+        }
+        gate.end();
+        Mirror m = Mirror.repair(this, gate, Path.of(definition.source()), mirrorFile, paths);
+        startMirror(m);
+        return m.finished();
+    }
+
+    /** Takes a definition that differs only in what the job reads when it needs it (e.g. its verification schedule). */
+    synchronized void redefine(JobDefinition redefined) {
+        definition = redefined;
     }
 
     /** Changes the bandwidth schedule; takes effect with the next batch. */
@@ -454,9 +528,14 @@ final class Job implements Link.Listener {
     private void halt(JobState next, String why) throws IOException {
         Thread t;
         Mirror m;
+        Verify v;
         synchronized (this) {
             m = mirror;
             mirror = null;
+            v = verify;
+        }
+        if (v != null) {
+            v.stopThread();
         }
         if (m != null) {
             m.stopThread();

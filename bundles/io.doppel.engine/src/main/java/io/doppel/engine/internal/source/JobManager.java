@@ -32,6 +32,7 @@ import io.doppel.api.capture.Interceptor;
 import io.doppel.api.job.JobDefinition;
 import io.doppel.api.job.JobStatus;
 import io.doppel.api.job.JobSummary;
+import io.doppel.api.job.VerifyReport;
 import io.doppel.api.op.Op;
 import io.doppel.engine.ReplicationEngine;
 import io.doppel.engine.ReplicationException;
@@ -61,6 +62,13 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
     private final List<Interceptor> interceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Running captures by job name, with the interceptor each came from. */
     private final Map<String, Map.Entry<Interceptor, Capture>> captures = new ConcurrentHashMap<>();
+    /** Starts scheduled verifications. */
+    private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "doppel-verify-timer");
+                t.setDaemon(true);
+                return t;
+            });
 
     @Activate
     public JobManager(@Reference AgentHome home, @Reference PeerStore peers) throws IOException {
@@ -86,6 +94,29 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
             }
         }
         LOG.info("{} replication job(s) loaded", jobs.size());
+        timer.scheduleWithFixedDelay(this::verifyWhenDue, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+    }
+
+    /** Starts the scheduled verifications that are due (each minute). */
+    void verifyWhenDue() {
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now();
+        for (Job job : jobs.values()) {
+            io.doppel.api.job.VerifySchedule schedule = job.definition().verify();
+            if (schedule == null || !job.isRunning() || job.verifying()) {
+                continue;
+            }
+            VerifyReport last = job.verifyReport();
+            try {
+                if (VerifyTimer.due(schedule.when(), now,
+                        last == null ? null : java.time.Instant.ofEpochMilli(last.startedAtMillis()))) {
+                    job.verify(schedule.repair(), schedule.orphanPolicy(), schedule.orphanAgeDays(),
+                            "scheduled (" + schedule.when() + ")");
+                }
+            } catch (RuntimeException e) {
+                // mirroring, or stopped meanwhile: the next minute tries again
+                LOG.debug("Job '{}': scheduled verification not started: {}", job.definition().name(), e.getMessage());
+            }
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -150,6 +181,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     @Deactivate
     void deactivate() {
+        timer.shutdownNow();
         List.copyOf(captures.keySet()).forEach(this::stopCapture);
         for (Job job : jobs.values()) {
             try {
@@ -233,6 +265,44 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
      */
     public JobStatus mirror(String name, String mode, boolean checksumAll) {
         return job(name).mirror(mode == null ? "diff" : mode, checksumAll);
+    }
+
+    /**
+     * Verifies a running job's target against its source; with {@code repair}, re-sends what
+     * differs; orphans are reported, moved aside or deleted ({@code orphans}) if older than
+     * {@code orphanAgeDays}. Returns the report as it starts; {@link #verifyReport} follows it.
+     */
+    public VerifyReport verify(String name, boolean repair, String orphans, int orphanAgeDays) {
+        return job(name).verify(repair, orphans == null ? "report" : orphans, orphanAgeDays, "requested by the admin");
+    }
+
+    /** The running verification's report, or the last one. */
+    public VerifyReport verifyReport(String name) {
+        VerifyReport r = job(name).verifyReport();
+        if (r == null) {
+            throw new java.util.NoSuchElementException("job '" + name + "' was never verified; run: doppel job verify " + name);
+        }
+        return r;
+    }
+
+    /** Completes with the report of the running verification (or the last one). */
+    public CompletableFuture<VerifyReport> verifyDone(String name) {
+        return job(name).verifyDone();
+    }
+
+    /** Sets or clears ({@code null}) a job's verification schedule. */
+    public synchronized JobStatus verifySchedule(String name, io.doppel.api.job.VerifySchedule schedule) {
+        Job job = job(name);
+        JobDefinition redefined = job.definition().withVerify(schedule);
+        String problem = redefined.problem();
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        JobStatus status = job.status();
+        save(redefined, job.isRunning() || status.state() == io.doppel.api.job.JobState.PAUSED,
+                status.state() == io.doppel.api.job.JobState.PAUSED);
+        job.redefine(redefined);
+        return job.status();
     }
 
     /** Stops sending, keeps capturing: the journal holds the changes until {@link #start}. */

@@ -60,7 +60,14 @@ final class Mirror {
     /** What is saved of a mirror, so that a restart resumes it (and status shows the last one). */
     record Plan(String mode, boolean checksumAll, String reason, long startedAtMillis, long finishedAtMillis,
             String cursor, boolean mainDone, List<String> pending, long filesDone, long bytesDone, long bytesSent, int resumed,
-            String error) {
+            String error, boolean repair) {
+        Plan(String mode, boolean checksumAll, String reason, long startedAtMillis, long finishedAtMillis,
+                String cursor, boolean mainDone, List<String> pending, long filesDone, long bytesDone, long bytesSent,
+                int resumed, String error) {
+            this(mode, checksumAll, reason, startedAtMillis, finishedAtMillis, cursor, mainDone, pending, filesDone,
+                    bytesDone, bytesSent, resumed, error, false);
+        }
+
         boolean running() {
             return finishedAtMillis == 0;
         }
@@ -81,6 +88,9 @@ final class Mirror {
     private final long startedAt;
     private final int resumed;
     private final RelPath resumeAt;
+    /** A repair of some paths after a verification: the target may hold something at each, to compare with. */
+    private final boolean repair;
+    private final CompletableFuture<String> finished = new CompletableFuture<>();
     private volatile boolean mainDone;
     private long appliedMark;
     private final Set<RelPath> resumePending;
@@ -118,6 +128,7 @@ final class Mirror {
         this.resumed = plan.resumed();
         this.resumeAt = plan.cursor() == null ? null : RelPath.of(plan.cursor());
         this.mainDone = plan.mainDone();
+        this.repair = plan.repair();
         this.resumePending = new java.util.HashSet<>();
         plan.pending().forEach(p -> resumePending.add(RelPath.of(p)));
         this.filesDone = plan.filesDone();
@@ -151,6 +162,21 @@ final class Mirror {
                 0, null, false, List.of(), 0, 0, 0, 0, null));
     }
 
+    /**
+     * A repair after a verification: walks just {@code paths} (diff, checksum all), comparing with
+     * what the target holds there.
+     */
+    static Mirror repair(Job job, MirrorGate gate, Path root, Path stateFile, List<RelPath> paths) {
+        return new Mirror(job, gate, root, stateFile, new Plan("diff", true, "repair after a verification",
+                System.currentTimeMillis(), 0, null, true, paths.stream().map(RelPath::value).toList(), 0, 0, 0, 0,
+                null, true));
+    }
+
+    /** Completes when the mirror finished (null) or failed (the reason); not when it pauses. */
+    CompletableFuture<String> finished() {
+        return finished;
+    }
+
     /** The mirror saved in {@code stateFile}, resumed if it was running; null if there is none. */
     static Plan load(Path stateFile) throws IOException {
         if (!Files.exists(stateFile)) {
@@ -162,7 +188,7 @@ final class Mirror {
         }
         return plan.pending() == null ? new Plan(plan.mode(), plan.checksumAll(), plan.reason(), plan.startedAtMillis(),
                 plan.finishedAtMillis(), plan.cursor(), plan.mainDone(), List.of(), plan.filesDone(), plan.bytesDone(), plan.bytesSent(),
-                plan.resumed(), plan.error()) : plan;
+                plan.resumed(), plan.error(), plan.repair()) : plan;
     }
 
     static Mirror resume(Job job, MirrorGate gate, Path root, Path stateFile, Plan plan) {
@@ -171,11 +197,11 @@ final class Mirror {
             plan = new Plan(plan.mode(), plan.checksumAll(), plan.reason(), plan.startedAtMillis(), 0,
                     at.cursor() == null ? null : at.cursor().value(), at.mainDone(),
                     at.pending().stream().map(RelPath::value).toList(), plan.filesDone(), plan.bytesDone(),
-                    plan.bytesSent(), plan.resumed(), null);
+                    plan.bytesSent(), plan.resumed(), null, plan.repair());
         }
         return new Mirror(job, gate, root, stateFile, new Plan(plan.mode(), plan.checksumAll(), plan.reason(),
                 plan.startedAtMillis(), 0, plan.cursor(), plan.mainDone(), plan.pending(), plan.filesDone(), plan.bytesDone(),
-                plan.bytesSent(), plan.resumed() + 1, null));
+                plan.bytesSent(), plan.resumed() + 1, null, plan.repair()));
     }
 
     /** The status of a mirror that is not running, from what was saved. */
@@ -261,7 +287,7 @@ final class Mirror {
                 }
                 LOG.info("Job '{}': mirror walks {} again (it received content the mirror had not reached)",
                         job.definition().name(), next);
-                walkRoot(next, null, false);
+                walkRoot(next, null, repair);
             }
             phase = "waiting for the target";
             job.awaitApplied(lastSeq, this::stopping);
@@ -289,6 +315,7 @@ final class Mirror {
             save(false); // the next start of the job resumes it
         }
         job.mirrorEnded(this, failure);
+        finished.complete(failure);
         LOG.info("Job '{}': mirror {}: {} entries, {} bytes compared, {} bytes sent", job.definition().name(),
                 failure == null ? "done" : "failed", filesDone, bytesDone, bytesSent);
     }
@@ -296,8 +323,25 @@ final class Mirror {
     /** Counts entries and bytes to do, for progress (from the saved position when resuming). */
     private void count() throws IOException, Stopped {
         long[] n = new long[2];
+        List<Path> tops = new ArrayList<>();
+        if (repair) {
+            resumePending.forEach(p -> tops.add(abs(p)));
+        } else {
+            tops.add(root);
+        }
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            for (Path top : tops) {
+                countFrom(top, n);
+            }
+        } catch (StoppedUnchecked e) {
+            throw new Stopped();
+        }
+        filesTotal = n[0];
+        bytesTotal = n[1];
+    }
+
+    private void countFrom(Path top, long[] n) throws IOException {
+        Files.walkFileTree(top, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                     checkStopped();
@@ -325,11 +369,6 @@ final class Mirror {
                     return FileVisitResult.CONTINUE; // gone meanwhile, or unreadable: the walk says which
                 }
             });
-        } catch (StoppedUnchecked e) {
-            throw new Stopped();
-        }
-        filesTotal = n[0];
-        bytesTotal = n[1];
     }
 
     private static final class StoppedUnchecked extends RuntimeException {
@@ -917,7 +956,7 @@ final class Mirror {
         Plan plan = new Plan(mode, checksumAll, reason, startedAt, finishedAt,
                 at.cursor() == null ? null : at.cursor().value(), at.mainDone(),
                 at.pending().stream().map(RelPath::value).sorted().toList(), filesDone, bytesDone, bytesSent, resumed,
-                error);
+                error, repair);
         try {
             Path tmp = stateFile.resolveSibling(STATE_FILE + ".tmp");
             Files.writeString(tmp, Json.PRETTY.toJson(plan), StandardCharsets.UTF_8);

@@ -18,9 +18,11 @@ public sealed interface Frame {
 
     /**
      * 2: an op record may stand for a run of coalesced ops (op format 2). 3: entry and remove ops,
-     * and the mirror's questions about the image (listings and block sums).
+     * and the mirror's questions about the image (listings and block sums). 4: listed entries carry
+     * link count, inode and an extended-attribute digest; questions about one entry (verification);
+     * the move-aside op.
      */
-    int PROTOCOL = 3;
+    int PROTOCOL = 4;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -58,8 +60,25 @@ public sealed interface Frame {
      */
     record ListRequest(long id, long minApplied, String path, String after) implements Frame { }
 
-    /** One entry of a {@link Listing}. Type: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther. */
-    record Listed(String name, char type, int mode, int uid, int gid, long size, long mtimeNanos, String linkTarget) { }
+    /**
+     * One entry of a {@link Listing}. Type: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther.
+     * {@code inode} tells the target's hard links apart (only equality means anything);
+     * {@code xattrs} is a digest of the {@code user.*} extended attributes (0: none).
+     */
+    record Listed(String name, char type, int mode, int uid, int gid, long size, long mtimeNanos, String linkTarget,
+            int nlink, long inode, long xattrs) {
+        /** An entry known only by what a mirror needs. */
+        public Listed(String name, char type, int mode, int uid, int gid, long size, long mtimeNanos, String linkTarget) {
+            this(name, type, mode, uid, gid, size, mtimeNanos, linkTarget, 1, 0, 0);
+        }
+    }
+
+    /**
+     * Source → target, for verification: describe the one image entry {@code path}, once the image has
+     * applied at least {@code minApplied}. Answered by a {@link Listing} of that entry alone
+     * ({@code exists} false and no entry if there is nothing).
+     */
+    record StatRequest(long id, long minApplied, String path) implements Frame { }
 
     /**
      * Target → source: the answer to a {@link ListRequest}, taken when the image had applied
@@ -96,6 +115,7 @@ public sealed interface Frame {
             case Listing l -> 9;
             case SumsRequest r -> 10;
             case Sums r -> 11;
+            case StatRequest r -> 12;
         };
     }
 
@@ -138,11 +158,17 @@ public sealed interface Frame {
                 o.b.putInt(l.entries().size());
                 for (Listed e : l.entries()) {
                     o.text(e.name());
-                    o.ensure(37);
+                    o.ensure(57);
                     o.b.put((byte) e.type()).putInt(e.mode()).putInt(e.uid()).putInt(e.gid()).putLong(e.size())
-                            .putLong(e.mtimeNanos());
+                            .putLong(e.mtimeNanos()).putInt(e.nlink()).putLong(e.inode()).putLong(e.xattrs());
                     o.text(e.linkTarget() == null ? "" : e.linkTarget());
                 }
+                yield o.bytes();
+            }
+            case StatRequest r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.minApplied());
+                o.text(r.path());
                 yield o.bytes();
             }
             case SumsRequest r -> {
@@ -197,6 +223,7 @@ public sealed interface Frame {
                 case 9 -> listing(b);
                 case 10 -> sumsRequest(b);
                 case 11 -> sums(b);
+                case 12 -> new StatRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff));
                 default -> throw new CodecException("unknown frame type " + type);
             };
             if (b.hasRemaining()) {
@@ -214,7 +241,7 @@ public sealed interface Frame {
         int flags = b.get();
         String error = text(b, b.getShort() & 0xffff);
         int count = b.getInt();
-        if (count < 0 || count > LISTING_PAGE || count > b.remaining() / 33) {
+        if (count < 0 || count > LISTING_PAGE || count > b.remaining() / 53) {
             throw new CodecException("listing of " + count + " entries does not fit the frame");
         }
         List<Listed> entries = new ArrayList<>(count);
@@ -224,8 +251,16 @@ public sealed interface Frame {
             if ("fdlo".indexOf(type) < 0) {
                 throw new CodecException("unknown entry type '" + type + "' in a listing");
             }
-            entries.add(new Listed(name, type, b.getInt(), b.getInt(), b.getInt(), b.getLong(), b.getLong(),
-                    text(b, b.getShort() & 0xffff)));
+            int mode = b.getInt();
+            int uid = b.getInt();
+            int gid = b.getInt();
+            long size = b.getLong();
+            long mtime = b.getLong();
+            int nlink = b.getInt();
+            long inode = b.getLong();
+            long xattrs = b.getLong();
+            entries.add(new Listed(name, type, mode, uid, gid, size, mtime, text(b, b.getShort() & 0xffff), nlink,
+                    inode, xattrs));
         }
         return new Listing(id, applied, (flags & 1) != 0, entries, (flags & 2) != 0, error.isEmpty() ? null : error);
     }

@@ -66,6 +66,37 @@ class MirrorOpsTest extends ApplierFixture {
     }
 
     @Test
+    void moveAsideTakesATreeOutOfTheImageKeepingItsPathAndIsQuietWhenNothingIsThere() throws Exception {
+        apply(mkdir("a"), mkdir("a/b"), create("a/b/f"), write("a/b/f", 0, "kept"));
+        apply(new Op.MoveAside(p("a/b"), "batch1"));
+        assertFalse(Files.exists(image.resolve("a/b"), LinkOption.NOFOLLOW_LINKS));
+        Path aside = image.getParent().resolve(".aside").resolve(image.getFileName().toString()).resolve("batch1");
+        assertEquals("kept", Files.readString(aside.resolve("a/b/f")));
+        // again, and a second orphan of the same name in the same batch: nothing lost
+        apply(new Op.MoveAside(p("a/b"), "batch1"), create("a/b"), new Op.MoveAside(p("a/b"), "batch1"));
+        assertTrue(Files.isRegularFile(aside.resolve("a/b.1")));
+        apply(new Op.MoveAside(p("x/y/z"), "batch1"));
+        assertEquals(seq, applier.appliedSequence());
+    }
+
+    @Test
+    void theInspectorDescribesLinksAndExtendedAttributes() throws Exception {
+        apply(create("f"), new Op.Link(p("f"), p("g")), create("h"),
+                new Op.SetXattr(p("h"), "user.k", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        ImageInspector inspector = applier.inspector();
+        ImageInspector.Entry f = inspector.stat(p("f"));
+        ImageInspector.Entry g = inspector.stat(p("g"));
+        ImageInspector.Entry h = inspector.stat(p("h"));
+        assertEquals(2, f.nlink());
+        assertEquals(f.inode(), g.inode());
+        assertTrue(f.inode() != h.inode());
+        assertEquals(0, f.xattrs(), "no user xattrs: digest 0");
+        assertTrue(h.xattrs() != 0);
+        assertEquals(ImageInspector.XattrDigest.of(image.resolve("h")), h.xattrs());
+        assertEquals(null, inspector.stat(p("nothing")));
+    }
+
+    @Test
     void removeTakesATreeAndIsQuietWhenNothingIsThere() throws Exception {
         apply(mkdir("a"), mkdir("a/b"), create("a/b/f"), new Op.Symlink(p("a/l"), "/etc", -1, -1));
         apply(new Op.Remove(p("a")));

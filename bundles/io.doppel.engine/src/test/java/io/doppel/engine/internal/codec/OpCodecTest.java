@@ -32,6 +32,21 @@ class OpCodecTest {
     }
 
     @Test
+    void roundTripsTheMirrorAndVerificationKinds() throws CodecException {
+        for (Op op : List.of(new Op.Entry(A, Op.EntryType.SYMLINK, "t", 0, 1, 2), new Op.Remove(A),
+                new Op.MoveAside(B, "20261122T101500Z"))) {
+            SequencedOp s = new SequencedOp(7, 1L, op);
+            byte[] bytes = OpCodec.encode(s);
+            assertEquals(OpCodec.size(s), bytes.length, op.kind());
+            assertEquals(s, OpCodec.decode(bytes), op.kind());
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Op.MoveAside(A, "../escape"), "a batch name cannot leave the aside area");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Op.MoveAside(RelPath.ROOT, "b"));
+    }
+
+    @Test
     void roundTripsEveryKind() throws CodecException {
         long seq = 1;
         for (Op op : everyKind()) {
