@@ -215,6 +215,52 @@ class MirrorTest {
         jobs.stop("resume-mirror");
     }
 
+    @Test
+    void anImageResetBehindWhatTheSourceReleasedIsResynchronisedByAMirror() throws Exception {
+        Path source = create("reset", null);
+        Generated.tree(source, new Random(21), 200);
+        jobs.start("reset");
+        mirrorAndWait("reset", "full", false);
+        Files.writeString(source.resolve("live.txt"), "after the mirror");
+        engine.capture("reset", new Op.Create(RelPath.of("live.txt"), 0644, -1, -1));
+        engine.capture("reset", new Op.Write(RelPath.of("live.txt"), 0, "after the mirror".getBytes(StandardCharsets.UTF_8)));
+        engine.capture("reset", new Op.Fsync(RelPath.ROOT)); // durable on the target: the source releases it all
+        awaitCondition(WAIT, () -> job("reset").queuedOps() == 0, "the source to release every op");
+        jobs.stop("reset");
+        // the target loses its image and its cursor, as a restore from an old backup would leave it
+        Path img = image("reset");
+        deleteTree(img);
+        try (var states = Files.list(home.root().resolve("state/images"))) {
+            for (Path state : states.filter(p -> p.getFileName().toString().endsWith("-reset")).toList()) {
+                deleteTree(state);
+            }
+        }
+        Files.writeString(source.resolve("while-stopped.txt"), "not captured");
+        jobs.start("reset");
+        awaitCondition(WAIT, () -> {
+            JobStatus s = job("reset");
+            if (s.state() == JobState.ERROR) {
+                throw new AssertionError("job failed: " + s.lastError());
+            }
+            return s.mirror() != null && !s.mirror().running() && s.mirror().reason().contains("was behind")
+                    && s.state() == JobState.REPLICATING;
+        }, "the resynchronising mirror");
+        awaitApplied("reset");
+        assertEquals("", Generated.rsyncDifferences(source, img, false), "the image is whole again");
+        jobs.stop("reset");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     private static void flipByteKeepingTime(Path file, long at) throws IOException {
         FileTime mtime = Files.getLastModifiedTime(file);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {

@@ -259,6 +259,28 @@ public final class ImageApplier implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the cursor forward to {@code seq} without applying anything: the source can no longer
+     * send the ops in between (it released them after this image acknowledged them, and the image
+     * was then reset or restored), so it resynchronises the image by a mirror that follows. Never
+     * moves backwards. Returns the applied sequence afterwards.
+     */
+    public synchronized long rebase(long seq) throws IOException {
+        ensureOpen();
+        if (broken != null) {
+            throw new IOException("image " + confined.root() + " needs reopening after an earlier failure", broken);
+        }
+        if (seq > cursor.applied()) {
+            awaitBackgroundSync();
+            touched.sync();
+            LOG.warn("Image {}: rebased from op {} to op {}; the source resynchronises it by a mirror", confined.root(),
+                    cursor.applied(), seq);
+            cursor.advance(seq);
+            cursor.markDurable();
+        }
+        return cursor.applied();
+    }
+
     /** Makes everything applied so far durable (fsync of touched files and directories, and of the cursor). */
     public synchronized void sync() throws IOException {
         ensureOpen();

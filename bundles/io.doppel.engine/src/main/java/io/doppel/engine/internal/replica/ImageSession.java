@@ -94,6 +94,22 @@ final class ImageSession {
         }
     }
 
+    /** Moves the image's cursor forward for a source that resynchronises it by a mirror (see {@link Frame.Rebase}). */
+    void rebase(IoSession session, long seq) {
+        if (refused) {
+            return;
+        }
+        try {
+            long applied = applier.rebase(seq);
+            LOG.warn("Image {}: source {} resynchronises it from op {}", imageRoot, sourceName, applied);
+            session.write(new Frame.Resume(applied));
+        } catch (IOException e) {
+            refused = true;
+            session.write(new Frame.Refused("IO", "cannot rebase image " + key + ": " + e.getMessage(), seq));
+            session.closeOnFlush();
+        }
+    }
+
     /** Longest a mirror's question waits for the image to reach the sequence it names. */
     static final long INSPECT_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
     private final Object appliedMonitor = new Object();

@@ -74,6 +74,14 @@ final class ReceiverHandler extends IoHandlerAdapter {
             case Frame.ListRequest q -> inspect(session, q);
             case Frame.SumsRequest q -> inspect(session, q);
             case Frame.StatRequest q -> inspect(session, q);
+            case Frame.Rebase r -> {
+                ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+                if (image == null) {
+                    refuse(session, "PROTOCOL", "rebase before hello", 0);
+                } else {
+                    image.rebase(session, r.seq());
+                }
+            }
             case Frame.Heartbeat h -> { }
             default -> refuse(session, "PROTOCOL", "unexpected " + message.getClass().getSimpleName() + " frame", 0);
         }

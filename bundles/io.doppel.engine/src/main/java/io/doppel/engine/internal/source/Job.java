@@ -678,6 +678,20 @@ final class Job implements Link.Listener {
         if (applied < 0) {
             return false;
         }
+        long rebaseTo;
+        synchronized (this) {
+            rebaseTo = applied < journal.acked() ? resynchronise(applied) : -1;
+        }
+        if (rebaseTo == -2) {
+            return true;
+        }
+        if (rebaseTo >= 0) {
+            l.send(new Frame.Rebase(rebaseTo));
+            applied = awaitResume();
+            if (applied < 0) {
+                return true;
+            }
+        }
         Journal.Reader reader = null;
         try {
             synchronized (this) {
@@ -688,7 +702,7 @@ final class Job implements Link.Listener {
                 }
                 if (applied < journal.acked()) {
                     fail("the target image '" + definition.imageName() + "' is behind what it acknowledged (" + applied
-                            + " < " + journal.acked() + "): it was reset or restored; it needs a resynchronisation");
+                            + " < " + journal.acked() + ") and did not move forward when asked");
                     return true;
                 }
                 appliedSeq = applied;
@@ -720,9 +734,13 @@ final class Job implements Link.Listener {
                     }
                     if (rewindTo >= 0) {
                         if (rewindTo < journal.acked()) {
-                            fail("the target asked to resend from op " + (rewindTo + 1) + ", which it had made durable "
-                                    + "and this source has released; the image needs a resynchronisation");
-                            return true;
+                            long to = resynchronise(rewindTo);
+                            if (to < 0) {
+                                return true;
+                            }
+                            rewindTo = -1;
+                            l.send(new Frame.Rebase(to)); // answered by a Resume: the rewind below
+                            continue;
                         }
                         reader.close();
                         reader = journal.reader(rewindTo + 1);
@@ -771,6 +789,30 @@ final class Job implements Link.Listener {
                 reader.close();
             }
         }
+    }
+
+    /**
+     * The target image is behind ops this source released (it was reset or restored from a backup):
+     * they cannot be sent again, so the image is resynchronised by a mirror instead. Under this
+     * monitor: a mirror begins at the journal's last op, and the target is to move its cursor there
+     * without applying the ops before (the mirror copies everything they did). Returns that op, or
+     * -2 if the job failed instead (its mirror mode is none, or a mirror is running already).
+     */
+    private long resynchronise(long applied) {
+        String why = "the target image '" + definition.imageName() + "' was behind what this source had released (op "
+                + applied + " < " + journal.acked() + "): it was reset or restored from a backup";
+        if ("none".equals(definition.mirrorMode())) {
+            fail(why + "; the job's mirror mode is none, so it needs a mirror by the admin (doppel job mirror)");
+            return -2;
+        }
+        if (mirror != null) {
+            fail(why + ", while a mirror ran; start the job again to resynchronise it");
+            return -2;
+        }
+        LOG.warn("Job '{}': {}; a {} mirror resynchronises it", definition.name(), why, autoMode());
+        gate.end();
+        startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(), false, why));
+        return journal.lastSeq();
     }
 
     /** In interval mode, whether the current window is open; always in continuous mode. */

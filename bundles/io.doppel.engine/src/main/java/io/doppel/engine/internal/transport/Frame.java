@@ -81,6 +81,13 @@ public sealed interface Frame {
     record StatRequest(long id, long minApplied, String path) implements Frame { }
 
     /**
+     * Source → target: the image is behind ops this source has released (it was reset or restored):
+     * move its cursor forward to {@code seq} without applying anything; a mirror resynchronises it.
+     * Answered by a {@link Resume}.
+     */
+    record Rebase(long seq) implements Frame { }
+
+    /**
      * Target → source: the answer to a {@link ListRequest}, taken when the image had applied
      * {@code applied}; {@code exists} is false if the path is not a directory in the image;
      * {@code more} if further pages follow; {@code error} says why there is no answer.
@@ -116,6 +123,7 @@ public sealed interface Frame {
             case SumsRequest r -> 10;
             case Sums r -> 11;
             case StatRequest r -> 12;
+            case Rebase r -> 13;
         };
     }
 
@@ -165,6 +173,7 @@ public sealed interface Frame {
                 }
                 yield o.bytes();
             }
+            case Rebase r -> ByteBuffer.allocate(8).putLong(r.seq()).array();
             case StatRequest r -> {
                 Out o = new Out();
                 o.b.putLong(r.id()).putLong(r.minApplied());
@@ -223,6 +232,7 @@ public sealed interface Frame {
                 case 9 -> listing(b);
                 case 10 -> sumsRequest(b);
                 case 11 -> sums(b);
+                case 13 -> new Rebase(nonNegative(b.getLong()));
                 case 12 -> new StatRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff));
                 default -> throw new CodecException("unknown frame type " + type);
             };

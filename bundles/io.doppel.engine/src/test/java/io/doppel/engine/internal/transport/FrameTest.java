@@ -41,6 +41,7 @@ class FrameTest {
         assertEquals(new Frame.Refused("HOSTILE", "no", 3), roundTrip(new Frame.Refused("HOSTILE", "no", 3)));
         assertEquals(batch(1, 50), roundTrip(batch(1, 50)));
         assertEquals(new Frame.StatRequest(3, 99, "a/b"), roundTrip(new Frame.StatRequest(3, 99, "a/b")));
+        assertEquals(new Frame.Rebase(12), roundTrip(new Frame.Rebase(12)));
         Frame.Listing listing = new Frame.Listing(4, 100, true, List.of(
                 new Frame.Listed("f", 'f', 0644, 1, 2, 10, 1_700_000_000_123_456_789L, "", 2, 77, -5),
                 new Frame.Listed("l", 'l', 0777, 0, 0, 3, 5, "t", 1, 78, 0)), false, null);
