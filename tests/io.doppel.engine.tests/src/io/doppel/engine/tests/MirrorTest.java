@@ -46,7 +46,8 @@ import io.doppel.testing.Services;
  */
 class MirrorTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    /** Bounds every wait; a full-size run (-Ddoppel.mirror.files=100000) gets more time. */
+    private static final Duration WAIT = Duration.ofSeconds(Math.max(120, Integer.getInteger("doppel.mirror.files", 3000) / 100));
 
     private static AgentHome home;
     private static JobManager jobs;
