@@ -98,14 +98,15 @@ class MirrorTest {
         } catch (AssertionError e) {
             StringBuilder threads = new StringBuilder();
             Thread.getAllStackTraces().forEach((t, stack) -> {
-                if (t.getName().startsWith("doppel-")) {
+                if (t.getName().equals("doppel-job-" + name) || t.getName().equals("doppel-mirror-" + name)) {
                     threads.append(t.getName()).append(' ').append(t.getState()).append('\n');
                     for (int i = 0; i < Math.min(12, stack.length); i++) {
                         threads.append("    ").append(stack[i]).append('\n');
                     }
                 }
             });
-            throw new AssertionError(e.getMessage() + "; status " + job(name) + "\n" + threads, e);
+            // the reason last: a report that shows only the end of a long message still shows it
+            throw new AssertionError(threads + "status " + job(name) + "\n" + e.getMessage(), e);
         }
     }
 

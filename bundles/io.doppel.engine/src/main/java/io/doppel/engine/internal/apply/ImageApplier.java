@@ -427,11 +427,11 @@ public final class ImageApplier implements AutoCloseable {
         try {
             FileLock lock = channel.tryLock();
             if (lock == null) {
-                throw new IOException("image " + root + " is already open in another process");
+                throw new ImageBusyException("image " + root + " is already open in another process", null);
             }
             return lock;
         } catch (OverlappingFileLockException e) {
-            throw new IOException("image " + root + " is already open in this process", e);
+            throw new ImageBusyException("image " + root + " is already open in this process", e);
         }
     }
 

@@ -138,6 +138,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 LOG.info("Source '{}' connected for job '{}', image {} at op {}", sourceName, h.job(), root,
                         image.applied());
                 session.write(new Frame.Resume(image.applied()));
+            } catch (io.doppel.engine.internal.apply.ImageBusyException e) {
+                refuse(session, "BUSY", "image " + key + " is held for now: " + e.getMessage(), 0);
             } catch (IOException e) {
                 refuse(session, "IO", "cannot open image " + key + ": " + e.getMessage(), 0);
             }
@@ -201,10 +203,12 @@ final class ReceiverHandler extends IoHandlerAdapter {
         sessions.remove(session);
         ImageSession image = (ImageSession) session.getAttribute(IMAGE);
         if (image != null) {
+            // closed (flushed and unlocked) before it is forgotten: until then a new connection for
+            // the same image is refused as busy and retries, instead of failing to lock it
+            image.close();
             synchronized (open) {
                 open.remove(image.key(), image);
             }
-            image.close();
         }
     }
 
