@@ -25,18 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkUtil;
 
 import io.doppel.agent.AgentHome;
-import io.doppel.api.job.JobDefinition;
 import io.doppel.api.job.JobState;
 import io.doppel.api.job.JobStatus;
 import io.doppel.api.job.VerifyReport;
 import io.doppel.engine.ReplicationEngine;
-import io.doppel.engine.internal.peers.PeerStore;
 import io.doppel.engine.internal.source.JobManager;
-import io.doppel.testing.Services;
 
 /**
  * Verification between this agent and itself over real sockets: a mirrored tree, an image damaged
@@ -47,52 +42,29 @@ class VerifyTest {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
 
-    private static AgentHome home;
+    private static SelfPair pair;
     private static JobManager jobs;
     private static ReplicationEngine engine;
-    private static String target;
-    private static Path work;
+    private static AgentHome home;
 
     @BeforeAll
     static void pairWithItself() throws Exception {
-        BundleContext context = FrameworkUtil.getBundle(VerifyTest.class).getBundleContext();
-        home = Services.await(context, AgentHome.class, Duration.ofSeconds(30));
-        jobs = Services.await(context, JobManager.class, Duration.ofSeconds(30));
-        engine = Services.await(context, ReplicationEngine.class, Duration.ofSeconds(30));
-        PeerStore peers = Services.await(context, PeerStore.class, Duration.ofSeconds(30));
-        peers.trust("self", home.identity().fingerprint());
-        Path endpoint = home.runDir().resolve("replication.endpoint");
-        awaitCondition(Duration.ofSeconds(30), () -> Files.exists(endpoint), "the replication receiver to listen");
-        target = Files.readString(endpoint).strip();
-        work = home.root().resolveSibling("verify-work");
-        Files.createDirectories(work);
+        pair = SelfPair.open(VerifyTest.class, "verify-work");
+        jobs = pair.jobs;
+        engine = pair.engine;
+        home = pair.home;
     }
 
     private static Path image(String name) {
-        return home.root().resolve("images/self").resolve(name);
+        return pair.image(name);
     }
 
     private static JobStatus job(String name) {
-        return engine.jobs().stream().filter(j -> j.definition().name().equals(name)).findFirst().orElseThrow();
+        return pair.job(name);
     }
 
     private static Path mirrored(String name, int files, long seed) throws Exception {
-        Path source = work.resolve(name);
-        Files.createDirectories(source);
-        MirrorTest.Generated.tree(source, new Random(seed), files);
-        jobs.create(new JobDefinition(name, source.toString(), target, home.identity().fingerprint(), null, false,
-                "none", "fast", null, 0, null, 0, "diff"));
-        jobs.start(name);
-        jobs.mirror(name, "full", false);
-        awaitCondition(WAIT, () -> {
-            JobStatus s = job(name);
-            if (s.state() == JobState.ERROR) {
-                throw new AssertionError("job failed: " + s.lastError());
-            }
-            return s.mirror() != null && !s.mirror().running() && s.state() == JobState.REPLICATING;
-        }, name + " to finish mirroring");
-        assertEquals("", MirrorTest.Generated.rsyncDifferences(source, image(name), false));
-        return source;
+        return pair.mirrored(name, files, seed, WAIT);
     }
 
     private static VerifyReport verify(String name, boolean repair, String orphans, int ageDays) throws Exception {

@@ -21,18 +21,24 @@ public enum JobState {
     /** The target is unreachable; changes queue and are retried with backoff. */
     DISCONNECTED,
     /** Stopped by a failure that needs the admin; the job's last error says why. */
-    ERROR;
+    ERROR,
+    /**
+     * The reverse direction: the source directory is being made equal to the target image (the
+     * authority); nothing is captured or sent until it is done, then the job replicates again.
+     */
+    RESTORING;
 
     /** The states this one may move to. */
     public Set<JobState> next() {
         return switch (this) {
             case STOPPED -> EnumSet.of(CONNECTING, PAUSED);
-            case CONNECTING -> EnumSet.of(MIRRORING, REPLICATING, DISCONNECTED, PAUSED, STOPPED, ERROR);
+            case CONNECTING -> EnumSet.of(MIRRORING, REPLICATING, RESTORING, DISCONNECTED, PAUSED, STOPPED, ERROR);
             case MIRRORING -> EnumSet.of(REPLICATING, DISCONNECTED, PAUSED, STOPPED, ERROR);
             case REPLICATING -> EnumSet.of(MIRRORING, DISCONNECTED, PAUSED, STOPPED, ERROR);
             case PAUSED -> EnumSet.of(CONNECTING, STOPPED, ERROR);
             case DISCONNECTED -> EnumSet.of(CONNECTING, PAUSED, STOPPED, ERROR);
             case ERROR -> EnumSet.of(CONNECTING, STOPPED);
+            case RESTORING -> EnumSet.of(REPLICATING, DISCONNECTED, STOPPED, ERROR);
         };
     }
 
@@ -42,6 +48,6 @@ public enum JobState {
 
     /** Whether changes are being captured in this state (queued even if not sent). */
     public boolean isCapturing() {
-        return this != STOPPED && this != ERROR;
+        return this != STOPPED && this != ERROR && this != RESTORING;
     }
 }

@@ -19,10 +19,20 @@ package io.doppel.api.job;
  * @param mirror       the running mirror, or the last one, or {@code null} if the job never mirrored
  * @param verify       the running verification, or the last one, without its list of differences;
  *                     {@code null} if the job never verified
+ * @param restore      the running restore of the source from the image, or the last one; {@code null}
+ *                     if the job never restored
  */
 public record JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
         long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture, long bytesPerSecond,
-        long bytesSent, MirrorStatus mirror, VerifyReport verify) {
+        long bytesSent, MirrorStatus mirror, VerifyReport verify, RestoreReport restore) {
+
+    /** The status without restore (before restoring existed). */
+    public JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,
+            long queuedOps, long queuedBytes, long queuedMemoryBytes, long lagMillis, String lastError, String capture,
+            long bytesPerSecond, long bytesSent, MirrorStatus mirror, VerifyReport verify) {
+        this(definition, state, lastSeq, sentSeq, ackedSeq, queuedOps, queuedBytes, queuedMemoryBytes, lagMillis,
+                lastError, capture, bytesPerSecond, bytesSent, mirror, verify, null);
+    }
 
     /** The status without verification (before verifying existed). */
     public JobStatus(JobDefinition definition, JobState state, long lastSeq, long sentSeq, long ackedSeq,

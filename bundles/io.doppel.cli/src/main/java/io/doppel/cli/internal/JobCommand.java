@@ -33,6 +33,8 @@ final class JobCommand implements CliCommand {
                        doppel [AGENT OPTIONS] job verify-report NAME
                        doppel [AGENT OPTIONS] job verify-schedule NAME ['daily HH:MM' | 'weekly DAY HH:MM' |
                                               'every N h|m'] [--repair] [--orphans …] [--orphan-age DAYS]
+                       doppel [AGENT OPTIONS] job restore NAME [--checksum-all] [--keep-extra] [--wait]
+                       doppel [AGENT OPTIONS] job restore-report NAME
                        doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
                        doppel [AGENT OPTIONS] job rules NAME ['- PATTERN' | '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job list
@@ -66,6 +68,13 @@ final class JobCommand implements CliCommand {
                 out of the image (to images/SOURCE/.aside/IMAGE/TIME/ on the target), delete removes
                 them, both only for orphans older than --orphan-age DAYS. --wait waits for the report
                 (exit 8 if anything differs). 'job verify-schedule' runs it by itself; no WHEN clears it.
+                'job restore' is the reverse direction, for a source that was wiped or damaged: the
+                job must be stopped; its source directory is made equal to the target image (the
+                authority) by differences only: missing entries are created, blocks whose checksums
+                differ are fetched, metadata and hard links are set as in the image, and what only the
+                source has is removed (--keep-extra keeps it). Files of equal size and time are taken
+                as equal unless --checksum-all. Keep applications off the directory until it is done;
+                then the job replicates again from the image's last op. --wait follows it to the end.
                 """;
     }
 
@@ -73,9 +82,10 @@ final class JobCommand implements CliCommand {
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
                 "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "mirror", "mode", "orphans",
-                "orphan-age"), Set.of("sync", "checksum-all", "repair", "wait"));
+                "orphan-age"), Set.of("sync", "checksum-all", "repair", "wait", "keep-extra"));
         String verb = a.positional(0,
                 "what to do: create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
+                        + "restore, restore-report, "
                         + "limit, rules, stop or delete");
         JsonObject args = new JsonObject();
         String command;
@@ -127,6 +137,36 @@ final class JobCommand implements CliCommand {
                 }
                 command = "job.verify";
             }
+            case "restore" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                args.addProperty("checksumAll", a.flags.containsKey("checksum-all"));
+                args.addProperty("keepExtra", a.flags.containsKey("keep-extra"));
+                JsonObject started = Remote.call(options, "job.restore", args).getAsJsonObject();
+                JsonObject report = a.flags.containsKey("wait")
+                        ? follow(options, out, "job.restore-report", args.get("name").getAsString(), RestoreTable::progress)
+                        : started;
+                if (out.json()) {
+                    out.json(report);
+                } else {
+                    out.line(RestoreTable.render(report));
+                }
+                if ("failed".equals(report.get("phase").getAsString())) {
+                    throw new CliException(Exit.AGENT_ERROR, "the restore failed: " + report.get("error").getAsString());
+                }
+                return;
+            }
+            case "restore-report" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                JsonElement report = Remote.call(options, "job.restore-report", args);
+                if (out.json()) {
+                    out.json(report);
+                } else {
+                    out.line(RestoreTable.render(report.getAsJsonObject()));
+                }
+                return;
+            }
             case "verify-report" -> {
                 a.noMorePositional(2);
                 args.addProperty("name", a.positional(1, "the job's name"));
@@ -167,6 +207,7 @@ final class JobCommand implements CliCommand {
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
                     + "'; expected create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
+                    + "restore, restore-report, "
                     + "limit, rules, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);
@@ -196,24 +237,8 @@ final class JobCommand implements CliCommand {
     /** Starts a verification and follows its report until it finishes; exit 8 if anything differs. */
     private static void verifyAndWait(Options options, Output out, JsonObject args) throws CliException {
         Remote.call(options, "job.verify", args);
-        JsonObject name = new JsonObject();
-        name.add("name", args.get("name"));
-        JsonObject report;
-        while (true) {
-            report = Remote.call(options, "job.verify-report", name).getAsJsonObject();
-            if (report.get("finishedAtMillis").getAsLong() != 0) {
-                break;
-            }
-            if (!out.json()) {
-                out.progress(VerifyTable.progress(report));
-            }
-            try {
-                Thread.sleep(1000); // polling an agent for a long operation's progress, as a person would
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException(Exit.INTERNAL, "interrupted while waiting for the verification");
-            }
-        }
+        JsonObject report = follow(options, out, "job.verify-report", args.get("name").getAsString(),
+                VerifyTable::progress);
         if (out.json()) {
             out.json(report);
         } else {
@@ -224,6 +249,27 @@ final class JobCommand implements CliCommand {
         }
         if (report.get("missing").getAsLong() + report.get("extra").getAsLong() + report.get("different").getAsLong() > 0) {
             throw new CliException(Exit.DIFFERENCES, "the target differs from the source (see the report above)");
+        }
+    }
+
+    /**
+     * Follows a long operation's report until it finishes: each call waits on the agent until the
+     * operation ends or half the call's timeout passed, then shows the progress.
+     */
+    private static JsonObject follow(Options options, Output out, String reportCommand, String name,
+            java.util.function.Function<JsonObject, String> progress) throws CliException {
+        JsonObject args = new JsonObject();
+        args.addProperty("name", name);
+        long timeout = options.timeout().toSeconds(); // 0: calls wait as long as they take
+        args.addProperty("waitSeconds", timeout == 0 ? 60 : (int) Math.max(1, Math.min(60, timeout / 2)));
+        while (true) {
+            JsonObject report = Remote.call(options, reportCommand, args).getAsJsonObject();
+            if (report.get("finishedAtMillis").getAsLong() != 0) {
+                return report;
+            }
+            if (!out.json()) {
+                out.progress(progress.apply(report));
+            }
         }
     }
 

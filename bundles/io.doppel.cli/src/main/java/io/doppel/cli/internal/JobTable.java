@@ -72,6 +72,9 @@ final class JobTable {
             if (j.has("verify") && j.get("verify").isJsonObject()) {
                 b.append("  verify: ").append(VerifyTable.progress(j.getAsJsonObject("verify"))).append('\n');
             }
+            if (j.has("restore") && j.get("restore").isJsonObject()) {
+                b.append("  restore: ").append(RestoreTable.progress(j.getAsJsonObject("restore"))).append('\n');
+            }
             if (j.has("lastError") && !j.get("lastError").isJsonNull()) {
                 b.append("  last error: ").append(j.get("lastError").getAsString()).append('\n');
             }

@@ -273,8 +273,8 @@ public final class ImageApplier implements AutoCloseable {
         if (seq > cursor.applied()) {
             awaitBackgroundSync();
             touched.sync();
-            LOG.warn("Image {}: rebased from op {} to op {}; the source resynchronises it by a mirror", confined.root(),
-                    cursor.applied(), seq);
+            LOG.warn("Image {}: rebased from op {} to op {}: the source continues its numbering there (after a "
+                    + "restore, or with a mirror that resynchronises the image)", confined.root(), cursor.applied(), seq);
             cursor.advance(seq);
             cursor.markDurable();
         }

@@ -90,6 +90,58 @@ public final class ImageInspector {
         }
     }
 
+    /** A piece of a file: its size ({@code -1}: not a regular file in the image) and the bytes read. */
+    public record Chunk(long size, byte[] data) { }
+
+    /** Up to {@code length} bytes of the image file {@code file} from {@code offset} (fewer at its end). */
+    public Chunk read(RelPath file, long offset, int length) throws IOException {
+        Path p = resolve(file);
+        if (p == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return new Chunk(-1, new byte[0]);
+        }
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = ch.size();
+            int n = (int) Math.max(0, Math.min(length, size - offset));
+            ByteBuffer b = ByteBuffer.allocate(n);
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) {
+                    break; // it shrank while read: what was there
+                }
+            }
+            return new Chunk(size, b.position() == n ? b.array() : java.util.Arrays.copyOf(b.array(), b.position()));
+        }
+    }
+
+    /**
+     * The {@code user.*} extended attributes of the image entry {@code path} (names with their prefix),
+     * or {@code null} if there is no such entry. Symlinks have none.
+     */
+    public Map<String, byte[]> xattrs(RelPath path) throws IOException {
+        Path p = resolve(path);
+        if (p == null || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        Map<String, byte[]> values = new java.util.TreeMap<>();
+        if (Files.isSymbolicLink(p)) {
+            return values;
+        }
+        java.nio.file.attribute.UserDefinedFileAttributeView view = Files.getFileAttributeView(p,
+                java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        if (view == null) {
+            return values;
+        }
+        try {
+            for (String name : view.list()) {
+                ByteBuffer b = ByteBuffer.allocate(view.size(name));
+                view.read(name, b);
+                values.put("user." + name, java.util.Arrays.copyOf(b.array(), b.position()));
+            }
+        } catch (UnsupportedOperationException e) {
+            return values;
+        }
+        return values;
+    }
+
     private Path resolve(RelPath path) throws IOException {
         try {
             return path.isRoot() ? confined.root() : confined.resolve("inspect", path);

@@ -65,8 +65,18 @@ public final class EngineCommands {
                 + "job.verify-report follows it.",
                 args -> jobs.verify(text(args, "name"), args.has("repair") && args.get("repair").getAsBoolean(),
                         optional(args, "orphans"), integer(args, "orphanAgeDays")));
-        register(context, "job.verify-report", "The running verification's report of a job, or the last one: name.",
-                args -> jobs.verifyReport(text(args, "name")));
+        register(context, "job.verify-report", "The running verification's report of a job, or the last one: name, "
+                + "waitSeconds (0-60: answer when it ends or after this long, whichever is first; 0 at once).",
+                args -> jobs.verifyReport(text(args, "name"), integer(args, "waitSeconds")));
+        register(context, "job.restore", "Restore a stopped job's source directory from its target image, by "
+                + "differences (the image is the authority): name, checksumAll (compare files of equal size and time "
+                + "by content too), keepExtra (keep what only the source has; otherwise it is removed). When it is "
+                + "done the job replicates again. Returns the report as it starts; job.restore-report follows it.",
+                args -> jobs.restore(text(args, "name"), args.has("checksumAll") && args.get("checksumAll").getAsBoolean(),
+                        args.has("keepExtra") && args.get("keepExtra").getAsBoolean()));
+        register(context, "job.restore-report", "The running restore's report of a job, or the last one: name, "
+                + "waitSeconds (0-60: answer when it ends or after this long, whichever is first; 0 at once).",
+                args -> jobs.restoreReport(text(args, "name"), integer(args, "waitSeconds")));
         register(context, "job.verify-schedule", "Set when a job verifies by itself: name, when ('daily HH:MM', "
                 + "'weekly DAY HH:MM', 'every N h|m'; empty to clear), repair, orphans, orphanAgeDays.",
                 args -> jobs.verifySchedule(text(args, "name"), schedule(args)));

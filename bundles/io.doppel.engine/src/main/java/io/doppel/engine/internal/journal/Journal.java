@@ -118,6 +118,15 @@ public final class Journal implements AutoCloseable {
                 break;
             }
         }
+        if (!segments.isEmpty() && expected >= 0 && expected - 1 <= acked && lastSeq == acked && damage == null) {
+            // every record is acknowledged (or a restart cut short by a crash left older ones):
+            // start afresh, so that the next op does not follow an older one in the same segment
+            for (Path p : segments.values()) {
+                Files.delete(p);
+            }
+            segments.clear();
+            bytes = 0;
+        }
         if (!segments.isEmpty()) {
             tailFirstSeq = segments.lastKey();
             tail = FileChannel.open(segments.lastEntry().getValue(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -244,6 +253,33 @@ public final class Journal implements AutoCloseable {
             Files.delete(segments.remove(tailFirstSeq));
             tail = null;
         }
+    }
+
+    /**
+     * Forgets every op not acknowledged and continues after {@code seq}, as if everything up to it
+     * had been acknowledged: after a restore made the source equal to the target's image, whose ops
+     * are numbered up to {@code seq}. {@code seq} must not be below {@link #lastSeq()} (numbers never
+     * go back). Durable when it returns; a crash half way leaves segments that opening drops, as
+     * they hold nothing beyond the acknowledged op.
+     */
+    public void restartAt(long seq) throws IOException {
+        if (seq < lastSeq) {
+            throw new IllegalArgumentException("the journal cannot continue at " + seq + ", before its last op " + lastSeq);
+        }
+        AckedFile.write(dir, seq);
+        if (tail != null) {
+            tail.close();
+            tail = null;
+        }
+        for (Path p : segments.values()) {
+            Files.deleteIfExists(p);
+        }
+        segments.clear();
+        memory.clear();
+        memoryBytes = 0;
+        bytes = 0;
+        acked = seq;
+        lastSeq = seq;
     }
 
     /** Reads ops from {@code fromSeq} (which must be above {@link #acked()}) up to the last appended. */

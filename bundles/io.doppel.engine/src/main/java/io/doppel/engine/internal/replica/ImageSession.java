@@ -101,7 +101,7 @@ final class ImageSession {
         }
         try {
             long applied = applier.rebase(seq);
-            LOG.warn("Image {}: source {} resynchronises it from op {}", imageRoot, sourceName, applied);
+            LOG.warn("Image {}: source {} continues from op {}", imageRoot, sourceName, applied);
             session.write(new Frame.Resume(applied));
         } catch (IOException e) {
             refused = true;
@@ -124,6 +124,8 @@ final class ImageSession {
             case Frame.ListRequest l -> l.minApplied();
             case Frame.SumsRequest r -> r.minApplied();
             case Frame.StatRequest r -> r.minApplied();
+            case Frame.ReadRequest r -> r.minApplied();
+            case Frame.XattrsRequest r -> r.minApplied();
             default -> throw new IllegalArgumentException("not a question: " + question);
         };
         long deadline = System.nanoTime() + INSPECT_WAIT_NANOS;
@@ -185,6 +187,37 @@ final class ImageSession {
                     }
                 }
                 session.write(new Frame.Sums(r.id(), applied, -1, r.blockSize(), new byte[0],
+                        error != null ? error : "not applied up to " + minApplied + " yet"));
+            }
+            case Frame.ReadRequest r -> {
+                String error = io.doppel.api.op.RelPath.problemWith(r.path());
+                if (error == null && applied >= minApplied) {
+                    try {
+                        var chunk = inspector.read(io.doppel.api.op.RelPath.of(r.path()), r.offset(), r.length());
+                        session.write(new Frame.Data(r.id(), applied, chunk.size(), chunk.data(), null));
+                        return;
+                    } catch (IOException | RuntimeException e) {
+                        error = "cannot read '" + r.path() + "' in image " + key + ": " + e.getMessage();
+                        LOG.warn("Image {}: {}", imageRoot, error);
+                    }
+                }
+                session.write(new Frame.Data(r.id(), applied, -1, new byte[0],
+                        error != null ? error : "not applied up to " + minApplied + " yet"));
+            }
+            case Frame.XattrsRequest r -> {
+                String error = io.doppel.api.op.RelPath.problemWith(r.path());
+                if (error == null && applied >= minApplied) {
+                    try {
+                        var values = inspector.xattrs(io.doppel.api.op.RelPath.of(r.path()));
+                        session.write(new Frame.Xattrs(r.id(), applied, values != null,
+                                values == null ? java.util.Map.of() : values, null));
+                        return;
+                    } catch (IOException | RuntimeException e) {
+                        error = "cannot read the attributes of '" + r.path() + "' in image " + key + ": " + e.getMessage();
+                        LOG.warn("Image {}: {}", imageRoot, error);
+                    }
+                }
+                session.write(new Frame.Xattrs(r.id(), applied, false, java.util.Map.of(),
                         error != null ? error : "not applied up to " + minApplied + " yet"));
             }
             default -> { }

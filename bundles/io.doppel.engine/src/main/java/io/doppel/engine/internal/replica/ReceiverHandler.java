@@ -74,6 +74,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
             case Frame.ListRequest q -> inspect(session, q);
             case Frame.SumsRequest q -> inspect(session, q);
             case Frame.StatRequest q -> inspect(session, q);
+            case Frame.ReadRequest q -> inspect(session, q);
+            case Frame.XattrsRequest q -> inspect(session, q);
             case Frame.Rebase r -> {
                 ImageSession image = (ImageSession) session.getAttribute(IMAGE);
                 if (image == null) {

@@ -102,6 +102,15 @@ final class Job implements Link.Listener {
     private io.doppel.api.job.VerifyReport lastVerify;
     /** The connection while the target listens, for the mirror's questions. */
     private Link link;
+    private final Path jobDir;
+    /** The running restore of the source from the image, or {@code null}. */
+    private Restore restore;
+    /** The last restore that ran since the agent started, or {@code null}. */
+    private Restore lastRestoreRun;
+    /** The report of a restore before the agent started, or {@code null}. */
+    private io.doppel.api.job.RestoreReport loadedRestore;
+    /** After a restore: the op the journal continues from, which the image's cursor must move to; else -1. */
+    private long rebaseAfterRestore = -1;
     private final Map<Long, CompletableFuture<Frame>> questions = new java.util.HashMap<>();
     private long nextQuestion;
 
@@ -121,6 +130,8 @@ final class Job implements Link.Listener {
         this.appliedSeq = journal.acked();
         this.mirrorFile = journalDir.resolveSibling(Mirror.STATE_FILE);
         this.verifyFile = journalDir.resolveSibling(Verify.STATE_FILE);
+        this.jobDir = journalDir.getParent();
+        this.loadedRestore = Restore.load(jobDir);
         this.lastVerify = Verify.load(verifyFile);
         try {
             this.mirrorPlan = Mirror.load(mirrorFile);
@@ -150,7 +161,102 @@ final class Job implements Link.Listener {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
                 journal.diskBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total(),
                 mirror != null ? mirror.status() : mirrorPlan != null ? Mirror.status(mirrorPlan) : null,
-                verify != null ? verify.report().summary() : lastVerify != null ? lastVerify.summary() : null);
+                verify != null ? verify.report().summary() : lastVerify != null ? lastVerify.summary() : null,
+                restoreReport());
+    }
+
+    // --- restore (the reverse direction)
+
+    /**
+     * Starts a restore of the source directory from the target image (see {@link Restore}). The job
+     * must be stopped: nothing is captured or sent while the restore writes into the source; when it
+     * is done, the job replicates again from the image's last op.
+     */
+    synchronized io.doppel.api.job.RestoreReport restore(boolean checksumAll, boolean keepExtra) {
+        if (sender != null || (state != JobState.STOPPED && state != JobState.ERROR)) {
+            throw new IllegalStateException("job '" + definition.name() + "' is " + state + "; stop it first (doppel job stop "
+                    + definition.name() + "): a restore writes into the source directory, and nothing may be captured "
+                    + "or sent meanwhile");
+        }
+        Restore r = new Restore(this, Path.of(definition.source()), jobDir, checksumAll, keepExtra);
+        restore = r;
+        lastRestoreRun = r;
+        lastError = null;
+        rebaseAfterRestore = -1;
+        move(JobState.CONNECTING, "restore of the source from the target image requested");
+        sender = new Thread(this::run, "doppel-job-" + definition.name());
+        sender.setDaemon(true);
+        sender.start();
+        r.startThread();
+        return r.report();
+    }
+
+    synchronized io.doppel.api.job.RestoreReport restoreReport() {
+        return restore != null ? restore.report() : lastRestoreRun != null ? lastRestoreRun.report() : loadedRestore;
+    }
+
+    /** Completes when the running (or last) restore ends; {@code null} if the job never restored since the agent started. */
+    synchronized CompletableFuture<io.doppel.api.job.RestoreReport> restoreDone() {
+        Restore r = restore != null ? restore : lastRestoreRun;
+        return r == null ? null : r.finished();
+    }
+
+    /** Waits until the restore has a connection to the target; returns the image's last applied op then. */
+    synchronized long awaitRestoreLink(java.util.function.BooleanSupplier stop) throws Mirror.Stopped {
+        try {
+            while (link == null || state != JobState.RESTORING) {
+                if (stop.getAsBoolean() || sender == null) {
+                    throw new Mirror.Stopped();
+                }
+                wait(1000);
+            }
+            return appliedSeq;
+        } catch (InterruptedException e) {
+            throw new Mirror.Stopped();
+        }
+    }
+
+    /**
+     * The restore ended. Done: the source equals the image as of op {@code imageApplied}, so ops the
+     * target never applied are dropped (the image is the authority), the journal continues after
+     * the later of its last op and the image's, and the image's cursor is moved there; the job then
+     * replicates. Returns the ops dropped. Failed: the job fails with the reason.
+     */
+    long restoreEnded(Restore r, String failure, long imageApplied) {
+        synchronized (this) {
+            if (restore != r) {
+                return 0; // the job stopped it
+            }
+            restore = null;
+            if (failure != null) {
+                fail("the restore failed: " + failure);
+                return 0;
+            }
+            // ops up to the image's cursor were applied there (acknowledged durably or not)
+            long dropped = Math.max(0, journal.lastSeq() - Math.max(journal.acked(), imageApplied));
+            long continueAt = Math.max(journal.lastSeq(), imageApplied);
+            try {
+                journal.restartAt(continueAt);
+            } catch (IOException e) {
+                fail("cannot continue the journal after the restore: " + e.getMessage());
+                return 0;
+            }
+            sentSeq = continueAt;
+            rebaseAfterRestore = continueAt;
+            mirrorPlan = null;
+            mirrorNeeded = null;
+            try {
+                java.nio.file.Files.deleteIfExists(mirrorFile);
+            } catch (IOException e) {
+                LOG.warn("Job '{}': cannot remove the finished mirror's state: {}", definition.name(), e.getMessage());
+            }
+            if (dropped > 0) {
+                LOG.warn("Job '{}': {} captured ops the target never applied were dropped: the restore made the source "
+                        + "equal to the image, which is the authority", definition.name(), dropped);
+            }
+            notifyAll();
+            return dropped;
+        }
     }
 
     // --- verification
@@ -529,13 +635,19 @@ final class Job implements Link.Listener {
         Thread t;
         Mirror m;
         Verify v;
+        Restore r;
         synchronized (this) {
             m = mirror;
             mirror = null;
             v = verify;
+            r = restore;
+            restore = null;
         }
         if (v != null) {
             v.stopThread();
+        }
+        if (r != null) {
+            r.stopThread();
         }
         if (m != null) {
             m.stopThread();
@@ -678,9 +790,16 @@ final class Job implements Link.Listener {
         if (applied < 0) {
             return false;
         }
+        if (restoring(l, applied)) {
+            return true;
+        }
         long rebaseTo;
         synchronized (this) {
-            rebaseTo = applied < journal.acked() ? resynchronise(applied) : -1;
+            if (rebaseAfterRestore >= 0 && applied <= rebaseAfterRestore) {
+                rebaseTo = rebaseAfterRestore; // the image takes the journal's numbering after a restore
+            } else {
+                rebaseTo = applied < journal.acked() ? resynchronise(applied) : -1;
+            }
         }
         if (rebaseTo == -2) {
             return true;
@@ -690,6 +809,11 @@ final class Job implements Link.Listener {
             applied = awaitResume();
             if (applied < 0) {
                 return true;
+            }
+            synchronized (this) {
+                if (applied >= rebaseAfterRestore) {
+                    rebaseAfterRestore = -1;
+                }
             }
         }
         Journal.Reader reader = null;
@@ -792,6 +916,25 @@ final class Job implements Link.Listener {
     }
 
     /**
+     * While a restore runs, the connection only carries its questions: nothing is sent from the
+     * journal. Returns whether this connection's life ended (the link closed, the job stopped or the
+     * restore failed); false when the restore is done and the connection goes on streaming.
+     */
+    private synchronized boolean restoring(Link l, long applied) throws InterruptedException {
+        if (restore == null) {
+            return false;
+        }
+        appliedSeq = applied;
+        link = l;
+        move(JobState.RESTORING, "restoring the source from the target image at op " + applied);
+        notifyAll();
+        while (restore != null && sender == Thread.currentThread() && !linkClosed) {
+            wait(1000);
+        }
+        return restore != null || sender != Thread.currentThread() || linkClosed;
+    }
+
+    /**
      * The target image is behind ops this source released (it was reset or restored from a backup):
      * they cannot be sent again, so the image is resynchronised by a mirror instead. Under this
      * monitor: a mirror begins at the journal's last op, and the target is to move its cursor there
@@ -869,6 +1012,8 @@ final class Job implements Link.Listener {
             case Frame.Heartbeat h -> { }
             case Frame.Listing l -> answered(l.id(), l);
             case Frame.Sums r -> answered(r.id(), r);
+            case Frame.Data d -> answered(d.id(), d);
+            case Frame.Xattrs x -> answered(x.id(), x);
             default -> fail("the target sent an unexpected " + frame.getClass().getSimpleName() + " frame");
         }
         notifyAll();

@@ -290,6 +290,81 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         return job(name).verifyDone();
     }
 
+    /**
+     * Restores a stopped job's source directory from its target image by differences (the image is
+     * the authority); with {@code checksumAll}, files of equal size and time are compared by content
+     * too; with {@code keepExtra}, what only the source holds is kept. When it is done the job
+     * replicates again (and captures, as after a start). Returns the report as it starts.
+     */
+    public io.doppel.api.job.RestoreReport restore(String name, boolean checksumAll, boolean keepExtra) {
+        Job job = job(name);
+        io.doppel.api.job.RestoreReport started = job.restore(checksumAll, keepExtra);
+        job.restoreDone().thenAccept(r -> {
+            if ("done".equals(r.phase())) {
+                save(job.definition(), true, false);
+                startCapture(job);
+            }
+        });
+        return started;
+    }
+
+    /** The running restore's report, or the last one. */
+    public io.doppel.api.job.RestoreReport restoreReport(String name) {
+        io.doppel.api.job.RestoreReport r = job(name).restoreReport();
+        if (r == null) {
+            throw new java.util.NoSuchElementException("job '" + name + "' was never restored; run: doppel job restore "
+                    + name);
+        }
+        return r;
+    }
+
+    /** Completes with the report of the running restore (or the last one since the agent started). */
+    public CompletableFuture<io.doppel.api.job.RestoreReport> restoreDone(String name) {
+        CompletableFuture<io.doppel.api.job.RestoreReport> f = job(name).restoreDone();
+        if (f == null) {
+            throw new java.util.NoSuchElementException("job '" + name + "' has not restored since the agent started");
+        }
+        return f;
+    }
+
+    /**
+     * The running restore's report once it ends or {@code waitSeconds} passed, whichever is first
+     * (0: at once); the last one if none runs.
+     */
+    public io.doppel.api.job.RestoreReport restoreReport(String name, int waitSeconds) {
+        CompletableFuture<io.doppel.api.job.RestoreReport> done = job(name).restoreDone();
+        awaitQuietly(done, waitSeconds);
+        return restoreReport(name);
+    }
+
+    /**
+     * The running verification's report once it ends or {@code waitSeconds} passed, whichever is
+     * first (0: at once); the last one if none runs.
+     */
+    public VerifyReport verifyReport(String name, int waitSeconds) {
+        awaitQuietly(job(name).verifyDone(), waitSeconds);
+        return verifyReport(name);
+    }
+
+    /** Longest a report call may wait for the end of what it reports on. */
+    public static final int MAX_WAIT_SECONDS = 60;
+
+    private static void awaitQuietly(CompletableFuture<?> f, int waitSeconds) {
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+            throw new IllegalArgumentException("waitSeconds must be 0.." + MAX_WAIT_SECONDS + ", not " + waitSeconds);
+        }
+        if (f == null || waitSeconds == 0) {
+            return;
+        }
+        try {
+            f.get(waitSeconds, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // still running (or ended badly): the report says which
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Sets or clears ({@code null}) a job's verification schedule. */
     public synchronized JobStatus verifySchedule(String name, io.doppel.api.job.VerifySchedule schedule) {
         Job job = job(name);

@@ -22,7 +22,7 @@ public sealed interface Frame {
      * link count, inode and an extended-attribute digest; questions about one entry (verification);
      * the move-aside op.
      */
-    int PROTOCOL = 4;
+    int PROTOCOL = 5;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -104,6 +104,34 @@ public sealed interface Frame {
      */
     record Sums(long id, long applied, long size, int blockSize, byte[] digests, String error) implements Frame { }
 
+    /**
+     * Source → target, for a restore: up to {@code length} bytes (at most {@link #MAX_READ}) of the
+     * image file {@code path} from {@code offset}. Answered by {@link Data}.
+     */
+    record ReadRequest(long id, long minApplied, String path, long offset, int length) implements Frame { }
+
+    /**
+     * Target → source: the answer to a {@link ReadRequest}: the file's size ({@code -1} if it is not a
+     * regular file in the image) and the bytes read (fewer at its end).
+     */
+    record Data(long id, long applied, long size, byte[] data, String error) implements Frame { }
+
+    /** Source → target, for a restore: the {@code user.*} extended attributes of the image entry {@code path}. */
+    record XattrsRequest(long id, long minApplied, String path) implements Frame { }
+
+    /**
+     * Target → source: the answer to an {@link XattrsRequest}: attribute names (with their
+     * {@code user.} prefix) and values; {@code exists} is false if there is no such entry.
+     */
+    record Xattrs(long id, long applied, boolean exists, java.util.Map<String, byte[]> values, String error)
+            implements Frame { }
+
+    /** Most bytes one {@link ReadRequest} may ask for. */
+    int MAX_READ = 4 * 1024 * 1024;
+    /** Most attributes in one {@link Xattrs} frame, and most bytes of one value. */
+    int MAX_XATTRS = 4096;
+    int MAX_XATTR_VALUE = 65_536;
+
     /** Bytes of one block digest in a {@link Sums} frame. */
     int DIGEST_BYTES = 16;
     /** Entries in one page of a {@link Listing}. */
@@ -124,6 +152,10 @@ public sealed interface Frame {
             case Sums r -> 11;
             case StatRequest r -> 12;
             case Rebase r -> 13;
+            case ReadRequest r -> 14;
+            case Data d -> 15;
+            case XattrsRequest r -> 16;
+            case Xattrs x -> 17;
         };
     }
 
@@ -188,6 +220,41 @@ public sealed interface Frame {
                 o.b.putInt(r.blockSize());
                 yield o.bytes();
             }
+            case ReadRequest r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.minApplied());
+                o.text(r.path());
+                o.ensure(12);
+                o.b.putLong(r.offset()).putInt(r.length());
+                yield o.bytes();
+            }
+            case Data d -> {
+                Out o = new Out();
+                o.b.putLong(d.id()).putLong(d.applied()).putLong(d.size());
+                o.text(d.error() == null ? "" : d.error());
+                o.ensure(4 + d.data().length);
+                o.b.putInt(d.data().length).put(d.data());
+                yield o.bytes();
+            }
+            case XattrsRequest r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.minApplied());
+                o.text(r.path());
+                yield o.bytes();
+            }
+            case Xattrs x -> {
+                Out o = new Out();
+                o.b.putLong(x.id()).putLong(x.applied()).put((byte) (x.exists() ? 1 : 0));
+                o.text(x.error() == null ? "" : x.error());
+                o.ensure(4);
+                o.b.putInt(x.values().size());
+                for (var e : new java.util.TreeMap<>(x.values()).entrySet()) {
+                    o.text(e.getKey());
+                    o.ensure(4 + e.getValue().length);
+                    o.b.putInt(e.getValue().length).put(e.getValue());
+                }
+                yield o.bytes();
+            }
             case Sums r -> {
                 Out o = new Out();
                 o.b.putLong(r.id()).putLong(r.applied()).putLong(r.size()).putInt(r.blockSize());
@@ -234,6 +301,10 @@ public sealed interface Frame {
                 case 11 -> sums(b);
                 case 13 -> new Rebase(nonNegative(b.getLong()));
                 case 12 -> new StatRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff));
+                case 14 -> readRequest(b);
+                case 15 -> data(b);
+                case 16 -> new XattrsRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff));
+                case 17 -> xattrs(b);
                 default -> throw new CodecException("unknown frame type " + type);
             };
             if (b.hasRemaining()) {
@@ -273,6 +344,58 @@ public sealed interface Frame {
                     inode, xattrs));
         }
         return new Listing(id, applied, (flags & 1) != 0, entries, (flags & 2) != 0, error.isEmpty() ? null : error);
+    }
+
+    private static ReadRequest readRequest(ByteBuffer b) throws CodecException {
+        ReadRequest r = new ReadRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff),
+                b.getLong(), b.getInt());
+        if (r.offset() < 0 || r.length() < 1 || r.length() > MAX_READ) {
+            throw new CodecException("read of " + r.length() + " bytes at " + r.offset() + " outside 1 .. "
+                    + MAX_READ + " bytes at a non-negative offset");
+        }
+        return r;
+    }
+
+    private static Data data(ByteBuffer b) throws CodecException {
+        long id = b.getLong();
+        long applied = nonNegative(b.getLong());
+        long size = b.getLong();
+        String error = text(b, b.getShort() & 0xffff);
+        int length = b.getInt();
+        if (length < 0 || length > MAX_READ || length > b.remaining() || size < -1) {
+            throw new CodecException("data of " + length + " bytes does not fit the frame");
+        }
+        byte[] data = new byte[length];
+        b.get(data);
+        return new Data(id, applied, size, data, error.isEmpty() ? null : error);
+    }
+
+    private static Xattrs xattrs(ByteBuffer b) throws CodecException {
+        long id = b.getLong();
+        long applied = nonNegative(b.getLong());
+        boolean exists = b.get() != 0;
+        String error = text(b, b.getShort() & 0xffff);
+        int count = b.getInt();
+        if (count < 0 || count > MAX_XATTRS || count > b.remaining() / 6) {
+            throw new CodecException(count + " extended attributes do not fit the frame");
+        }
+        java.util.Map<String, byte[]> values = new java.util.TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            String name = text(b, b.getShort() & 0xffff);
+            if (!name.startsWith("user.") || name.length() == 5 || name.indexOf('\0') >= 0) {
+                throw new CodecException("extended attribute name '" + name + "' is not a user.* name");
+            }
+            int length = b.getInt();
+            if (length < 0 || length > MAX_XATTR_VALUE || length > b.remaining()) {
+                throw new CodecException("extended attribute value of " + length + " bytes does not fit the frame");
+            }
+            byte[] value = new byte[length];
+            b.get(value);
+            if (values.put(name, value) != null) {
+                throw new CodecException("extended attribute '" + name + "' appears twice");
+            }
+        }
+        return new Xattrs(id, applied, exists, values, error.isEmpty() ? null : error);
     }
 
     private static SumsRequest sumsRequest(ByteBuffer b) throws CodecException {

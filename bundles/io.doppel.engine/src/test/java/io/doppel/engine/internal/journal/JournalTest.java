@@ -116,6 +116,53 @@ class JournalTest {
     }
 
     @Test
+    void aRestartDropsWhatWasNotAcknowledgedAndContinuesAfterTheGivenOp() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 80);
+            j.acknowledge(30);
+            assertThrows(IllegalArgumentException.class, () -> j.restartAt(79), "numbers never go back");
+            j.restartAt(500);
+            assertEquals(500, j.lastSeq());
+            assertEquals(500, j.acked());
+            assertEquals(0, j.pendingOps());
+            assertEquals(0, j.diskBytes());
+            appendRange(j, 501, 520);
+        }
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertFalse(j.recovery().damaged());
+            assertEquals(520, j.lastSeq());
+            assertEquals(500, j.acked());
+            try (Journal.Reader r = j.reader(501)) {
+                for (long s = 501; s <= 520; s++) {
+                    assertEquals(op(s), r.next());
+                }
+                assertFalse(r.hasNext());
+            }
+        }
+    }
+
+    @Test
+    void aRestartCutShortByACrashLeavesOldSegmentsThatOpeningDrops() throws IOException {
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            appendRange(j, 1, 80);
+        }
+        AckedFile.write(dir, 200); // the restart wrote its new point, then the process died
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertFalse(j.recovery().damaged());
+            assertEquals(200, j.lastSeq());
+            assertEquals(0, j.diskBytes(), "the old ops are gone");
+            appendRange(j, 201, 210);
+        }
+        try (Journal j = Journal.open(dir, SEGMENT)) {
+            assertFalse(j.recovery().damaged(), "new ops do not follow old ones in one segment");
+            assertEquals(210, j.lastSeq());
+            try (Journal.Reader r = j.reader(201)) {
+                assertEquals(op(201), r.next());
+            }
+        }
+    }
+
+    @Test
     void aRecordCutShortAtTheEndIsDroppedWithoutDamage() throws IOException {
         try (Journal j = Journal.open(dir, SEGMENT)) {
             appendRange(j, 1, 30);

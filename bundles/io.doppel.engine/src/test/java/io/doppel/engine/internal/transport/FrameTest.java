@@ -1,5 +1,6 @@
 package io.doppel.engine.internal.transport;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,6 +50,46 @@ class FrameTest {
     }
 
     @Test
+    void restoreQuestionsAndAnswersRoundTrip() throws CodecException {
+        assertEquals(new Frame.ReadRequest(7, 3, "a/b", 1L << 33, Frame.MAX_READ),
+                roundTrip(new Frame.ReadRequest(7, 3, "a/b", 1L << 33, Frame.MAX_READ)));
+        Frame.Data data = (Frame.Data) roundTrip(new Frame.Data(7, 9, 100, new byte[] {1, 2, 3}, null));
+        assertEquals(100, data.size());
+        assertArrayEquals(new byte[] {1, 2, 3}, data.data());
+        Frame.Data refused = (Frame.Data) roundTrip(new Frame.Data(8, 9, -1, new byte[0], "not a file"));
+        assertEquals("not a file", refused.error());
+        assertEquals(new Frame.XattrsRequest(4, 0, "x"), roundTrip(new Frame.XattrsRequest(4, 0, "x")));
+        Frame.Xattrs x = (Frame.Xattrs) roundTrip(new Frame.Xattrs(4, 2, true,
+                java.util.Map.of("user.a", new byte[] {9}, "user.b", new byte[0]), null));
+        assertTrue(x.exists());
+        assertEquals(java.util.List.of("user.a", "user.b"), java.util.List.copyOf(x.values().keySet()));
+        assertArrayEquals(new byte[] {9}, x.values().get("user.a"));
+    }
+
+    @Test
+    void restoreFramesWithHostileFieldsAreRefused() {
+        // a read larger than allowed, or at a negative offset
+        byte[] tooBig = Frame.body(new Frame.ReadRequest(1, 0, "a", 0, 1));
+        ByteBuffer.wrap(tooBig).putInt(tooBig.length - 4, Frame.MAX_READ + 1);
+        assertThrows(CodecException.class, () -> Frame.decode(14, ByteBuffer.wrap(tooBig)));
+        byte[] negative = Frame.body(new Frame.ReadRequest(1, 0, "a", 0, 1));
+        ByteBuffer.wrap(negative).putLong(negative.length - 12, -5);
+        assertThrows(CodecException.class, () -> Frame.decode(14, ByteBuffer.wrap(negative)));
+        // data whose length field runs past the frame
+        byte[] data = Frame.body(new Frame.Data(1, 0, 3, new byte[] {1, 2, 3}, null));
+        ByteBuffer.wrap(data).putInt(data.length - 7, 1_000_000);
+        assertThrows(CodecException.class, () -> Frame.decode(15, ByteBuffer.wrap(data)));
+        // an attribute outside user.*, and a count that cannot fit
+        byte[] system = Frame.body(new Frame.Xattrs(1, 0, true, java.util.Map.of("user.acl", new byte[] {1}), null));
+        byte[] renamed = new String(system, java.nio.charset.StandardCharsets.ISO_8859_1).replace("user.acl", "syst.acl")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThrows(CodecException.class, () -> Frame.decode(17, ByteBuffer.wrap(renamed)));
+        byte[] many = Frame.body(new Frame.Xattrs(1, 0, true, java.util.Map.of(), null));
+        ByteBuffer.wrap(many).putInt(many.length - 4, Integer.MAX_VALUE);
+        assertThrows(CodecException.class, () -> Frame.decode(17, ByteBuffer.wrap(many)));
+    }
+
+    @Test
     void compressedBatchesDecodeToTheSameOpsAndAreSmaller() throws CodecException {
         Frame.Ops ops = batch(100, 200);
         for (int level : new int[] {1, 6, 9}) {
@@ -88,7 +129,9 @@ class FrameTest {
         Random random = new Random(1234);
         List<byte[]> valid = new ArrayList<>();
         for (Frame f : new Frame[] {new Frame.Hello(1, "j", "i"), new Frame.Ack(3, 2), batch(1, 5),
-                new Frame.Compressed(batch(1, 5), 6), new Frame.Refused("X", "m", 0)}) {
+                new Frame.Compressed(batch(1, 5), 6), new Frame.Refused("X", "m", 0),
+                new Frame.ReadRequest(1, 0, "f", 0, 10), new Frame.Data(1, 0, 3, new byte[] {1, 2, 3}, null),
+                new Frame.Xattrs(1, 0, true, java.util.Map.of("user.k", new byte[] {1}), null)}) {
             byte[] body = Frame.body(f);
             byte[] typed = new byte[body.length + 1];
             typed[0] = (byte) Frame.type(f);
@@ -101,7 +144,7 @@ class FrameTest {
             if (i % 2 == 0) {
                 frame = new byte[1 + random.nextInt(64)];
                 random.nextBytes(frame);
-                frame[0] = (byte) (1 + random.nextInt(8));
+                frame[0] = (byte) (1 + random.nextInt(17));
             } else {
                 frame = valid.get(i % valid.size()).clone();
                 for (int f = 0; f < 1 + random.nextInt(3); f++) {
