@@ -231,10 +231,10 @@ class MirrorTest {
         jobs.stop("reset");
         // the target loses its image and its cursor, as a restore from an old backup would leave it
         Path img = image("reset");
-        deleteTree(img);
+        io.doppel.testing.Trees.delete(img);
         try (var states = Files.list(home.root().resolve("state/images"))) {
             for (Path state : states.filter(p -> p.getFileName().toString().endsWith("-reset")).toList()) {
-                deleteTree(state);
+                io.doppel.testing.Trees.delete(state);
             }
         }
         Files.writeString(source.resolve("while-stopped.txt"), "not captured");
@@ -250,17 +250,6 @@ class MirrorTest {
         awaitApplied("reset");
         assertEquals("", Generated.rsyncDifferences(source, img, false), "the image is whole again");
         jobs.stop("reset");
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static void flipByteKeepingTime(Path file, long at) throws IOException {

@@ -18,7 +18,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -31,6 +30,7 @@ import io.doppel.api.job.JobStatus;
 import io.doppel.api.job.RestoreReport;
 import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
+import io.doppel.testing.Trees;
 
 /**
  * The reverse direction between this agent and itself over real sockets: a source damaged in every
@@ -108,7 +108,7 @@ class RestoreTest {
         Path subtree = find(source, p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !p.equals(source)
                 && !p.startsWith(source.resolve("empty")) && !truncated.startsWith(p) && !chmodded.startsWith(p)
                 && !largest.startsWith(p));
-        deleteTree(subtree);
+        Trees.delete(subtree);
         Path symlink = find(source, p -> Files.isSymbolicLink(p));
         Files.delete(symlink);
         Files.createSymbolicLink(symlink, Path.of("somewhere/else"));
@@ -144,7 +144,7 @@ class RestoreTest {
 
         // a wiped source: everything comes back, holes included
         pair.jobs.stop(name);
-        deleteTree(source);
+        Trees.delete(source);
         RestoreReport wiped = restore(name, false, false);
         assertEquals("", MirrorTest.Generated.rsyncDifferences(img, source, true), "the wiped source is whole: " + wiped);
         assertTrue(wiped.created() >= 400 && wiped.removed() == 0, wiped.toString());
@@ -213,14 +213,6 @@ class RestoreTest {
             return Files.getFileAttributeView(p, UserDefinedFileAttributeView.class).list().contains("doppel.test");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

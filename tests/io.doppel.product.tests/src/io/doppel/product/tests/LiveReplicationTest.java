@@ -107,6 +107,21 @@ class LiveReplicationTest {
             assertEquals(0, clean.exitCode(), clean.toString());
             assertTrue(clean.stdout().contains("the target equals the source"), clean.toString());
             assertFalse(Files.exists(image.resolve("site/orphan.txt")));
+
+            // restore by the CLI: part of the source is wiped and a stray file appears; the stopped job
+            // rebuilds it from the image, then captures and replicates again
+            Cli.ok(Cli.on(source, "job", "stop", "web"));
+            Trees.delete(data.resolve("site"));
+            Files.writeString(data.resolve("stray.txt"), "only on the source");
+            Result restored = Cli.on(source, "job", "restore", "web", "--wait");
+            assertEquals(0, restored.exitCode(), restored.toString());
+            assertTrue(restored.stdout().contains("the job replicates again"), restored.toString());
+            assertFalse(Files.exists(data.resolve("stray.txt")), "the image is the authority");
+            awaitSame(data, image, "the source to equal the image after the restore");
+            Files.writeString(data.resolve("site/after-restore.txt"), "captured again");
+            awaitSame(data, image, "a change after the restore to be replicated");
+            Result report = Cli.ok(Cli.on(source, "--json", "job", "restore-report", "web"));
+            assertEquals("done", JsonParser.parseString(report.stdout()).getAsJsonObject().get("phase").getAsString());
         } finally {
             source.close();
             target.close();

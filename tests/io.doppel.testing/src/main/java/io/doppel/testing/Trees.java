@@ -44,6 +44,18 @@ public final class Trees {
         return entries;
     }
 
+    /** Deletes {@code root} and everything beneath it (symlinks are not followed); nothing if it is absent. */
+    public static void delete(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Whether the two trees are equal; false (not an exception) while either is changing. */
     public static boolean same(Path a, Path b, String... ignoredPrefixes) {
         return describe(a, ignoredPrefixes).equals(describe(b, ignoredPrefixes));
