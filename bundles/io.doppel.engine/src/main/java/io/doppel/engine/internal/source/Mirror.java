@@ -24,9 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,10 +112,11 @@ final class Mirror {
     private Thread thread;
     /** Set to stop the walk; never by interrupting it (an interrupt closes the journal's channel mid-write). */
     private volatile boolean stopping;
-    private volatile CompletableFuture<Frame> waitingFor;
+    private final TargetQuestions target;
 
     private Mirror(Job job, MirrorGate gate, Path root, Path stateFile, Plan plan) {
         this.job = job;
+        this.target = new TargetQuestions(job, () -> stopping, ASK_TIMEOUT_SECONDS);
         this.gate = gate;
         this.root = root;
         this.stateFile = stateFile;
@@ -237,10 +236,7 @@ final class Mirror {
         synchronized (job) {
             job.notifyAll();
         }
-        CompletableFuture<Frame> f = waitingFor;
-        if (f != null) {
-            f.completeExceptionally(new IOException("the mirror stops"));
-        }
+        target.cancel();
     }
 
     boolean stopping() {
@@ -417,7 +413,7 @@ final class Mirror {
 
     /** What the target has at {@code path} (by listing its parent), or null. */
     private Frame.Listed target(RelPath path) throws IOException, Stopped {
-        for (Frame.Listed l : listTarget(path.parent(), true)) {
+        for (Frame.Listed l : listTarget(path.parent())) {
             if (l.name().equals(path.name())) {
                 return l;
             }
@@ -432,7 +428,7 @@ final class Mirror {
         }
         Map<String, Frame.Listed> there = new HashMap<>();
         if (targetMayHave) {
-            for (Frame.Listed l : listTarget(dir, false)) {
+            for (Frame.Listed l : listTarget(dir)) {
                 there.put(l.name(), l);
             }
         }
@@ -875,62 +871,12 @@ final class Mirror {
         checkInterrupted();
     }
 
-    private List<Frame.Listed> listTarget(RelPath dir, boolean mayBeMissing) throws IOException, Stopped {
-        List<Frame.Listed> all = new ArrayList<>();
-        String after = "";
-        while (true) {
-            String from = after;
-            Frame.Listing page = (Frame.Listing) ask(id -> new Frame.ListRequest(id, minApplied, dir.value(), from));
-            if (page.error() != null) {
-                throw new IOException("the target cannot list '" + dir + "': " + page.error());
-            }
-            all.addAll(page.entries());
-            if (!page.more() || page.entries().isEmpty()) {
-                return all;
-            }
-            after = page.entries().get(page.entries().size() - 1).name();
-        }
+    private List<Frame.Listed> listTarget(RelPath dir) throws IOException, Stopped {
+        return target.list(dir, minApplied);
     }
 
     private Frame.Sums sums(RelPath path, int blockSize) throws IOException, Stopped {
-        Frame.Sums s = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, minApplied, path.value(), blockSize));
-        if (s.error() != null) {
-            throw new IOException("the target cannot read '" + path + "': " + s.error());
-        }
-        return s;
-    }
-
-    /** Asks the target, waiting for a connection and asking again when it says it is not there yet. */
-    private Frame ask(java.util.function.LongFunction<Frame> question) throws IOException, Stopped {
-        while (true) {
-            checkInterrupted();
-            CompletableFuture<Frame> answer;
-            try {
-                answer = job.ask(question, this::stopping);
-            } catch (InterruptedException e) {
-                throw new Stopped();
-            }
-            checkInterrupted();
-            waitingFor = answer;
-            try {
-                Frame f = answer.get(ASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                boolean notYet = switch (f) {
-                    case Frame.Listing l -> l.error() != null && l.applied() < minApplied;
-                    case Frame.Sums s -> s.error() != null && s.applied() < minApplied;
-                    default -> false;
-                };
-                if (!notYet) {
-                    return f;
-                }
-            } catch (InterruptedException e) {
-                throw new Stopped();
-            } catch (ExecutionException | TimeoutException e) {
-                checkInterrupted();
-                // the link closed or the target is slow: ask again on the next connection
-                LOG.debug("Job '{}': mirror question not answered ({}); asking again", job.definition().name(),
-                        e.toString());
-            }
-        }
+        return target.sums(path, blockSize, minApplied);
     }
 
     private void checkInterrupted() throws Stopped {

@@ -107,7 +107,7 @@ final class Verify {
     private final List<VerifyReport.Difference> confirmed = new ArrayList<>();
     private volatile boolean truncated;
     private volatile boolean stopping;
-    private volatile CompletableFuture<Frame> waitingFor;
+    private final TargetQuestions target;
     private final CompletableFuture<VerifyReport> done = new CompletableFuture<>();
     /** Hard links: source file key → names; target inode → names; name → target inode. */
     private final Map<Object, List<RelPath>> sourceLinks = new HashMap<>();
@@ -119,6 +119,7 @@ final class Verify {
 
     Verify(Job job, Path root, Path stateFile, boolean repair, String orphans, int orphanAgeDays, String reason) {
         this.job = job;
+        this.target = new TargetQuestions(job, () -> stopping, ASK_TIMEOUT_SECONDS);
         this.root = root;
         this.stateFile = stateFile;
         this.repair = repair;
@@ -175,10 +176,7 @@ final class Verify {
         synchronized (job) {
             job.notifyAll();
         }
-        CompletableFuture<Frame> f = waitingFor;
-        if (f != null) {
-            f.completeExceptionally(new IOException("the verification stops"));
-        }
+        target.cancel();
     }
 
     void stopThread() {
@@ -332,9 +330,11 @@ final class Verify {
             return null;
         }
         int blockSize = Mirror.blockSize(size);
-        Frame.Sums theirs = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, applied, path.value(), blockSize));
-        if (theirs.error() != null) {
-            throw new IOException("the target cannot read '" + path + "': " + theirs.error());
+        Frame.Sums theirs;
+        try {
+            theirs = target.sums(path, blockSize, applied);
+        } catch (Mirror.Stopped e) {
+            throw new Stopped();
         }
         if (theirs.size() < 0) {
             return "type file != other";
@@ -756,28 +756,19 @@ final class Verify {
     // --- the target
 
     private List<Frame.Listed> listTarget(RelPath dir, long applied) throws IOException, Stopped {
-        List<Frame.Listed> all = new ArrayList<>();
-        String after = "";
-        while (true) {
-            String from = after;
-            Frame.Listing page = (Frame.Listing) ask(id -> new Frame.ListRequest(id, applied, dir.value(), from));
-            if (page.error() != null) {
-                throw new IOException("the target cannot list '" + dir + "': " + page.error());
-            }
-            all.addAll(page.entries());
-            if (!page.more() || page.entries().isEmpty()) {
-                return all;
-            }
-            after = page.entries().get(page.entries().size() - 1).name();
+        try {
+            return target.list(dir, applied);
+        } catch (Mirror.Stopped e) {
+            throw new Stopped();
         }
     }
 
     private Frame.Listed stat(RelPath path, long applied) throws IOException, Stopped {
-        Frame.Listing l = (Frame.Listing) ask(id -> new Frame.StatRequest(id, applied, path.value()));
-        if (l.error() != null) {
-            throw new IOException("the target cannot look at '" + path + "': " + l.error());
+        try {
+            return target.stat(path, applied);
+        } catch (Mirror.Stopped e) {
+            throw new Stopped();
         }
-        return l.entries().isEmpty() ? null : l.entries().get(0);
     }
 
     private void awaitApplied(long seq) throws Stopped {
@@ -785,37 +776,6 @@ final class Verify {
             job.awaitApplied(seq, () -> stopping);
         } catch (Mirror.Stopped e) {
             throw new Stopped();
-        }
-    }
-
-    /** Asks the target, waiting for a connection, and again when it says it is not there yet. */
-    private Frame ask(java.util.function.LongFunction<Frame> question) throws IOException, Stopped {
-        while (true) {
-            checkStopped();
-            CompletableFuture<Frame> answer;
-            try {
-                answer = job.ask(question, () -> stopping);
-            } catch (InterruptedException e) {
-                throw new Stopped();
-            }
-            waitingFor = answer;
-            try {
-                Frame f = answer.get(ASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                boolean notYet = switch (f) {
-                    case Frame.Listing l -> l.error() != null && l.error().startsWith("not applied up to");
-                    case Frame.Sums s -> s.error() != null && s.error().startsWith("not applied up to");
-                    default -> false;
-                };
-                if (!notYet) {
-                    return f;
-                }
-            } catch (InterruptedException e) {
-                throw new Stopped();
-            } catch (ExecutionException | TimeoutException e) {
-                checkStopped();
-                LOG.debug("Job '{}': verification question not answered ({}); asking again", job.definition().name(),
-                        e.toString());
-            }
         }
     }
 
