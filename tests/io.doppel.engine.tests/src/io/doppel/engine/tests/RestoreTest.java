@@ -130,6 +130,11 @@ class RestoreTest {
         assertTrue(r.removed() >= 3 && r.created() > 0 && r.updated() >= 5, r.toString());
         assertTrue(r.bytesFetched() < contentBytes / 4,
                 "only what differs travels: " + r.bytesFetched() + " of " + contentBytes + " bytes");
+        List<String> codes = pair.eventCodes(name);
+        assertTrue(codes.containsAll(List.of("mirror.started", "mirror.done", "restore.started", "job.state RESTORING",
+                "restore.done", "job.state REPLICATING")), "the event log tells the story: " + codes);
+        assertTrue(codes.indexOf("restore.started") < codes.indexOf("job.state RESTORING")
+                && codes.indexOf("job.state RESTORING") < codes.lastIndexOf("restore.done"), codes.toString());
         long imageOp = r.imageApplied();
         assertTrue(pair.job(name).lastSeq() >= imageOp, pair.job(name).toString());
 
@@ -171,6 +176,8 @@ class RestoreTest {
         assertEquals("failed", r.phase(), r.toString());
         assertTrue(r.error().contains("no image"), r.error());
         assertEquals(JobState.ERROR, pair.job(name).state());
+        assertTrue(pair.eventCodes(name).containsAll(List.of("restore.failed", "job.state ERROR")),
+                pair.eventCodes(name).toString());
         assertTrue(pair.job(name).lastError().contains("restore failed"), pair.job(name).lastError());
         assertEquals("do not lose me", Files.readString(source.resolve("precious.txt")));
         pair.jobs.stop(name);

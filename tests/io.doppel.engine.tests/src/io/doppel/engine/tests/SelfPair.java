@@ -12,6 +12,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 
 import io.doppel.agent.AgentHome;
+import io.doppel.api.event.EventLog;
 import io.doppel.api.job.JobDefinition;
 import io.doppel.api.job.JobState;
 import io.doppel.api.job.JobStatus;
@@ -33,13 +34,15 @@ final class SelfPair {
     final String target;
     /** Where the tests' source trees live. */
     final Path work;
+    final EventLog events;
 
-    private SelfPair(AgentHome home, JobManager jobs, ReplicationEngine engine, String target, Path work) {
+    private SelfPair(AgentHome home, JobManager jobs, ReplicationEngine engine, String target, Path work, EventLog events) {
         this.home = home;
         this.jobs = jobs;
         this.engine = engine;
         this.target = target;
         this.work = work;
+        this.events = events;
     }
 
     static SelfPair open(Class<?> testClass, String workName) throws Exception {
@@ -53,7 +56,8 @@ final class SelfPair {
         awaitCondition(Duration.ofSeconds(30), () -> Files.exists(endpoint), "the replication receiver to listen");
         Path work = home.root().resolveSibling(workName);
         Files.createDirectories(work);
-        return new SelfPair(home, jobs, engine, Files.readString(endpoint).strip(), work);
+        return new SelfPair(home, jobs, engine, Files.readString(endpoint).strip(), work,
+                Services.await(context, EventLog.class, Duration.ofSeconds(30)));
     }
 
     Path image(String name) {
@@ -88,6 +92,12 @@ final class SelfPair {
         }, name + " to finish mirroring");
         assertEquals("", MirrorTest.Generated.rsyncDifferences(source, image(name), false));
         return source;
+    }
+
+    /** The codes of a job's events, oldest first. */
+    java.util.List<String> eventCodes(String job) throws InterruptedException {
+        return events.query(new io.doppel.api.event.EventQuery(0, 0, null, job, 10_000), Duration.ZERO).stream()
+                .map(e -> e.code() + (e.code().equals("job.state") ? " " + e.message().split(":")[0] : "")).toList();
     }
 
     /** Waits until the target acknowledged every op the job captured so far. */

@@ -122,6 +122,26 @@ class LiveReplicationTest {
             awaitSame(data, image, "a change after the restore to be replicated");
             Result report = Cli.ok(Cli.on(source, "--json", "job", "restore-report", "web"));
             assertEquals("done", JsonParser.parseString(report.stdout()).getAsJsonObject().get("phase").getAsString());
+
+            // the event log, through the CLI: the restore's story, filters, and following
+            Result events = Cli.ok(Cli.on(source, "--json", "events", "--job", "web"));
+            java.util.List<String> codes = new java.util.ArrayList<>();
+            JsonParser.parseString(events.stdout()).getAsJsonArray()
+                    .forEach(e -> codes.add(e.getAsJsonObject().get("code").getAsString()));
+            assertTrue(codes.containsAll(java.util.List.of("mirror.started", "verify.differences", "verify.done",
+                    "restore.started", "restore.done", "job.state")), codes.toString());
+            Result human = Cli.ok(Cli.on(source, "events", "--job", "web", "--severity", "warning"));
+            assertTrue(human.stdout().contains("restore.started") && !human.stdout().contains("restore.done"),
+                    "warnings and worse only\n" + human);
+            Result followed = Cli.ok(Cli.on(source, "events", "--follow", "--limit", "2", "--since", "1h"));
+            assertEquals(2, followed.stdout().strip().lines().count(), followed.toString());
+            // a security refusal is an event on the agent that refused: the target stops trusting the source
+            Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
+            AgentProcess refusing = target;
+            awaitCondition(WAIT, () -> Cli.on(refusing, "events", "--severity", "error").stdout()
+                    .contains("security.refused"), "the target to refuse the revoked source and log it");
+            Result bad = Cli.on(source, "events", "--since", "yesterday");
+            assertEquals(2, bad.exitCode(), "a usage error\n" + bad);
         } finally {
             source.close();
             target.close();

@@ -11,7 +11,8 @@ import java.util.Map;
  */
 public final class DoppelCli {
 
-    private static final List<CliCommand> COMMANDS = List.of(new StatusCommand(), new JobCommand(), new PeerCommand(),
+    private static final List<CliCommand> COMMANDS = List.of(new StatusCommand(), new JobCommand(), new EventsCommand(),
+            new PeerCommand(),
             new IdentityCommand(), new CommandsCommand());
 
     private DoppelCli() {

@@ -20,9 +20,9 @@ public @interface EndpointConfig {
             description = "Connections beyond this are refused at once.", min = "1", max = "10000")
     int maxConnections() default 64;
 
-    @AttributeDefinition(name = "Worker threads", description = "Threads that run management commands.", min = "1",
-            max = "64")
-    int workerThreads() default 4;
+    @AttributeDefinition(name = "Worker threads", description = "Threads that run management commands (a call "
+            + "that follows events or a report waits on one for up to a minute).", min = "1", max = "64")
+    int workerThreads() default 16;
 
     @AttributeDefinition(name = "Authentication timeout (s)",
             description = "A connection that has not authenticated by then is closed.", min = "1", max = "600")

@@ -41,6 +41,23 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private final java.util.concurrent.Executor syncer;
     private final java.util.concurrent.Executor inspectors;
     private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile io.doppel.api.event.EventLog events;
+
+    /** The agent's event log for security refusals, or {@code null} while there is none. */
+    void events(io.doppel.api.event.EventLog log) {
+        this.events = log;
+    }
+
+    private void event(io.doppel.api.event.Severity severity, String code, String message) {
+        io.doppel.api.event.EventLog log = events;
+        if (log != null) {
+            try {
+                log.post(severity, null, code, message);
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot post the event {}: {}", code, e.toString());
+            }
+        }
+    }
 
     ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open,
             java.util.concurrent.Executor syncer, java.util.concurrent.Executor inspectors) {
@@ -161,8 +178,15 @@ final class ReceiverHandler extends IoHandlerAdapter {
         }
     }
 
-    private static void refuse(IoSession session, String code, String message, long seq) {
+    private void refuse(IoSession session, String code, String message, long seq) {
         LOG.warn("Replication connection from {} refused: {} [{}]", session.getRemoteAddress(), message, code);
+        if ("AUTH_FAILED".equals(code)) {
+            event(io.doppel.api.event.Severity.ERROR, "security.refused", "replication connection from "
+                    + session.getRemoteAddress() + " refused: " + message);
+        } else if (!"BUSY".equals(code)) {
+            event(io.doppel.api.event.Severity.WARNING, "replication.refused", "replication connection from "
+                    + session.getRemoteAddress() + " refused: " + message + " [" + code + "]");
+        }
         session.write(new Frame.Refused(code, message, seq));
         session.closeOnFlush();
     }
@@ -192,6 +216,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
         if (root instanceof javax.net.ssl.SSLException || root instanceof CertificateException) {
             LOG.warn("Security: replication connection from {} refused at TLS: {}", session.getRemoteAddress(),
                     root.getMessage());
+            event(io.doppel.api.event.Severity.ERROR, "security.refused", "replication connection from "
+                    + session.getRemoteAddress() + " refused at TLS: " + root.getMessage());
         } else if (root instanceof IOException) {
             LOG.info("Replication connection from {} broke: {}", session.getRemoteAddress(), root.getMessage());
         } else {
@@ -219,6 +245,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
         for (IoSession s : sessions) {
             if (fingerprint.equals(s.getAttribute(PEER))) {
                 LOG.warn("Security: closing replication from revoked peer {}", fingerprint);
+                event(io.doppel.api.event.Severity.WARNING, "security.revoked", "replication from the revoked peer "
+                        + fingerprint + " closed");
                 s.closeNow();
             }
         }

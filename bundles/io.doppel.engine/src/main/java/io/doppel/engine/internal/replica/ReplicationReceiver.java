@@ -175,4 +175,15 @@ public final class ReplicationReceiver {
             return t;
         };
     }
+
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC,
+            policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
+    void setEvents(io.doppel.api.event.EventLog log) {
+        handler.events(log);
+    }
+
+    void unsetEvents(io.doppel.api.event.EventLog log) {
+        handler.events(null);
+    }
 }

@@ -114,6 +114,29 @@ final class Job implements Link.Listener {
     private final Map<Long, CompletableFuture<Frame>> questions = new java.util.HashMap<>();
     private long nextQuestion;
 
+    /** Where a job's events go (the agent's event log, when there is one). */
+    @FunctionalInterface
+    interface Events {
+        void post(io.doppel.api.event.Severity severity, String code, String message);
+
+        Events NONE = (severity, code, message) -> { };
+    }
+
+    private volatile Events events = Events.NONE;
+
+    void events(Events sink) {
+        this.events = sink == null ? Events.NONE : sink;
+    }
+
+    /** Posts an event of this job; a failing event log never disturbs the job. */
+    void event(io.doppel.api.event.Severity severity, String code, String message) {
+        try {
+            events.post(severity, code, message);
+        } catch (RuntimeException e) {
+            LOG.warn("Job '{}': cannot post the event {}: {}", definition.name(), code, e.toString());
+        }
+    }
+
     /** Supplies the TLS context for a connection (it follows the current trusted peers). */
     interface TlsSupplier {
         SSLContext get(java.util.function.Consumer<String> onRefusal) throws java.security.GeneralSecurityException;
@@ -188,6 +211,9 @@ final class Job implements Link.Listener {
         sender.setDaemon(true);
         sender.start();
         r.startThread();
+        event(io.doppel.api.event.Severity.WARNING, "restore.started", "restore of the source directory "
+                + definition.source() + " from the target image starts" + (keepExtra ? " (keeping what only the source has)"
+                : "; what only the source has is removed"));
         return r.report();
     }
 
@@ -300,6 +326,17 @@ final class Job implements Link.Listener {
             }
             lastVerify = v.report();
             notifyAll();
+        }
+        io.doppel.api.job.VerifyReport r = v.report();
+        if (r.error() != null) {
+            event(io.doppel.api.event.Severity.ERROR, "verify.failed", "verification failed: " + r.error());
+        } else if (r.equal()) {
+            event(io.doppel.api.event.Severity.INFO, "verify.done", "verification: the target equals the source ("
+                    + r.entriesCompared() + " entries, " + r.bytesCompared() + " bytes compared)");
+        } else {
+            event(io.doppel.api.event.Severity.WARNING, "verify.differences", "verification: " + r.missing() + " missing, "
+                    + r.extra() + " extra, " + r.different() + " different" + (r.repair() ? ", " + r.repaired() + " repaired"
+                    : " (not repaired)"));
         }
     }
 
@@ -516,6 +553,11 @@ final class Job implements Link.Listener {
 
     private void startMirror(Mirror m) {
         mirror = m;
+        MirrorStatus ms = m.status();
+        boolean asked = "requested by the admin".equals(ms.reason()) || "initial copy".equals(ms.reason());
+        event(asked ? io.doppel.api.event.Severity.INFO : io.doppel.api.event.Severity.WARNING,
+                ms.resumed() > 0 ? "mirror.resumed" : asked ? "mirror.started" : "mirror.resync",
+                ms.mode() + " mirror " + (ms.resumed() > 0 ? "resumes" : "starts") + " because: " + ms.reason());
         m.begin(journal.lastSeq());
         if (state == JobState.REPLICATING) {
             move(JobState.MIRRORING, "mirror started");
@@ -535,6 +577,13 @@ final class Job implements Link.Listener {
                 mirrorPlan = Mirror.load(mirrorFile);
             } catch (IOException e) {
                 mirrorPlan = null;
+            }
+            MirrorStatus ms = m.status();
+            if (failure == null) {
+                event(io.doppel.api.event.Severity.INFO, "mirror.done", ms.mode() + " mirror done: " + ms.filesDone()
+                        + " entries, " + ms.bytesDone() + " bytes compared, " + ms.bytesSent() + " bytes sent");
+            } else {
+                event(io.doppel.api.event.Severity.ERROR, "mirror.failed", ms.mode() + " mirror failed: " + failure);
             }
             if (failure != null) {
                 fail(failure + "; start the job again to resume the mirror");
@@ -699,6 +748,11 @@ final class Job implements Link.Listener {
         }
         LOG.info("Job '{}': {} -> {} ({})", definition.name(), state, next, why);
         state = next;
+        event(switch (next) {
+            case ERROR -> io.doppel.api.event.Severity.ERROR;
+            case DISCONNECTED -> io.doppel.api.event.Severity.WARNING;
+            default -> io.doppel.api.event.Severity.INFO;
+        }, "job.state", next + ": " + why);
     }
 
     private void fail(String reason) {

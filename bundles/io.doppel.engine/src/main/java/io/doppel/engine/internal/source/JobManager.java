@@ -195,7 +195,29 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     private Job newJob(JobDefinition d) throws IOException {
         String expected = d.targetFingerprint() == null ? null : PeerStore.normalise(d.targetFingerprint());
-        return new Job(d, dir.resolve(d.name()).resolve("journal"), onRefusal -> Tls.context(home, peers, expected, onRefusal));
+        Job job = new Job(d, dir.resolve(d.name()).resolve("journal"), onRefusal -> Tls.context(home, peers, expected,
+                onRefusal));
+        job.events((severity, code, message) -> {
+            io.doppel.api.event.EventLog log = events;
+            if (log != null) {
+                log.post(severity, d.name(), code, message);
+            }
+        });
+        return job;
+    }
+
+    private volatile io.doppel.api.event.EventLog events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
+    void setEvents(io.doppel.api.event.EventLog log) {
+        this.events = log;
+    }
+
+    void unsetEvents(io.doppel.api.event.EventLog log) {
+        if (this.events == log) {
+            this.events = null;
+        }
     }
 
     public synchronized JobStatus create(JobDefinition d) {

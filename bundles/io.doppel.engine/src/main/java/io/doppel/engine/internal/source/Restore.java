@@ -174,6 +174,8 @@ final class Restore {
         RestoreReport r = report();
         save();
         LOG.info("Job '{}': {}", job.definition().name(), r.summaryLine());
+        job.event(failure == null ? io.doppel.api.event.Severity.INFO : io.doppel.api.event.Severity.ERROR,
+                failure == null ? "restore.done" : "restore.failed", r.summaryLine());
         finished.complete(r);
     }
 
