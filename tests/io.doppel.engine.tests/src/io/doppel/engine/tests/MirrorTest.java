@@ -29,6 +29,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 
 import io.doppel.agent.AgentHome;
+import io.doppel.api.event.EventLog;
+import io.doppel.api.event.EventQuery;
 import io.doppel.api.job.JobDefinition;
 import io.doppel.api.job.JobState;
 import io.doppel.api.job.JobStatus;
@@ -52,6 +54,7 @@ class MirrorTest {
     private static AgentHome home;
     private static JobManager jobs;
     private static ReplicationEngine engine;
+    private static EventLog events;
     private static String target;
     private static Path work;
 
@@ -61,6 +64,7 @@ class MirrorTest {
         home = Services.await(context, AgentHome.class, Duration.ofSeconds(30));
         jobs = Services.await(context, JobManager.class, Duration.ofSeconds(30));
         engine = Services.await(context, ReplicationEngine.class, Duration.ofSeconds(30));
+        events = Services.await(context, EventLog.class, Duration.ofSeconds(30));
         PeerStore peers = Services.await(context, PeerStore.class, Duration.ofSeconds(30));
         peers.trust("self", home.identity().fingerprint());
         Path endpoint = home.runDir().resolve("replication.endpoint");
@@ -215,6 +219,46 @@ class MirrorTest {
                 "the resumed mirror did not start over: " + done.bytesSent() + " bytes sent for " + total);
         assertEquals("", Generated.rsyncDifferences(source, image("resume-mirror"), true));
         jobs.stop("resume-mirror");
+    }
+
+    @Test
+    void aQueueBeyondItsDiskBudgetIsDroppedAndTheTargetResynchronisedByAMirror() throws Exception {
+        String name = "overflow";
+        Path source = work.resolve(name);
+        Files.createDirectories(source);
+        jobs.create(new JobDefinition(name, source.toString(), target, home.identity().fingerprint(), null, false,
+                "none", "fast", null, 0, null, 0, "diff", null, 16));
+        jobs.start(name);
+        mirrorAndWait(name, "full", false);
+        jobs.pause(name); // changes queue, nothing is sent: the journal grows
+        Random random = new Random(5);
+        int files = 24;
+        for (int i = 0; i < files; i++) {
+            byte[] data = new byte[1024 * 1024];
+            random.nextBytes(data);
+            RelPath rel = RelPath.of("queued-" + i + ".bin");
+            Files.write(source.resolve(rel.value()), data);
+            engine.capture(name, new Op.Create(rel, 0644, -1, -1));
+            engine.capture(name, new Op.Write(rel, 0, data));
+        }
+        JobStatus paused = job(name);
+        assertTrue(paused.queuedBytes() <= 16L * 1024 * 1024, "the journal stays within its budget: " + paused);
+        assertTrue(paused.queuedOps() < 2L * files, "what overflowed was dropped: " + paused);
+        jobs.start(name);
+        awaitCondition(WAIT, () -> {
+            JobStatus s = job(name);
+            if (s.state() == JobState.ERROR) {
+                throw new AssertionError("job failed: " + s.lastError());
+            }
+            return s.mirror() != null && !s.mirror().running() && s.mirror().reason().contains("disk budget")
+                    && s.state() == JobState.REPLICATING;
+        }, "the resynchronising mirror");
+        awaitApplied(name);
+        assertEquals("", Generated.rsyncDifferences(source, image(name), false), "the target has every change");
+        List<String> codes = new ArrayList<>();
+        events.query(new EventQuery(0, 0, null, name, 1000), Duration.ZERO).forEach(e -> codes.add(e.code()));
+        assertTrue(codes.contains("queue.overflow") && codes.contains("mirror.resync"), codes.toString());
+        jobs.stop(name);
     }
 
     @Test

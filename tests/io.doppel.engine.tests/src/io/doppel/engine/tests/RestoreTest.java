@@ -131,7 +131,8 @@ class RestoreTest {
         assertTrue(r.bytesFetched() < contentBytes / 4,
                 "only what differs travels: " + r.bytesFetched() + " of " + contentBytes + " bytes");
         List<String> codes = pair.eventCodes(name);
-        assertTrue(codes.containsAll(List.of("mirror.started", "mirror.done", "restore.started", "job.state RESTORING",
+        assertTrue(codes.containsAll(List.of("mirror.started", "mirror.progress", "mirror.done", "restore.started",
+                "job.state RESTORING",
                 "restore.done", "job.state REPLICATING")), "the event log tells the story: " + codes);
         assertTrue(codes.indexOf("restore.started") < codes.indexOf("job.state RESTORING")
                 && codes.indexOf("job.state RESTORING") < codes.lastIndexOf("restore.done"), codes.toString());

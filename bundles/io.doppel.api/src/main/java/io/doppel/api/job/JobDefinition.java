@@ -30,13 +30,25 @@ import java.util.regex.Pattern;
  *                          checksums differ travel), {@code full} (every byte), {@code newer} (files
  *                          newer on the source) or {@code none} (the target already holds a copy)
  * @param verify            when the job verifies its target by itself, or {@code null} for only on demand
+ * @param queueDiskMiB      how large the send queue's journal may grow on disk (MiB; 0 for no limit but the
+ *                          disk's): beyond it, what the target has not acknowledged is dropped and the job
+ *                          resynchronises the target by a mirror (in the job's mirror mode, {@code diff} if
+ *                          it has none), which copies what those changes did instead of the changes
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
         boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
-        java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify) {
+        java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify, int queueDiskMiB) {
 
     public JobDefinition {
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+    }
+
+    /** A definition without a queue disk budget. */
+    public JobDefinition(String name, String source, String target, String targetFingerprint, String image,
+            boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
+            java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify) {
+        this(name, source, target, targetFingerprint, image, synchronous, interceptor, compression, bandwidth,
+                intervalSeconds, rules, queueMemoryMiB, mirror, verify, 0);
     }
 
     /** A definition without a verification schedule. */
@@ -80,6 +92,12 @@ public record JobDefinition(String name, String source, String target, String ta
         if (queueMemoryMiB < 0 || queueMemoryMiB > 65_536) {
             return "queueMemoryMiB: " + queueMemoryMiB + " must be 0 (default) to 65536";
         }
+        if (queueDiskMiB < 0 || queueDiskMiB > 16 * 1024 * 1024) {
+            return "queueDiskMiB: " + queueDiskMiB + " must be 0 (no limit) to 16777216 (16 TiB)";
+        }
+        if (queueDiskMiB > 0 && queueDiskMiB < 16) {
+            return "queueDiskMiB: " + queueDiskMiB + " is too small; at least 16 MiB, so that one burst of changes fits";
+        }
         if (compression != null && !COMPRESSION.contains(compression)) {
             return "compression: '" + compression + "' must be one of " + COMPRESSION;
         }
@@ -98,19 +116,19 @@ public record JobDefinition(String name, String source, String target, String ta
     /** This definition with another bandwidth schedule. */
     public JobDefinition withBandwidth(String schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                schedule, intervalSeconds, rules, queueMemoryMiB, mirror, verify);
+                schedule, intervalSeconds, rules, queueMemoryMiB, mirror, verify, queueDiskMiB);
     }
 
     /** This definition with another replication set. */
     public JobDefinition withRules(java.util.List<String> newRules) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror, verify);
+                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror, verify, queueDiskMiB);
     }
 
     /** This definition with another verification schedule ({@code null} for none). */
     public JobDefinition withVerify(VerifySchedule schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, rules, queueMemoryMiB, mirror, schedule);
+                bandwidth, intervalSeconds, rules, queueMemoryMiB, mirror, schedule, queueDiskMiB);
     }
 
     /** The compression level, defaulted. */

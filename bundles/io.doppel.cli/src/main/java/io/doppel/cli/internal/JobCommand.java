@@ -26,7 +26,8 @@ final class JobCommand implements CliCommand {
                                               [--interceptor ID] [--compression none|fast|balanced|max]
                                               [--bandwidth SCHEDULE] [--interval SECONDS]
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
-                                              [--queue-memory-mib N] [--mirror diff|full|newer|none]
+                                              [--queue-memory-mib N] [--queue-disk-mib N]
+                                              [--mirror diff|full|newer|none]
                        doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all]
                        doppel [AGENT OPTIONS] job verify NAME [--repair] [--orphans report|aside|delete]
                                               [--orphan-age DAYS] [--wait]
@@ -51,7 +52,8 @@ final class JobCommand implements CliCommand {
                 '+ logs/keep/**' (anchored at the root), '- @other-volumes' (other file systems);
                 'job rules' changes them while the job runs. The send queue always survives a crash in
                 its journal on disk; up to --queue-memory-mib of it (default 64) is also kept in
-                memory. A paused job keeps capturing into its journal and sends
+                memory. --queue-disk-mib bounds the journal (default: the disk): beyond it, what the
+                target has not acknowledged is dropped and the target is resynchronised by a mirror. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
                 A mirror makes the target equal to the source while changes keep flowing: at the
@@ -81,7 +83,7 @@ final class JobCommand implements CliCommand {
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "mirror", "mode", "orphans",
+                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "queue-disk-mib", "mirror", "mode", "orphans",
                 "orphan-age"), Set.of("sync", "checksum-all", "repair", "wait", "keep-extra"));
         String verb = a.positional(0,
                 "what to do: create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
@@ -108,6 +110,13 @@ final class JobCommand implements CliCommand {
                         args.addProperty("queueMemoryMiB", Integer.parseInt(a.flags.get("queue-memory-mib")));
                     } catch (NumberFormatException e) {
                         throw new CliException(Exit.USAGE, "--queue-memory-mib takes a whole number of MiB");
+                    }
+                }
+                if (a.flags.containsKey("queue-disk-mib")) {
+                    try {
+                        args.addProperty("queueDiskMiB", Integer.parseInt(a.flags.get("queue-disk-mib")));
+                    } catch (NumberFormatException e) {
+                        throw new CliException(Exit.USAGE, "--queue-disk-mib takes a whole number of MiB");
                     }
                 }
                 if (a.flags.containsKey("interval")) {

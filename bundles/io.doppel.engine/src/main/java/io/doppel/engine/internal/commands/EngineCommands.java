@@ -43,7 +43,9 @@ public final class EngineCommands {
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
                 + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
                 + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN'), queueMemoryMiB, "
-                + "mirror (diff|full|newer|none: how the first start and every resynchronisation copy).", args -> jobs.create(definition(args)));
+                + "queueDiskMiB (0: no limit; beyond it the queue is dropped and the target resynchronised by a mirror), "
+                + "mirror (diff|full|newer|none: how the first start and every resynchronisation copy).",
+                args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
@@ -137,7 +139,8 @@ public final class EngineCommands {
                 args.has("synchronous") && args.get("synchronous").getAsBoolean(), optional(args, "interceptor"),
                 optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"),
                 list(args, "rules"), integer(args, "queueMemoryMiB"), optional(args, "mirror"),
-                args.has("verify") && args.get("verify").isJsonObject() ? schedule(args.getAsJsonObject("verify")) : null);
+                args.has("verify") && args.get("verify").isJsonObject() ? schedule(args.getAsJsonObject("verify")) : null,
+                integer(args, "queueDiskMiB"));
     }
 
     private static io.doppel.api.job.VerifySchedule schedule(JsonObject args) throws CommandException {

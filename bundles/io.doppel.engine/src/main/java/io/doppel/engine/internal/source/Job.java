@@ -421,8 +421,53 @@ final class Job implements Link.Listener {
             throw new ReplicationException("job '" + definition.name() + "' cannot journal the change: "
                     + e.getMessage(), e);
         }
+        long seq = journal.lastSeq();
+        if (definition.queueDiskMiB() > 0 && journal.diskBytes() > definition.queueDiskMiB() * 1024L * 1024) {
+            overflow();
+        }
         notifyAll();
-        return journal.lastSeq();
+        return seq;
+    }
+
+    /** Why the target must be resynchronised after the queue overflowed, until a mirror does it; else null. */
+    private String overflowed;
+
+    /**
+     * The journal outgrew its disk budget: what the target has not acknowledged is dropped (the
+     * journal continues after its last op) and the target is resynchronised by a mirror at the next
+     * handshake, which copies what those changes did. A running mirror stops (its ops were dropped
+     * too); the resynchronising one replaces it. Synchronous callers of dropped ops are told.
+     */
+    private void overflow() {
+        long pending = journal.lastSeq() - journal.acked();
+        String why = "the queue outgrew its disk budget of " + definition.queueDiskMiB() + " MiB with " + pending
+                + " ops the target had not acknowledged";
+        try {
+            journal.restartAt(journal.lastSeq());
+        } catch (IOException e) {
+            fail("cannot drop the overflowing queue: " + e.getMessage());
+            return;
+        }
+        LOG.warn("Job '{}': {}; they are dropped and the target is resynchronised by a mirror", definition.name(), why);
+        event(io.doppel.api.event.Severity.WARNING, "queue.overflow", why + "; they are dropped and the target is "
+                + "resynchronised by a mirror");
+        failWaiters(why + "; the change was dropped (the target is resynchronised by a mirror)");
+        if (mirror != null) {
+            mirror.requestStop();
+            mirror = null;
+            mirrorPlan = null;
+            gate.end();
+        }
+        overflowed = why;
+        sentSeq = journal.lastSeq();
+        inflight = 0;
+        inflightOps.clear();
+        inflightFrames.clear();
+        if (link != null) {
+            // the stream on this connection stands on ops that are gone: start over with a handshake
+            linkCloseReason = why + "; reconnecting to resynchronise";
+            linkClosed = true;
+        }
     }
 
     /** Journals an op as it is (the mirror's, or a live change the gate let through); the caller holds this monitor. */
@@ -996,8 +1041,10 @@ final class Job implements Link.Listener {
      * -2 if the job failed instead (its mirror mode is none, or a mirror is running already).
      */
     private long resynchronise(long applied) {
-        String why = "the target image '" + definition.imageName() + "' was behind what this source had released (op "
+        String why = overflowed != null ? overflowed
+                : "the target image '" + definition.imageName() + "' was behind what this source had released (op "
                 + applied + " < " + journal.acked() + "): it was reset or restored from a backup";
+        overflowed = null;
         if ("none".equals(definition.mirrorMode())) {
             fail(why + "; the job's mirror mode is none, so it needs a mirror by the admin (doppel job mirror)");
             return -2;

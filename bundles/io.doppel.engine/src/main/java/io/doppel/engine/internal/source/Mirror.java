@@ -891,6 +891,27 @@ final class Mirror {
         if (System.nanoTime() - lastSave > SAVE_EVERY_NANOS) {
             save(false);
         }
+        progressEvent();
+    }
+
+    /** Tenths of the mirror already told as an event. */
+    private int toldTenths;
+
+    /** An event at each tenth of the way (by bytes, or by entries for a tree of empty files). */
+    private void progressEvent() {
+        if (!"copying".equals(phase) || (bytesTotal <= 0 && filesTotal <= 0)) {
+            return;
+        }
+        int tenths = (int) Math.min(9, bytesTotal > 0 ? bytesDone * 10 / bytesTotal : filesDone * 10 / filesTotal);
+        if (tenths <= toldTenths) {
+            return;
+        }
+        toldTenths = tenths;
+        MirrorStatus s = status();
+        job.event(io.doppel.api.event.Severity.INFO, "mirror.progress", String.format(
+                "%s mirror %d%%: %d of %d entries, %d of %d bytes, %d bytes sent, %d bytes/s, %s", s.mode(), tenths * 10,
+                s.filesDone(), s.filesTotal(), s.bytesDone(), s.bytesTotal(), s.bytesSent(), s.bytesPerSecond(),
+                s.etaSeconds() < 0 ? "time left unknown" : "about " + s.etaSeconds() + " s left"));
     }
 
     private void save(boolean finished) {
