@@ -179,6 +179,15 @@ class EngineBenchmark {
                 + " rsync -a -c -n %.2f s (%.2fx)", verify, job("realtree").mirror().bytesSent(), rsyncVerify,
                 verify / rsyncVerify));
 
+        t0 = System.nanoTime();
+        jobs.verify("realtree", false, "report", 0);
+        io.doppel.api.job.VerifyReport verified = jobs.verifyDone("realtree").get(WAIT.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+        double verifyRun = (System.nanoTime() - t0) / 1e9;
+        report(String.format("no-change verification (job verify): %.2f s, %,d entries, %,d bytes compared, %s; "
+                + "rsync -a -c -n %.2f s (%.2fx)", verifyRun, verified.entriesCompared(), verified.bytesCompared(),
+                verified.equal() ? "equal" : "DIFFERENT", rsyncVerify, verifyRun / rsyncVerify));
+
         int changed = 0;
         try (var walk = Files.walk(source)) {
             List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();

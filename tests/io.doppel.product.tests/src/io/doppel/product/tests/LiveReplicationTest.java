@@ -135,6 +135,18 @@ class LiveReplicationTest {
                     "warnings and worse only\n" + human);
             Result followed = Cli.ok(Cli.on(source, "events", "--follow", "--limit", "2", "--since", "1h"));
             assertEquals(2, followed.stdout().strip().lines().count(), followed.toString());
+            // export and import: a job's definition as a file, for review or another agent
+            Path exported = dir.resolve("web.json");
+            Cli.ok(Cli.on(source, "job", "export", "web", "--output", exported.toString()));
+            String json = Files.readString(exported);
+            assertTrue(json.contains("\"source\": \"" + data + "\"") && json.contains("- scratch-*") == false, json);
+            Cli.ok(Cli.on(source, "job", "import", exported.toString(), "--name", "web-copy"));
+            assertTrue(Cli.ok(Cli.on(source, "job", "list")).stdout().contains("web-copy"));
+            Files.writeString(dir.resolve("typo.json"), "{\"name\": \"x\", \"bandwith\": \"1MB/s\"}");
+            Result typo = Cli.on(source, "job", "import", dir.resolve("typo.json").toString());
+            assertEquals(2, typo.exitCode(), typo.toString());
+            assertTrue(typo.stderr().contains("unknown field 'bandwith'"), typo.toString());
+
             // a security refusal is an event on the agent that refused: the target stops trusting the source
             Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
             AgentProcess refusing = target;

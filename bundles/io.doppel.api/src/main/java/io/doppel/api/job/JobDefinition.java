@@ -34,13 +34,24 @@ import java.util.regex.Pattern;
  *                          disk's): beyond it, what the target has not acknowledged is dropped and the job
  *                          resynchronises the target by a mirror (in the job's mirror mode, {@code diff} if
  *                          it has none), which copies what those changes did instead of the changes
+ * @param rpoSeconds        the recovery point objective: an event when changes the target has not applied go
+ *                          back further than this many seconds, and another when they no longer do (0: none)
  */
 public record JobDefinition(String name, String source, String target, String targetFingerprint, String image,
         boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
-        java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify, int queueDiskMiB) {
+        java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify, int queueDiskMiB,
+        int rpoSeconds) {
 
     public JobDefinition {
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+    }
+
+    /** A definition without a recovery point objective. */
+    public JobDefinition(String name, String source, String target, String targetFingerprint, String image,
+            boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
+            java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify, int queueDiskMiB) {
+        this(name, source, target, targetFingerprint, image, synchronous, interceptor, compression, bandwidth,
+                intervalSeconds, rules, queueMemoryMiB, mirror, verify, queueDiskMiB, 0);
     }
 
     /** A definition without a queue disk budget. */
@@ -48,7 +59,7 @@ public record JobDefinition(String name, String source, String target, String ta
             boolean synchronous, String interceptor, String compression, String bandwidth, int intervalSeconds,
             java.util.List<String> rules, int queueMemoryMiB, String mirror, VerifySchedule verify) {
         this(name, source, target, targetFingerprint, image, synchronous, interceptor, compression, bandwidth,
-                intervalSeconds, rules, queueMemoryMiB, mirror, verify, 0);
+                intervalSeconds, rules, queueMemoryMiB, mirror, verify, 0, 0);
     }
 
     /** A definition without a verification schedule. */
@@ -98,6 +109,9 @@ public record JobDefinition(String name, String source, String target, String ta
         if (queueDiskMiB > 0 && queueDiskMiB < 16) {
             return "queueDiskMiB: " + queueDiskMiB + " is too small; at least 16 MiB, so that one burst of changes fits";
         }
+        if (rpoSeconds < 0 || rpoSeconds > 7 * 24 * 3600) {
+            return "rpoSeconds: " + rpoSeconds + " must be 0 (none) up to a week";
+        }
         if (compression != null && !COMPRESSION.contains(compression)) {
             return "compression: '" + compression + "' must be one of " + COMPRESSION;
         }
@@ -116,19 +130,19 @@ public record JobDefinition(String name, String source, String target, String ta
     /** This definition with another bandwidth schedule. */
     public JobDefinition withBandwidth(String schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                schedule, intervalSeconds, rules, queueMemoryMiB, mirror, verify, queueDiskMiB);
+                schedule, intervalSeconds, rules, queueMemoryMiB, mirror, verify, queueDiskMiB, rpoSeconds);
     }
 
     /** This definition with another replication set. */
     public JobDefinition withRules(java.util.List<String> newRules) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror, verify, queueDiskMiB);
+                bandwidth, intervalSeconds, newRules, queueMemoryMiB, mirror, verify, queueDiskMiB, rpoSeconds);
     }
 
     /** This definition with another verification schedule ({@code null} for none). */
     public JobDefinition withVerify(VerifySchedule schedule) {
         return new JobDefinition(name, source, target, targetFingerprint, image, synchronous, interceptor, compression,
-                bandwidth, intervalSeconds, rules, queueMemoryMiB, mirror, schedule, queueDiskMiB);
+                bandwidth, intervalSeconds, rules, queueMemoryMiB, mirror, schedule, queueDiskMiB, rpoSeconds);
     }
 
     /** The compression level, defaulted. */

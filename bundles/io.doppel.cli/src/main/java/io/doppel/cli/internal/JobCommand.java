@@ -26,7 +26,7 @@ final class JobCommand implements CliCommand {
                                               [--interceptor ID] [--compression none|fast|balanced|max]
                                               [--bandwidth SCHEDULE] [--interval SECONDS]
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
-                                              [--queue-memory-mib N] [--queue-disk-mib N]
+                                              [--queue-memory-mib N] [--queue-disk-mib N] [--rpo SECONDS]
                                               [--mirror diff|full|newer|none]
                        doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all]
                        doppel [AGENT OPTIONS] job verify NAME [--repair] [--orphans report|aside|delete]
@@ -36,6 +36,8 @@ final class JobCommand implements CliCommand {
                                               'every N h|m'] [--repair] [--orphans …] [--orphan-age DAYS]
                        doppel [AGENT OPTIONS] job restore NAME [--checksum-all] [--keep-extra] [--wait]
                        doppel [AGENT OPTIONS] job restore-report NAME
+                       doppel [AGENT OPTIONS] job export NAME [--output FILE]
+                       doppel [AGENT OPTIONS] job import FILE [--name NAME] [--start]
                        doppel [AGENT OPTIONS] job limit NAME [SCHEDULE]
                        doppel [AGENT OPTIONS] job rules NAME ['- PATTERN' | '+ PATTERN' …]
                        doppel [AGENT OPTIONS] job list
@@ -53,7 +55,9 @@ final class JobCommand implements CliCommand {
                 'job rules' changes them while the job runs. The send queue always survives a crash in
                 its journal on disk; up to --queue-memory-mib of it (default 64) is also kept in
                 memory. --queue-disk-mib bounds the journal (default: the disk): beyond it, what the
-                target has not acknowledged is dropped and the target is resynchronised by a mirror. A paused job keeps capturing into its journal and sends
+                target has not acknowledged is dropped and the target is resynchronised by a mirror.
+                --rpo sets the recovery point objective: an event (rpo.exceeded) when the changes the
+                target has not applied go back further than SECONDS, another when they no longer do. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;
                 none: only through the engine's API); by default the best one installed here.
                 A mirror makes the target equal to the source while changes keep flowing: at the
@@ -77,17 +81,20 @@ final class JobCommand implements CliCommand {
                 source has is removed (--keep-extra keeps it). Files of equal size and time are taken
                 as equal unless --checksum-all. Keep applications off the directory until it is done;
                 then the job replicates again from the image's last op. --wait follows it to the end.
+                'job export' writes a job's definition as JSON (to FILE, or standard output) for review,
+                version control or another agent; 'job import' creates a job from such a file (--name
+                gives it another name, --start starts it); an unknown or misspelt field is refused.
                 """;
     }
 
     @Override
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
-                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "queue-disk-mib", "mirror", "mode", "orphans",
-                "orphan-age"), Set.of("sync", "checksum-all", "repair", "wait", "keep-extra"));
+                "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "queue-disk-mib", "rpo", "mirror", "mode", "orphans",
+                "orphan-age", "output", "name"), Set.of("sync", "checksum-all", "repair", "wait", "keep-extra", "start"));
         String verb = a.positional(0,
                 "what to do: create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
-                        + "restore, restore-report, "
+                        + "restore, restore-report, export, import, "
                         + "limit, rules, stop or delete");
         JsonObject args = new JsonObject();
         String command;
@@ -110,6 +117,13 @@ final class JobCommand implements CliCommand {
                         args.addProperty("queueMemoryMiB", Integer.parseInt(a.flags.get("queue-memory-mib")));
                     } catch (NumberFormatException e) {
                         throw new CliException(Exit.USAGE, "--queue-memory-mib takes a whole number of MiB");
+                    }
+                }
+                if (a.flags.containsKey("rpo")) {
+                    try {
+                        args.addProperty("rpoSeconds", Integer.parseInt(a.flags.get("rpo")));
+                    } catch (NumberFormatException e) {
+                        throw new CliException(Exit.USAGE, "--rpo takes whole seconds, not '" + a.flags.get("rpo") + "'");
                     }
                 }
                 if (a.flags.containsKey("queue-disk-mib")) {
@@ -165,6 +179,55 @@ final class JobCommand implements CliCommand {
                 }
                 return;
             }
+            case "export" -> {
+                a.noMorePositional(2);
+                String name = a.positional(1, "the job's name");
+                JsonObject definition = null;
+                for (JsonElement j : Remote.call(options, "job.list", new JsonObject()).getAsJsonArray()) {
+                    JsonObject d = j.getAsJsonObject().getAsJsonObject("definition");
+                    if (d.get("name").getAsString().equals(name)) {
+                        definition = d;
+                    }
+                }
+                if (definition == null) {
+                    throw new CliException(Exit.AGENT_ERROR, "no job named '" + name + "' on this agent (doppel job list)");
+                }
+                String text = new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().create()
+                        .toJson(definition);
+                String file = a.flags.get("output");
+                if (file == null) {
+                    out.line(text);
+                } else {
+                    try {
+                        java.nio.file.Files.writeString(java.nio.file.Path.of(file), text + "\n");
+                    } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+                        throw new CliException(Exit.USAGE, "cannot write " + file + ": " + e.getMessage());
+                    }
+                    out.line("job '" + name + "' exported to " + file);
+                }
+                return;
+            }
+            case "import" -> {
+                a.noMorePositional(2);
+                JsonObject definition = JobFiles.read(a.positional(1, "the file with the job's definition"));
+                if (a.flags.containsKey("name")) {
+                    definition.addProperty("name", a.flags.get("name"));
+                }
+                JsonElement created = Remote.call(options, "job.create", definition);
+                if (a.flags.containsKey("start")) {
+                    JsonObject name = new JsonObject();
+                    name.add("name", definition.get("name"));
+                    created = Remote.call(options, "job.start", name);
+                }
+                if (out.json()) {
+                    out.json(created);
+                } else {
+                    com.google.gson.JsonArray one = new com.google.gson.JsonArray();
+                    one.add(created);
+                    out.line(JobTable.render(one));
+                }
+                return;
+            }
             case "restore-report" -> {
                 a.noMorePositional(2);
                 args.addProperty("name", a.positional(1, "the job's name"));
@@ -216,7 +279,7 @@ final class JobCommand implements CliCommand {
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
                     + "'; expected create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
-                    + "restore, restore-report, "
+                    + "restore, restore-report, export, import, "
                     + "limit, rules, stop or delete");
         }
         JsonElement result = Remote.call(options, command, args);

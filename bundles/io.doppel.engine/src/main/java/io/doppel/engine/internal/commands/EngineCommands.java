@@ -44,6 +44,7 @@ public final class EngineCommands {
                 + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
                 + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN'), queueMemoryMiB, "
                 + "queueDiskMiB (0: no limit; beyond it the queue is dropped and the target resynchronised by a mirror), "
+                + "rpoSeconds (an event when unapplied changes go back further; 0: none), "
                 + "mirror (diff|full|newer|none: how the first start and every resynchronisation copy).",
                 args -> jobs.create(definition(args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
@@ -140,7 +141,7 @@ public final class EngineCommands {
                 optional(args, "compression"), optional(args, "bandwidth"), integer(args, "intervalSeconds"),
                 list(args, "rules"), integer(args, "queueMemoryMiB"), optional(args, "mirror"),
                 args.has("verify") && args.get("verify").isJsonObject() ? schedule(args.getAsJsonObject("verify")) : null,
-                integer(args, "queueDiskMiB"));
+                integer(args, "queueDiskMiB"), integer(args, "rpoSeconds"));
     }
 
     private static io.doppel.api.job.VerifySchedule schedule(JsonObject args) throws CommandException {

@@ -429,6 +429,54 @@ final class Job implements Link.Listener {
         return seq;
     }
 
+    /** Whether the changes the target has not applied went back beyond the RPO target, as last told. */
+    private boolean rpoExceeded;
+
+    /**
+     * How far back the changes the target has not applied yet go, in ms (0 if it has applied all):
+     * what would be lost if the source died now.
+     */
+    synchronized long exposureMillis(long nowMicros) {
+        if (journal.lastSeq() <= appliedSeq) {
+            return 0;
+        }
+        long captured;
+        var sent = inflightOps.entrySet().stream().filter(e -> e.getKey() > appliedSeq).findFirst();
+        if (sent.isPresent()) {
+            captured = sent.get().getValue()[1];
+        } else {
+            long from = Math.max(appliedSeq, journal.acked()) + 1;
+            try (Journal.Reader r = journal.reader(from)) {
+                captured = r.hasNext() ? r.next().capturedAtMicros() : nowMicros;
+            } catch (IOException | RuntimeException e) {
+                return 0; // the journal is changing under the reader (a restart, an overflow): next time
+            }
+        }
+        return Math.max(0, (nowMicros - captured) / 1000);
+    }
+
+    /** Tells, by an event, when the exposure crosses the job's RPO target ({@code rpoSeconds}), either way. */
+    void checkRpo() {
+        int rpo = definition.rpoSeconds();
+        if (rpo <= 0) {
+            return;
+        }
+        long exposure = exposureMillis(nowMicros());
+        boolean exceeded = exposure > rpo * 1000L;
+        boolean changed;
+        synchronized (this) {
+            changed = exceeded != rpoExceeded;
+            rpoExceeded = exceeded;
+        }
+        if (changed && exceeded) {
+            event(io.doppel.api.event.Severity.WARNING, "rpo.exceeded", "changes not yet on the target go back "
+                    + exposure / 1000 + " s, beyond the RPO target of " + rpo + " s");
+        } else if (changed) {
+            event(io.doppel.api.event.Severity.INFO, "rpo.recovered", "changes not yet on the target go back "
+                    + exposure / 1000 + " s, within the RPO target of " + rpo + " s again");
+        }
+    }
+
     /** Why the target must be resynchronised after the queue overflowed, until a mirror does it; else null. */
     private String overflowed;
 
@@ -682,6 +730,23 @@ final class Job implements Link.Listener {
                     return CompletableFuture.failedFuture(new IOException("the mirror stops"));
                 }
                 wait(1000);
+            }
+            l = link;
+            id = ++nextQuestion;
+            questions.put(id, answer);
+        }
+        l.send(question.apply(id));
+        return answer;
+    }
+
+    /** Sends a question if the job is connected now (without waiting); null if it is not. */
+    CompletableFuture<Frame> askIfConnected(java.util.function.LongFunction<Frame> question) {
+        Link l;
+        long id;
+        CompletableFuture<Frame> answer = new CompletableFuture<>();
+        synchronized (this) {
+            if (link == null) {
+                return null;
             }
             l = link;
             id = ++nextQuestion;

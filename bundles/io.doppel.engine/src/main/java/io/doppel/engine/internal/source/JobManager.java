@@ -95,9 +95,21 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         }
         LOG.info("{} replication job(s) loaded", jobs.size());
         timer.scheduleWithFixedDelay(this::verifyWhenDue, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+        timer.scheduleWithFixedDelay(this::checkRpo, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Starts the scheduled verifications that are due (each minute). */
+    /** Each job with an RPO target compares it with how far back its unapplied changes go. */
+    void checkRpo() {
+        for (Job job : jobs.values()) {
+            try {
+                job.checkRpo();
+            } catch (RuntimeException e) {
+                LOG.warn("Job '{}': cannot check its RPO: {}", job.definition().name(), e.toString());
+            }
+        }
+    }
+
     void verifyWhenDue() {
         java.time.ZonedDateTime now = java.time.ZonedDateTime.now();
         for (Job job : jobs.values()) {

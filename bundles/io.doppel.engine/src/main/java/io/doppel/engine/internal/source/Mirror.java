@@ -392,6 +392,7 @@ final class Mirror {
      * target is known to hold nothing there.
      */
     private void walkRoot(RelPath top, RelPath resume, boolean targetMayHave) throws IOException, Stopped {
+        target.forgetAhead(); // a pending walk goes back in the walk order
         if (top.isRoot()) {
             BasicFileAttributes a = lstat(root);
             synchronized (job) {
@@ -435,6 +436,7 @@ final class Mirror {
         TreeSet<String> names = new TreeSet<>(sourceNames(dir));
         names.addAll(there.keySet());
         String resumeName = resumeRest.isEmpty() ? null : resumeRest.get(0);
+        planSums(dir, there, names, resumeName);
         String last = null;
         while (true) {
             String name;
@@ -472,6 +474,34 @@ final class Mirror {
             resumeName = null;
             last = name;
         }
+    }
+
+    /**
+     * Asks ahead for the digests of the files in {@code dir} the walk will compare (diff mode: the
+     * target has a file there, and its size or time differs, or every file with checksum-all), so
+     * that the round trips to the target overlap instead of following one another.
+     */
+    private void planSums(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String from)
+            throws IOException {
+        if (!"diff".equals(mode) || there.isEmpty()) {
+            return;
+        }
+        List<TargetQuestions.Ahead> ahead = new ArrayList<>();
+        for (String name : from == null ? names : names.tailSet(from, true)) {
+            Frame.Listed t = there.get(name);
+            if (t == null || t.type() != 'f') {
+                continue;
+            }
+            RelPath path = dir.resolve(name);
+            BasicFileAttributes a = lstat(abs(path));
+            if (a == null || !a.isRegularFile() || !job.included(path)) {
+                continue;
+            }
+            if (checksumAll || t.size() != a.size() || t.mtimeNanos() != nanos(a.lastModifiedTime())) {
+                ahead.add(new TargetQuestions.Ahead(path, blockSize(a.size()), minApplied));
+            }
+        }
+        target.planSums(ahead);
     }
 
     /** Resuming inside {@code path}: it was begun, so its entry is redone, then the walk goes on inside. */
@@ -596,13 +626,16 @@ final class Mirror {
             }
         }
         byte[] theirs = null;
+        long theirSize = -1;
         int blockSize = blockSize(size);
         if (content && targetFile && "diff".equals(mode)) {
             Frame.Sums sums = sums(path, blockSize);
             if (sums.size() >= 0) {
                 theirs = sums.digests();
+                theirSize = sums.size();
             }
         }
+        boolean wrote = false;
         boolean wholeFile = content && theirs == null;
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long s0;
@@ -618,10 +651,11 @@ final class Mirror {
                 int m = mode(p);
                 int u = uid(p);
                 int g = gid(p);
-                if (content || there == null || there.mode() != m || there.uid() != u || there.gid() != g) {
-                    if (!"newer".equals(mode) || content) {
-                        ops.add(new Op.Entry(path, Op.EntryType.FILE, null, m, u, g));
-                    }
+                // a file the target has with this mode and owner needs no entry op: its blocks are compared
+                boolean entryNeeded = !targetFile || there.mode() != m || there.uid() != u || there.gid() != g
+                        || (content && theirs == null);
+                if (entryNeeded && (!"newer".equals(mode) || content)) {
+                    ops.add(new Op.Entry(path, Op.EntryType.FILE, null, m, u, g));
                 }
                 if (wholeFile && !fresh) {
                     ops.add(new Op.Truncate(path, 0));
@@ -631,7 +665,8 @@ final class Mirror {
                 if (nlink > 1 && inode != null) {
                     gate.linked(inode, path);
                 }
-                s0 = lastSeq;
+                s0 = job.lastSeqLocked(); // changes captured after this point come after the file's visit
+
             }
             if (content) {
                 ByteBuffer buf = ByteBuffer.allocate(Math.max(CHUNK, blockSize));
@@ -652,8 +687,10 @@ final class Mirror {
                             // a change already in the stream may postdate what was read: read again, in step
                             n = read(ch, buf, off);
                         }
-                        append(chunkOps(path, off, buf.array(), n, theirs, blockSize, wholeFile));
-                        s0 = lastSeq;
+                        List<Op> writes = chunkOps(path, off, buf.array(), n, theirs, blockSize, wholeFile);
+                        wrote |= !writes.isEmpty();
+                        append(writes);
+                        s0 = job.lastSeqLocked();
                         gate.forgetBefore(s0);
                     }
                     bytesDone += n;
@@ -674,11 +711,16 @@ final class Mirror {
                     return Outcome.AGAIN;
                 }
                 List<Op> ops = new ArrayList<>();
-                if (content) {
+                // compared block by block and found equal, with the same size, time and attributes:
+                // the target's file is the source's, and nothing more travels for it
+                boolean same = theirs != null && !wrote && theirSize == end.size()
+                        && nanos(end.lastModifiedTime()) == there.mtimeNanos()
+                        && there.xattrs() == io.doppel.engine.internal.apply.ImageInspector.XattrDigest.of(p);
+                if (content && !same) {
                     ops.add(new Op.Truncate(path, end.size()));
                     ops.addAll(xattrs(path, p));
                 }
-                if (content || nanos(end.lastModifiedTime()) != there.mtimeNanos()) {
+                if (!same && (content || nanos(end.lastModifiedTime()) != there.mtimeNanos())) {
                     if (!"newer".equals(mode) || content) {
                         ops.add(new Op.SetTimes(path, nanos(end.lastAccessTime()), nanos(end.lastModifiedTime())));
                     }

@@ -1,7 +1,9 @@
 package io.doppel.engine.internal.source;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -75,8 +77,73 @@ final class TargetQuestions {
         return l.entries().isEmpty() ? null : l.entries().get(0);
     }
 
+    /** A block-digest question the walk will ask when it reaches {@code path}, asked ahead. */
+    record Ahead(RelPath path, int blockSize, long minApplied) { }
+
+    /** Questions kept in flight ahead of the walk, so that the round trips overlap. */
+    static final int DEPTH = 32;
+    /** Planned, not asked yet, in the order the walk reaches them. Guarded by this. */
+    private final ArrayDeque<Ahead> planned = new ArrayDeque<>();
+    /** Asked ahead, by path. Guarded by this. */
+    private final Map<RelPath, CompletableFuture<Frame>> asked = new HashMap<>();
+
+    /**
+     * Plans digest questions the walk reaches next, in walk order (before anything planned already:
+     * the walk enters a directory before it goes on with its parent), and asks up to {@link #DEPTH}
+     * of them now. An answer asked ahead is used only if it is still good when the walk gets there
+     * (no error, the image at {@code minApplied} or later); otherwise the walk asks again.
+     */
+    synchronized void planSums(List<Ahead> next) {
+        for (int i = next.size() - 1; i >= 0; i--) {
+            planned.addFirst(next.get(i));
+        }
+        fill();
+    }
+
+    /** Forgets every question asked ahead (a new walk begins). */
+    synchronized void forgetAhead() {
+        planned.clear();
+        asked.clear();
+    }
+
+    private void fill() {
+        while (asked.size() < DEPTH && !planned.isEmpty()) {
+            Ahead a = planned.peekFirst();
+            CompletableFuture<Frame> f = job.askIfConnected(
+                    id -> new Frame.SumsRequest(id, a.minApplied(), a.path().value(), a.blockSize()));
+            if (f == null) {
+                return; // not connected: the walk asks when it gets there
+            }
+            planned.pollFirst();
+            asked.put(a.path(), f);
+        }
+    }
+
+    /** The answer asked ahead for {@code path}, if any; what the walk has passed is forgotten. */
+    private synchronized CompletableFuture<Frame> takeAhead(RelPath path) {
+        CompletableFuture<Frame> f = asked.remove(path);
+        asked.keySet().removeIf(p -> MirrorGate.compare(p, path) < 0);
+        planned.removeIf(a -> MirrorGate.compare(a.path(), path) <= 0);
+        fill();
+        return f;
+    }
+
     /** Block digests of the image file {@code path} (size -1: not a regular file there). */
     Frame.Sums sums(RelPath path, int blockSize, long minApplied) throws IOException, Mirror.Stopped {
+        CompletableFuture<Frame> early = takeAhead(path);
+        if (early != null) {
+            try {
+                Frame f = early.get(timeoutSeconds, TimeUnit.SECONDS);
+                if (f instanceof Frame.Sums s && s.error() == null && s.applied() >= minApplied
+                        && s.blockSize() == blockSize) {
+                    return s;
+                }
+            } catch (InterruptedException e) {
+                throw new Mirror.Stopped();
+            } catch (ExecutionException | TimeoutException e) {
+                checkStopping(); // the link closed or the answer is late: ask again below
+            }
+        }
         Frame.Sums s = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, minApplied, path.value(), blockSize), minApplied);
         if (s.error() != null) {
             throw new IOException("the target cannot read '" + path + "': " + s.error());

@@ -235,6 +235,19 @@ final class Verify {
         }
         TreeSet<String> names = new TreeSet<>(sourceNames(dir));
         names.addAll(there.keySet());
+        // ask ahead for the digests of the files whose content will be compared (same size on both
+        // sides), so that the round trips overlap
+        List<TargetQuestions.Ahead> ahead = new ArrayList<>();
+        for (String name : names) {
+            RelPath path = dir.resolve(name);
+            Snapshot s = snapshot(abs(path));
+            Frame.Listed t = there.get(name);
+            if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0
+                    && job.included(path)) {
+                ahead.add(new TargetQuestions.Ahead(path, Mirror.blockSize(s.size()), minApplied));
+            }
+        }
+        target.planSums(ahead);
         for (String name : names) {
             RelPath path = dir.resolve(name);
             if (!job.included(path)) {
