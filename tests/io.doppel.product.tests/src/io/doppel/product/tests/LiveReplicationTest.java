@@ -35,7 +35,7 @@ class LiveReplicationTest {
     Path dir;
 
     @Test
-    void theImageFollowsTheSourceThroughKillsOfEitherAgent() throws IOException {
+    void theImageFollowsTheSourceThroughKillsOfEitherAgent() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path targetHome = dir.resolve("target");
         Path sourceHome = dir.resolve("source");
@@ -70,7 +70,7 @@ class LiveReplicationTest {
             source.kill();
             write(data, random, "while-source-down", 10);
             Files.move(data.resolve("site/file-5.bin"), data.resolve("site/renamed.bin"));
-            source = AgentProcess.start(sourceHome);
+            source = AgentProcess.start(sourceHome, "--metrics", "127.0.0.1:0");
             awaitSame(data, image, "the image to catch up after the source was killed");
 
             // the replication set changes while the job runs: the file excluded so far follows
@@ -146,6 +146,15 @@ class LiveReplicationTest {
             Result typo = Cli.on(source, "job", "import", dir.resolve("typo.json").toString());
             assertEquals(2, typo.exitCode(), typo.toString());
             assertTrue(typo.stderr().contains("unknown field 'bandwith'"), typo.toString());
+
+            // the metrics endpoint of the start script's --metrics, scraped over HTTP
+            String metrics = Files.readString(sourceHome.resolve("run/metrics.endpoint")).strip();
+            java.net.http.HttpResponse<String> scrape = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + metrics + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scrape.statusCode());
+            assertTrue(scrape.body().contains("doppel_agent_up{agent=\"primary\"} 1")
+                    && scrape.body().contains("doppel_job_state{job=\"web\",state=\"REPLICATING\"} 1"), scrape.body());
 
             // a security refusal is an event on the agent that refused: the target stops trusting the source
             Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
