@@ -950,7 +950,7 @@ final class Job implements Link.Listener {
      */
     private boolean stream(Link l) throws IOException, InterruptedException {
         l.send(new Frame.Hello(Frame.PROTOCOL, definition.name(), definition.imageName()));
-        long applied = awaitResume();
+        long applied = awaitResume(l);
         if (applied < 0) {
             return false;
         }
@@ -970,7 +970,7 @@ final class Job implements Link.Listener {
         }
         if (rebaseTo >= 0) {
             l.send(new Frame.Rebase(rebaseTo));
-            applied = awaitResume();
+            applied = awaitResume(l);
             if (applied < 0) {
                 return true;
             }
@@ -1142,7 +1142,7 @@ final class Job implements Link.Listener {
         return false;
     }
 
-    private synchronized long awaitResume() throws InterruptedException {
+    private synchronized long awaitResume(Link l) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Link.SILENCE_SECONDS);
         while (rewindTo < 0 && !linkClosed && sender == Thread.currentThread()) {
             long left = deadline - System.nanoTime();
@@ -1150,7 +1150,12 @@ final class Job implements Link.Listener {
                 disconnected("the target did not answer the handshake in " + Link.SILENCE_SECONDS + " s");
                 return -1;
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(Link.HANDSHAKE_NUDGE_MILLIS)));
+            if (rewindTo < 0 && !linkClosed) {
+                // a frame just after the TLS handshake can stay queued in the filter until the next
+                // write: a heartbeat moves it along (the target ignores heartbeats)
+                l.send(new Frame.Heartbeat(System.currentTimeMillis()));
+            }
         }
         if (rewindTo < 0) {
             return -1;

@@ -43,6 +43,9 @@ final class Link implements AutoCloseable {
         void closed(String reason);
     }
 
+    /** While a TLS handshake is not done, a heartbeat is written this often to move it along. */
+    static final long HANDSHAKE_NUDGE_MILLIS = 50;
+
     static Link connect(String hostPort, SSLContext tls, Listener listener, int timeoutSeconds) throws IOException {
         int colon = hostPort.lastIndexOf(':');
         String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
@@ -79,11 +82,18 @@ final class Link implements AutoCloseable {
         // filter until the next write.
         Link link = new Link(connector, future.getSession());
         // The client side of the TLS filter starts its handshake with the first write: a heartbeat.
+        // A handshake message can stay queued in the filter until the next write (the source then
+        // waited for its 10 s idle heartbeat), so while the handshake is not done a heartbeat is
+        // written every 50 ms to move it along; the target ignores heartbeats.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         link.send(new Frame.Heartbeat(System.currentTimeMillis()));
-        if (!handler.awaitSecured(TimeUnit.SECONDS.toMillis(timeoutSeconds))) {
-            String reason = handler.reason;
-            link.close();
-            throw new IOException("TLS handshake with target " + hostPort + " did not complete: " + reason);
+        while (!handler.awaitSecured(HANDSHAKE_NUDGE_MILLIS)) {
+            if (!link.isOpen() || System.nanoTime() - deadline > 0) {
+                String reason = link.isOpen() ? "no answer in " + timeoutSeconds + " s" : handler.reason;
+                link.close();
+                throw new IOException("TLS handshake with target " + hostPort + " did not complete: " + reason);
+            }
+            link.send(new Frame.Heartbeat(System.currentTimeMillis()));
         }
         return link;
     }
