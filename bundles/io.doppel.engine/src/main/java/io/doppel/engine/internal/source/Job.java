@@ -111,7 +111,7 @@ final class Job implements Link.Listener {
     private io.doppel.api.job.RestoreReport loadedRestore;
     /** After a restore: the op the journal continues from, which the image's cursor must move to; else -1. */
     private long rebaseAfterRestore = -1;
-    private final Map<Long, CompletableFuture<Frame>> questions = new java.util.HashMap<>();
+    private final Map<Long, CompletableFuture<Frame>> questions = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextQuestion;
 
     /** Where a job's events go (the agent's event log, when there is one). */
@@ -1168,7 +1168,19 @@ final class Job implements Link.Listener {
     // --- link callbacks (MINA threads)
 
     @Override
-    public synchronized void received(Frame frame) {
+    public void received(Frame frame) {
+        // answers to a walk's questions need no part of the job's state: they skip its monitor,
+        // which the walk holds while it appends
+        switch (frame) {
+            case Frame.Listing l -> answered(l.id(), l);
+            case Frame.Sums r -> answered(r.id(), r);
+            case Frame.Data d -> answered(d.id(), d);
+            case Frame.Xattrs x -> answered(x.id(), x);
+            default -> receivedLocked(frame);
+        }
+    }
+
+    private synchronized void receivedLocked(Frame frame) {
         switch (frame) {
             case Frame.Resume r -> rewindTo = r.applied();
             case Frame.Ack a -> acknowledged(a.applied(), a.durable());
@@ -1181,10 +1193,6 @@ final class Job implements Link.Listener {
             case Frame.Refused r -> fail("the target refused: " + r.message() + " [" + r.code() + "]"
                     + (r.seq() > 0 ? " at op " + r.seq() : ""));
             case Frame.Heartbeat h -> { }
-            case Frame.Listing l -> answered(l.id(), l);
-            case Frame.Sums r -> answered(r.id(), r);
-            case Frame.Data d -> answered(d.id(), d);
-            case Frame.Xattrs x -> answered(x.id(), x);
             default -> fail("the target sent an unexpected " + frame.getClass().getSimpleName() + " frame");
         }
         notifyAll();

@@ -3,7 +3,6 @@ package io.doppel.engine.internal.source;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -84,8 +83,8 @@ final class TargetQuestions {
     static final int DEPTH = 32;
     /** Planned, not asked yet, in the order the walk reaches them. Guarded by this. */
     private final ArrayDeque<Ahead> planned = new ArrayDeque<>();
-    /** Asked ahead, by path. Guarded by this. */
-    private final Map<RelPath, CompletableFuture<Frame>> asked = new HashMap<>();
+    /** Asked ahead, by path, in walk order. Guarded by this. */
+    private final java.util.LinkedHashMap<RelPath, CompletableFuture<Frame>> asked = new java.util.LinkedHashMap<>();
 
     /**
      * Plans digest questions the walk reaches next, in walk order (before anything planned already:
@@ -122,8 +121,14 @@ final class TargetQuestions {
     /** The answer asked ahead for {@code path}, if any; what the walk has passed is forgotten. */
     private synchronized CompletableFuture<Frame> takeAhead(RelPath path) {
         CompletableFuture<Frame> f = asked.remove(path);
-        asked.keySet().removeIf(p -> MirrorGate.compare(p, path) < 0);
-        planned.removeIf(a -> MirrorGate.compare(a.path(), path) <= 0);
+        // both are in walk order: what the walk passed without asking is at their heads
+        var heads = asked.keySet().iterator();
+        while (heads.hasNext() && MirrorGate.compare(heads.next(), path) < 0) {
+            heads.remove();
+        }
+        while (!planned.isEmpty() && MirrorGate.compare(planned.peekFirst().path(), path) <= 0) {
+            planned.pollFirst();
+        }
         fill();
         return f;
     }
