@@ -246,14 +246,7 @@ final class Mirror {
     /** Stops the walk (the job stops); what is saved lets the next start resume it. */
     void stopThread() {
         requestStop();
-        Thread t = thread;
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        WalkThreads.join(thread);
     }
 
     // --- the walk

@@ -181,14 +181,7 @@ final class Verify {
 
     void stopThread() {
         requestStop();
-        Thread t = thread;
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        WalkThreads.join(thread);
     }
 
     private void run() {
