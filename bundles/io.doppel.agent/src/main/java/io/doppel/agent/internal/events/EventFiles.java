@@ -155,8 +155,8 @@ final class EventFiles implements AutoCloseable {
     private List<Event> find(EventQuery q) {
         List<Event> out = new ArrayList<>();
         Event oldestInMemory = recent.peekFirst();
-        boolean memoryCovers = oldestInMemory == null || q.afterId() >= oldestInMemory.id() - 1
-                || oldestInMemory.id() == firstKeptId();
+        boolean memoryCovers = oldestInMemory == null ? files.isEmpty()
+                : q.afterId() >= oldestInMemory.id() - 1 || oldestInMemory.id() <= firstKeptId();
         if (memoryCovers) {
             for (Event e : recent) {
                 if (q.matches(e)) {

@@ -111,6 +111,24 @@ class EventFilesTest {
     }
 
     @Test
+    void anEmptyNewestFileDoesNotHideTheOlderOnes() throws Exception {
+        try (EventFiles log = open(1024, 4)) {
+            for (int i = 0; i < 12; i++) {
+                log.post(Severity.INFO, "web", "a", "event " + i + " long enough to fill a small file quickly");
+            }
+        }
+        Path newest;
+        try (Stream<Path> files = Files.list(dir)) {
+            newest = files.sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        Files.write(newest, new byte[0]); // its one line was lost in a crash
+        try (EventFiles log = open(1024, 4)) {
+            List<Event> kept = log.query(all(100), Duration.ZERO);
+            assertTrue(!kept.isEmpty() && kept.get(0).id() >= 1, "the older files are still read: " + kept);
+        }
+    }
+
+    @Test
     void aQueryWaitsForTheNextMatchingEvent() throws Exception {
         try (EventFiles log = open(64 * 1024, 4)) {
             log.post(Severity.INFO, "web", "a", "before");

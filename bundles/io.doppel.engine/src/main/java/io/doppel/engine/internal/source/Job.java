@@ -890,12 +890,14 @@ final class Job implements Link.Listener {
         long backoff = 500;
         while (stillRunning()) {
             try {
+                long generation;
                 synchronized (this) {
                     linkClosed = false;
                     linkCloseReason = null;
                     rewindTo = -1;
+                    generation = ++connection;
                 }
-                Link l = Link.connect(definition.target(), tls.get(this::refusedAtTls), this, 10);
+                Link l = Link.connect(definition.target(), tls.get(this::refusedAtTls), listenerFor(generation), 10);
                 try {
                     if (stream(l)) {
                         backoff = 500;
@@ -928,6 +930,31 @@ final class Job implements Link.Listener {
             }
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
+    }
+
+    /** The number of the job's current connection: frames and closings of earlier ones are ignored. */
+    private volatile long connection;
+
+    /**
+     * What a connection tells the job, as long as it is the current one: the previous link's
+     * closing can arrive after the next link has connected, and must not close that one.
+     */
+    private Link.Listener listenerFor(long generation) {
+        return new Link.Listener() {
+            @Override
+            public void received(Frame frame) {
+                if (connection == generation) {
+                    Job.this.received(frame);
+                }
+            }
+
+            @Override
+            public void closed(String reason) {
+                if (connection == generation) {
+                    Job.this.closed(reason);
+                }
+            }
+        };
     }
 
     private synchronized boolean stillRunning() {
@@ -992,6 +1019,9 @@ final class Job implements Link.Listener {
                     fail("the target image '" + definition.imageName() + "' is behind what it acknowledged (" + applied
                             + " < " + journal.acked() + ") and did not move forward when asked");
                     return true;
+                }
+                if (linkClosed || sender != Thread.currentThread()) {
+                    return true; // closed (or stopped) meanwhile: the next connection goes on
                 }
                 appliedSeq = applied;
                 sentSeq = applied;
@@ -1087,6 +1117,9 @@ final class Job implements Link.Listener {
     private synchronized boolean restoring(Link l, long applied) throws InterruptedException {
         if (restore == null) {
             return false;
+        }
+        if (linkClosed || sender != Thread.currentThread()) {
+            return true; // closed meanwhile: the next connection goes on
         }
         appliedSeq = applied;
         link = l;
