@@ -887,6 +887,20 @@ final class Job implements Link.Listener {
     // --- the sender thread
 
     private void run() {
+        try {
+            connectAndStream();
+        } catch (RuntimeException | Error e) {
+            // a bug, not a condition of the link: the job says so instead of going silent
+            LOG.error("Job '{}': the sender failed", definition.name(), e);
+            synchronized (this) {
+                if (sender == Thread.currentThread()) {
+                    fail("internal error in the sender: " + e + "; start the job again");
+                }
+            }
+        }
+    }
+
+    private void connectAndStream() {
         long backoff = 500;
         while (stillRunning()) {
             try {
