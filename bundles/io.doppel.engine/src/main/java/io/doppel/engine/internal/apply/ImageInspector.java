@@ -158,16 +158,21 @@ public final class ImageInspector {
             return null;
         }
         int mode = (Integer) a.get("mode");
-        char type = switch (mode & 0170000) {
+        char type = typeOf(mode);
+        String link = type == 'l' ? Files.readSymbolicLink(p).toString() : "";
+        return new Entry(name, type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("size"),
+                nanos((FileTime) a.get("lastModifiedTime")), link, (Integer) a.get("nlink"), (Long) a.get("ino"),
+                type == 'f' || type == 'd' ? XattrDigest.of(p) : 0);
+    }
+
+    /** The entry type of a full Unix mode: {@code f}ile, {@code d}irectory, sym{@code l}ink, {@code o}ther. */
+    public static char typeOf(int mode) {
+        return switch (mode & 0170000) {
             case 0100000 -> 'f';
             case 0040000 -> 'd';
             case 0120000 -> 'l';
             default -> 'o';
         };
-        String link = type == 'l' ? Files.readSymbolicLink(p).toString() : "";
-        return new Entry(name, type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("size"),
-                nanos((FileTime) a.get("lastModifiedTime")), link, (Integer) a.get("nlink"), (Long) a.get("ino"),
-                type == 'f' || type == 'd' ? XattrDigest.of(p) : 0);
     }
 
     static long nanos(FileTime t) {

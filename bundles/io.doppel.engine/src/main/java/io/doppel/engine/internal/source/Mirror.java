@@ -233,10 +233,7 @@ final class Mirror {
     /** Asks the walk to stop without waiting for it (the caller may hold the job's monitor). */
     void requestStop() {
         stopping = true;
-        synchronized (job) {
-            job.notifyAll();
-        }
-        target.cancel();
+        WalkThreads.wake(job, target);
     }
 
     boolean stopping() {

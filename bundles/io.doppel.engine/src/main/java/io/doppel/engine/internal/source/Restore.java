@@ -105,10 +105,7 @@ final class Restore {
     /** Stops the walk (the job stops); the restore counts as failed and can be run again. */
     void stopThread() {
         stopping = true;
-        synchronized (job) {
-            job.notifyAll();
-        }
-        target.cancel();
+        WalkThreads.wake(job, target);
         WalkThreads.join(thread);
     }
 

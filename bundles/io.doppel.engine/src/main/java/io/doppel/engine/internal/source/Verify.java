@@ -173,10 +173,7 @@ final class Verify {
 
     void requestStop() {
         stopping = true;
-        synchronized (job) {
-            job.notifyAll();
-        }
-        target.cancel();
+        WalkThreads.wake(job, target);
     }
 
     void stopThread() {
@@ -723,13 +720,7 @@ final class Verify {
         if (a == null) {
             return Snapshot.ABSENT;
         }
-        int mode = (Integer) a.get("mode");
-        char type = switch (mode & 0170000) {
-            case 0100000 -> 'f';
-            case 0040000 -> 'd';
-            case 0120000 -> 'l';
-            default -> 'o';
-        };
+        char type = ImageInspector.typeOf((Integer) a.get("mode"));
         if (type == 'o') {
             return Snapshot.ABSENT; // FIFOs, sockets and devices are not part of the image
         }

@@ -11,6 +11,17 @@ final class WalkThreads {
     private WalkThreads() {
     }
 
+    /**
+     * Wakes a walk that was asked to stop wherever it waits: on the job's monitor (the window, the
+     * target's progress) or for an answer from the target.
+     */
+    static void wake(Job job, TargetQuestions target) {
+        synchronized (job) {
+            job.notifyAll();
+        }
+        target.cancel();
+    }
+
     /** Waits for a walk that was asked to stop to end (not when the walk itself asks). */
     static void join(Thread t) {
         if (t != null && t != Thread.currentThread()) {
