@@ -1,2 +1,5 @@
-/** The replication engine's service for interceptors. */
+/**
+ * The replication engine's services: {@link io.doppel.engine.ReplicationEngine} for interceptors,
+ * {@link io.doppel.engine.ReplicaImages} for failover on the target.
+ */
 package io.doppel.engine;

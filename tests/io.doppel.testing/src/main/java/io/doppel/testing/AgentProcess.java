@@ -50,13 +50,32 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts the agent's script without waiting for anything (for tests of refusals). */
     public static AgentProcess launch(Path home, String... extraArgs) {
-        List<String> command = new ArrayList<>(List.of(productDir().resolve("bin/doppel-agent").toString(), "--home",
+        return launch(List.of(), java.util.Map.of(), home, extraArgs);
+    }
+
+    /**
+     * Starts an agent under {@code wrapper} (e.g. {@code nsenter --net=…}, to run it in a network
+     * namespace of the test) with extra environment variables, and waits until it answers.
+     */
+    public static AgentProcess start(List<String> wrapper, java.util.Map<String, String> environment, Path home,
+            String... extraArgs) {
+        AgentProcess agent = launch(wrapper, environment, home, extraArgs);
+        agent.awaitListening();
+        return agent;
+    }
+
+    private static AgentProcess launch(List<String> wrapper, java.util.Map<String, String> environment, Path home,
+            String... extraArgs) {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(productDir().resolve("bin/doppel-agent").toString(), "--home",
                 home.toString(), "--listen", "127.0.0.1:0", "--replication-listen", "127.0.0.1:0"));
-        command.addAll(List.of(extraArgs));
+        command.addAll(List.of(extraArgs)); // a later --listen wins
         try {
             Files.createDirectories(home.getParent());
             Path output = Files.createTempFile(home.getParent(), "agent-", ".out");
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+            pb.environment().putAll(environment);
+            Process p = pb.start();
             return new AgentProcess(home, p, output);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);

@@ -40,8 +40,19 @@ public final class Cli {
         return r;
     }
 
+    /** Runs {@code doppel --home <agent's home> args…} under {@code wrapper} (e.g. in the agent's network namespace). */
+    public static Result in(List<String> wrapper, AgentProcess agent, String... args) {
+        List<String> all = new ArrayList<>(List.of("--home", agent.home().toString()));
+        all.addAll(List.of(args));
+        return run(wrapper, all.toArray(String[]::new));
+    }
+
     public static Result run(String... args) {
-        List<String> command = new ArrayList<>();
+        return run(List.of(), args);
+    }
+
+    private static Result run(List<String> wrapper, String... args) {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(AgentProcess.productDir().resolve("bin/doppel").toString());
         command.addAll(List.of(args));
         try {

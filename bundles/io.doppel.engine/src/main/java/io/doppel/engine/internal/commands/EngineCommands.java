@@ -1,14 +1,7 @@
 package io.doppel.engine.internal.commands;
 
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
-import java.util.List;
-import java.util.NoSuchElementException;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -21,16 +14,15 @@ import io.doppel.agent.AgentHome;
 import io.doppel.api.job.JobDefinition;
 import io.doppel.engine.internal.peers.PeerStore;
 import io.doppel.engine.internal.source.JobManager;
-import io.doppel.management.protocol.Json;
 import io.doppel.management.protocol.Messages;
 import io.doppel.management.spi.CommandException;
-import io.doppel.management.spi.CommandHandler;
+import io.doppel.management.spi.CommandRegistrations;
 
 /** The engine's management commands: jobs and peers. */
 @Component(immediate = true)
 public final class EngineCommands {
 
-    private final List<ServiceRegistration<CommandHandler>> registrations = new ArrayList<>();
+    private CommandRegistrations commands;
 
     @FunctionalInterface
     interface Body {
@@ -40,6 +32,7 @@ public final class EngineCommands {
     @Activate
     public EngineCommands(BundleContext context, @Reference JobManager jobs, @Reference PeerStore peers,
             @Reference AgentHome home) {
+        commands = new CommandRegistrations(context);
         register(context, "job.create", "Create a job: name, source (absolute path), target (HOST:PORT), "
                 + "targetFingerprint, image, synchronous, interceptor, compression (none|fast|balanced|max), "
                 + "bandwidth (schedule), intervalSeconds, rules (list of '+ PATTERN' / '- PATTERN'), queueMemoryMiB, "
@@ -98,40 +91,11 @@ public final class EngineCommands {
 
     @Deactivate
     void deactivate() {
-        registrations.forEach(ServiceRegistration::unregister);
-        registrations.clear();
+        commands.close();
     }
 
     private void register(BundleContext context, String name, String description, Body body) {
-        CommandHandler handler = new CommandHandler() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public JsonElement handle(JsonObject args) throws CommandException {
-                try {
-                    return Json.GSON.toJsonTree(body.run(args));
-                } catch (IllegalArgumentException e) {
-                    throw new CommandException(Messages.E_BAD_ARGUMENT, e.getMessage());
-                } catch (NoSuchElementException e) {
-                    throw new CommandException(Messages.E_NOT_FOUND, e.getMessage());
-                } catch (IllegalStateException e) {
-                    throw new CommandException("CONFLICT", e.getMessage());
-                } catch (UncheckedIOException e) {
-                    throw new CommandException("IO", e.getMessage());
-                }
-            }
-        };
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(CommandHandler.COMMAND, name);
-        registrations.add(context.registerService(CommandHandler.class, handler, props));
+        commands.register(name, description, body::run);
     }
 
     private static JobDefinition definition(JsonObject args) throws CommandException {
@@ -172,33 +136,14 @@ public final class EngineCommands {
     }
 
     private static int integer(JsonObject args, String field) throws CommandException {
-        JsonElement e = args.get(field);
-        if (e == null || e.isJsonNull()) {
-            return 0;
-        }
-        try {
-            return e.getAsInt();
-        } catch (RuntimeException ex) {
-            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be a whole number");
-        }
+        return CommandRegistrations.integer(args, field);
     }
 
     static String text(JsonObject args, String field) throws CommandException {
-        String value = optional(args, field);
-        if (value == null) {
-            throw new CommandException(Messages.E_BAD_ARGUMENT, "missing argument '" + field + "'");
-        }
-        return value;
+        return CommandRegistrations.text(args, field);
     }
 
     private static String optional(JsonObject args, String field) throws CommandException {
-        JsonElement e = args.get(field);
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonPrimitive()) {
-            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be text");
-        }
-        return e.getAsString();
+        return CommandRegistrations.optional(args, field);
     }
 }

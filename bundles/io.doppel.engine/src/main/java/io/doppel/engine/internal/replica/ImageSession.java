@@ -95,18 +95,20 @@ final class ImageSession {
     }
 
     /** Moves the image's cursor forward for a source that resynchronises it by a mirror (see {@link Frame.Rebase}). */
-    void rebase(IoSession session, long seq) {
+    boolean rebase(IoSession session, long seq) {
         if (refused) {
-            return;
+            return false;
         }
         try {
             long applied = applier.rebase(seq);
             LOG.warn("Image {}: source {} continues from op {}", imageRoot, sourceName, applied);
             session.write(new Frame.Resume(applied));
+            return true;
         } catch (IOException e) {
             refused = true;
             session.write(new Frame.Refused("IO", "cannot rebase image " + key + ": " + e.getMessage(), seq));
             session.closeOnFlush();
+            return false;
         }
     }
 

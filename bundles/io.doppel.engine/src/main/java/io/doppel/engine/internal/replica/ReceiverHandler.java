@@ -30,6 +30,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String IMAGE = "doppel.image";
     private static final String PEER = "doppel.peer";
+    /** Set on a restore's connection to an image handed back after a failover, until its rebase. */
+    private static final String RESTORE_ONLY = "doppel.restoreOnly";
     private static final int SILENCE_SECONDS = 30;
     /** Writer-idle periods (1 s each) between heartbeats. */
     private static final int HEARTBEAT_EVERY_IDLE = 10;
@@ -42,6 +44,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private final java.util.concurrent.Executor inspectors;
     private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile io.doppel.api.event.EventLog events;
+    private final Holds holds;
+    private final java.util.function.BiConsumer<String, String> restored;
 
     /** The agent's event log for security refusals, or {@code null} while there is none. */
     void events(io.doppel.api.event.EventLog log) {
@@ -60,8 +64,11 @@ final class ReceiverHandler extends IoHandlerAdapter {
     }
 
     ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open,
-            java.util.concurrent.Executor syncer, java.util.concurrent.Executor inspectors) {
+            java.util.concurrent.Executor syncer, java.util.concurrent.Executor inspectors, Holds holds,
+            java.util.function.BiConsumer<String, String> restored) {
         this.peers = peers;
+        this.holds = holds;
+        this.restored = restored;
         this.inspectors = inspectors;
         this.syncer = syncer;
         this.images = images;
@@ -84,6 +91,9 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 ImageSession image = (ImageSession) session.getAttribute(IMAGE);
                 if (image == null) {
                     refuse(session, "PROTOCOL", "ops before hello", 0);
+                } else if (session.containsAttribute(RESTORE_ONLY)) {
+                    refuse(session, "RESTORE_REQUIRED", "image " + image.key() + " was served by this target after a "
+                            + "failover: the source must restore itself from it before it sends ops", 0);
                 } else {
                     image.apply(session, o);
                 }
@@ -97,8 +107,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 ImageSession image = (ImageSession) session.getAttribute(IMAGE);
                 if (image == null) {
                     refuse(session, "PROTOCOL", "rebase before hello", 0);
-                } else {
-                    image.rebase(session, r.seq());
+                } else if (image.rebase(session, r.seq()) && session.removeAttribute(RESTORE_ONLY) != null) {
+                    liftHold(image);
                 }
             }
             case Frame.Heartbeat h -> { }
@@ -144,6 +154,19 @@ final class ReceiverHandler extends IoHandlerAdapter {
         String key = sourceName + "/" + h.image();
         Path root = images.resolve(sourceName).resolve(h.image());
         Path imageState = state.resolve(fingerprint.replace(":", "").substring(0, 16) + "-" + h.image());
+        io.doppel.engine.ReplicaImages.Hold hold = holds.of(sourceName, h.image());
+        if (hold == io.doppel.engine.ReplicaImages.Hold.PROMOTED) {
+            refuse(session, "PROMOTED", "image " + key + " was promoted by a failover: this target serves it now. Fail "
+                    + "back on the target first (doppel failover failback), then restore this source from it (doppel "
+                    + "job restore " + h.job() + " --checksum-all)", 0);
+            return;
+        }
+        if (hold == io.doppel.engine.ReplicaImages.Hold.RESTORE_ONLY && !h.restore()) {
+            refuse(session, "RESTORE_REQUIRED", "image " + key + " was served by this target after a failover and now "
+                    + "holds the newer data: restore this source from it first (doppel job stop " + h.job()
+                    + "; doppel job restore " + h.job() + " --checksum-all)", 0);
+            return;
+        }
         synchronized (open) {
             if (open.containsKey(key)) {
                 refuse(session, "BUSY", "image " + key + " is already being fed by another connection", 0);
@@ -154,6 +177,9 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 open.put(key, image);
                 session.setAttribute(IMAGE, image);
                 session.setAttribute(PEER, fingerprint);
+                if (hold == io.doppel.engine.ReplicaImages.Hold.RESTORE_ONLY) {
+                    session.setAttribute(RESTORE_ONLY, Boolean.TRUE);
+                }
                 LOG.info("Source '{}' connected for job '{}', image {} at op {}", sourceName, h.job(), root,
                         image.applied());
                 session.write(new Frame.Resume(image.applied()));
@@ -236,8 +262,51 @@ final class ReceiverHandler extends IoHandlerAdapter {
             image.close();
             synchronized (open) {
                 open.remove(image.key(), image);
+                open.notifyAll(); // a promotion may wait for this
             }
         }
+    }
+
+    /** The restore that an image handed back after a failover waited for has rebased it: replication resumes. */
+    private void liftHold(ImageSession image) {
+        String source = image.key().substring(0, image.key().indexOf('/'));
+        String name = image.key().substring(image.key().indexOf('/') + 1);
+        try {
+            holds.set(source, name, io.doppel.engine.ReplicaImages.Hold.NONE);
+        } catch (IOException e) {
+            LOG.error("Image {}: restored, but the failover hold cannot be lifted: {}", image.key(), e.getMessage());
+            return;
+        }
+        LOG.warn("Image {}: the source restored itself from it; replication resumes", image.key());
+        event(io.doppel.api.event.Severity.INFO, "failover.restored", "the source restored itself from image "
+                + image.key() + "; replication into it resumes");
+        restored.accept(source, name);
+    }
+
+    /** When a connection feeding the image last read anything (epoch millis), or -1 if none feeds it. */
+    long lastHeard(String key) {
+        long last = -1;
+        for (IoSession s : sessions) {
+            ImageSession image = (ImageSession) s.getAttribute(IMAGE);
+            if (image != null && image.key().equals(key)) {
+                last = Math.max(last, s.getLastReadTime());
+            }
+        }
+        return last;
+    }
+
+    /** Closes the connection that feeds an image, if any; returns whether there was one. */
+    boolean closeFeeding(String key) {
+        boolean found = false;
+        for (IoSession s : sessions) {
+            ImageSession image = (ImageSession) s.getAttribute(IMAGE);
+            if (image != null && image.key().equals(key)) {
+                LOG.warn("Image {}: closing the source's connection for a failover", key);
+                s.closeOnFlush();
+                found = true;
+            }
+        }
+        return found;
     }
 
     /** Closes the connections of a revoked peer. */

@@ -38,10 +38,10 @@ import io.doppel.engine.internal.transport.Tls;
  * The target side: accepts replication from paired sources over mutual TLS and applies each source's
  * ops into its own image ({@code <images>/<source name>/<image>}), strictly in order.
  */
-@Component(service = ReplicationReceiver.class, immediate = true, configurationPid = ReplicationReceiver.PID,
+@Component(service = {ReplicationReceiver.class, io.doppel.engine.ReplicaImages.class}, immediate = true, configurationPid = ReplicationReceiver.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ReceiverConfig.class)
-public final class ReplicationReceiver {
+public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages {
 
     public static final String PID = "io.doppel.replication.receiver";
     /** Framework property: listen address for this run, overriding the configuration. */
@@ -61,6 +61,11 @@ public final class ReplicationReceiver {
     private final Map<String, ImageSession> open = new ConcurrentHashMap<>();
     private final Consumer<Peer> onRevoke;
     private final ReceiverHandler handler;
+    private final Path images;
+    private final Path imageStates;
+    private final Holds holds;
+    private final java.util.List<java.util.function.BiConsumer<String, String>> restoredListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public ReplicationReceiver(BundleContext context, @Reference AgentHome home, @Reference PeerStore peers,
@@ -82,7 +87,11 @@ public final class ReplicationReceiver {
         // Mirrors' questions (listings, block sums) read the disk: a few threads, a bounded queue.
         inspectors = new java.util.concurrent.ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(4096), named("doppel-inspect-"));
-        handler = new ReceiverHandler(peers, images, home.area("images"), open, syncers, inspectors);
+        this.images = images;
+        this.imageStates = home.area("images");
+        this.holds = new Holds(imageStates.resolve("holds"));
+        handler = new ReceiverHandler(peers, images, imageStates, open, syncers, inspectors, holds,
+                (source, image) -> restoredListeners.forEach(l -> l.accept(source, image)));
         workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named("doppel-apply-"));
         acceptor = new NioSocketAcceptor(1);
         acceptor.setReuseAddress(true);
@@ -143,6 +152,104 @@ public final class ReplicationReceiver {
         Map<String, Long> result = new java.util.TreeMap<>();
         open.forEach((k, s) -> result.put(k, s.applied()));
         return result;
+    }
+
+    // --- ReplicaImages: failover's view of the images
+
+    @Override
+    public Path path(String source, String image) {
+        return images.resolve(checked(source)).resolve(checked(image));
+    }
+
+    @Override
+    public Hold hold(String source, String image) {
+        return holds.of(checked(source), checked(image));
+    }
+
+    @Override
+    public long lastHeard(String source, String image) {
+        return handler.lastHeard(checked(source) + "/" + checked(image));
+    }
+
+    @Override
+    public long applied(String source, String image) throws IOException {
+        ImageSession session = open.get(checked(source) + "/" + checked(image));
+        if (session != null) {
+            return session.applied();
+        }
+        Path root = path(source, image);
+        if (!Files.isDirectory(root)) {
+            return -1;
+        }
+        Peer peer = peers.list().stream().filter(p -> p.name().equals(source)).findFirst()
+                .orElseThrow(() -> new IOException("no trusted peer named '" + source + "' (doppel peer list)"));
+        Path state = imageStates.resolve(peer.fingerprint().replace(":", "").substring(0, 16) + "-" + image);
+        if (!Files.isDirectory(state)) {
+            return -1;
+        }
+        synchronized (open) {
+            // opening settles an op a crash cut short, so the answer is the op the image really holds
+            try (io.doppel.engine.internal.apply.ImageApplier applier =
+                    io.doppel.engine.internal.apply.ImageApplier.open(root, state)) {
+                return applier.appliedSequence();
+            }
+        }
+    }
+
+    @Override
+    public long promote(String source, String image, java.time.Duration wait) throws IOException {
+        String key = checked(source) + "/" + checked(image);
+        holds.set(source, image, Hold.PROMOTED); // from here on every hello is refused
+        if (handler.closeFeeding(key)) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            synchronized (open) {
+                while (open.containsKey(key)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new IOException("the source's connection to image " + key + " did not close within "
+                                + wait.toSeconds() + " s");
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(open, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while the source's connection closed", e);
+                    }
+                }
+            }
+        }
+        long applied = applied(source, image);
+        LOG.warn("Image {} promoted at op {}: no source may feed it until it is handed back and restored", key, applied);
+        return applied;
+    }
+
+    @Override
+    public void expectRestore(String source, String image) throws IOException {
+        holds.set(checked(source), checked(image), Hold.RESTORE_ONLY);
+        LOG.warn("Image {}/{} handed back: it admits only the source's restore", source, image);
+    }
+
+    @Override
+    public void release(String source, String image) throws IOException {
+        holds.set(checked(source), checked(image), Hold.NONE);
+        LOG.warn("Image {}/{}: failover hold lifted", source, image);
+    }
+
+    @Override
+    public void onRestored(java.util.function.BiConsumer<String, String> listener) {
+        restoredListeners.add(listener);
+    }
+
+    @Override
+    public void removeRestoredListener(java.util.function.BiConsumer<String, String> listener) {
+        restoredListeners.remove(listener);
+    }
+
+    private static String checked(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("'" + name + "' is not a source or image name");
+        }
+        return name;
     }
 
     private void shutdown() {

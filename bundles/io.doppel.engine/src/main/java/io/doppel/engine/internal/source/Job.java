@@ -990,7 +990,12 @@ final class Job implements Link.Listener {
      * the target accepted the handshake.
      */
     private boolean stream(Link l) throws IOException, InterruptedException {
-        l.send(new Frame.Hello(Frame.PROTOCOL, definition.name(), definition.imageName()));
+        boolean restoringNow;
+        synchronized (this) {
+            // a restore, or the rebase that ends one: an image held after a failover admits only these
+            restoringNow = restore != null || rebaseAfterRestore >= 0;
+        }
+        l.send(new Frame.Hello(Frame.PROTOCOL, definition.name(), definition.imageName(), restoringNow));
         long applied = awaitResume(l);
         if (applied < 0) {
             return false;

@@ -20,14 +20,22 @@ public sealed interface Frame {
      * 2: an op record may stand for a run of coalesced ops (op format 2). 3: entry and remove ops,
      * and the mirror's questions about the image (listings and block sums). 4: listed entries carry
      * link count, inode and an extended-attribute digest; questions about one entry (verification);
-     * the move-aside op.
+     * the move-aside op. 5: reads of image data and xattrs (restore). 6: a hello says whether it
+     * comes to restore, so that an image held after a failover admits only that.
      */
-    int PROTOCOL = 5;
+    int PROTOCOL = 6;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
-    /** Source → target: who is asking to replicate what. */
-    record Hello(int protocol, String job, String image) implements Frame { }
+    /**
+     * Source → target: who is asking to replicate what; {@code restore} when the source comes to
+     * restore itself from the image (and then rebase it), not to send ops.
+     */
+    record Hello(int protocol, String job, String image, boolean restore) implements Frame {
+        public Hello(int protocol, String job, String image) {
+            this(protocol, job, image, false);
+        }
+    }
 
     /** Target → source: ready; resume after {@code applied}. Also sent to ask for a rewind after a gap. */
     record Resume(long applied) implements Frame { }
@@ -165,8 +173,9 @@ public sealed interface Frame {
             case Hello h -> {
                 byte[] job = h.job().getBytes(StandardCharsets.UTF_8);
                 byte[] image = h.image().getBytes(StandardCharsets.UTF_8);
-                yield ByteBuffer.allocate(2 + 2 + job.length + 2 + image.length).putShort((short) h.protocol())
-                        .putShort((short) job.length).put(job).putShort((short) image.length).put(image).array();
+                yield ByteBuffer.allocate(2 + 2 + job.length + 2 + image.length + 1).putShort((short) h.protocol())
+                        .putShort((short) job.length).put(job).putShort((short) image.length).put(image)
+                        .put((byte) (h.restore() ? 1 : 0)).array();
             }
             case Resume r -> ByteBuffer.allocate(8).putLong(r.applied()).array();
             case Compressed c -> Deflate.compress(body(c.ops()), c.level());
@@ -287,7 +296,8 @@ public sealed interface Frame {
     static Frame decode(int type, ByteBuffer b) throws CodecException {
         try {
             Frame f = switch (type) {
-                case 1 -> new Hello(b.getShort() & 0xffff, text(b, b.getShort() & 0xffff), text(b, b.getShort() & 0xffff));
+                case 1 -> new Hello(b.getShort() & 0xffff, text(b, b.getShort() & 0xffff), text(b, b.getShort() & 0xffff),
+                        b.hasRemaining() && b.get() != 0); // an older source's hello ends here
                 case 2 -> new Resume(nonNegative(b.getLong()));
                 case 3 -> ops(b);
                 case 4 -> ack(nonNegative(b.getLong()), nonNegative(b.getLong()));

@@ -1,0 +1,66 @@
+package io.doppel.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BiConsumer;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The target side's images, for failover: an image can be <em>promoted</em> (no source may feed it
+ * any more; applications serve from it) and later handed back, when it admits only the source's
+ * restore; once that restore has rebased the image, replication resumes. Holds are durable: they
+ * survive a restart of the agent.
+ */
+@ProviderType
+public interface ReplicaImages {
+
+    /** What an image admits. */
+    enum Hold {
+        /** Replication as usual. */
+        NONE,
+        /** Served by the target after a failover: every source connection is refused. */
+        PROMOTED,
+        /** Handed back after a failover: only the source's restore (and the rebase ending it) is admitted. */
+        RESTORE_ONLY
+    }
+
+    /** Where the image of {@code source}'s {@code image} lies. */
+    Path path(String source, String image);
+
+    Hold hold(String source, String image);
+
+    /**
+     * When the connection that feeds the image last delivered anything (epoch millis), or -1 if no
+     * connection feeds it. A source that died without closing its connection leaves one open until
+     * its silence times out: how recent the last frame is tells that apart from a living source.
+     */
+    long lastHeard(String source, String image);
+
+    /**
+     * The image's last applied op, as recorded durably (settling an op cut short by a crash); -1 if
+     * the image was never opened.
+     */
+    long applied(String source, String image) throws IOException;
+
+    /**
+     * Promotes the image: it is held first (new connections are refused), then the connection that
+     * feeds it is closed once what it delivered is applied, waiting up to {@code wait}. Returns the
+     * image's last applied op.
+     *
+     * @throws IOException if the hold cannot be recorded or the image is still held open after {@code wait}
+     */
+    long promote(String source, String image, Duration wait) throws IOException;
+
+    /** A promoted image is handed back: from now on it admits only the source's restore. */
+    void expectRestore(String source, String image) throws IOException;
+
+    /** Lifts any hold (a takeover rolled back before anything served from the image). */
+    void release(String source, String image) throws IOException;
+
+    /** Called with (source, image) when a restore has rebased a {@link Hold#RESTORE_ONLY} image and the hold is lifted. */
+    void onRestored(BiConsumer<String, String> listener);
+
+    void removeRestoredListener(BiConsumer<String, String> listener);
+}

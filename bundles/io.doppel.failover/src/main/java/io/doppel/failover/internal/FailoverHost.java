@@ -1,0 +1,38 @@
+package io.doppel.failover.internal;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+import io.doppel.api.event.Severity;
+import io.doppel.api.failover.app.ApplicationFailover;
+import io.doppel.api.failover.app.CommandRunner;
+import io.doppel.engine.ReplicaImages;
+import io.doppel.failover.internal.plan.Network;
+
+/** What a failover uses of the agent: its images, plugins, event log, tools and threads. */
+interface FailoverHost {
+
+    ReplicaImages images();
+
+    /** The plugin of that id, or {@code null} if none is installed. */
+    ApplicationFailover application(String id);
+
+    /** Posts an event under the failover's name. */
+    void event(Severity severity, String code, String message);
+
+    CommandRunner commands();
+
+    Network network();
+
+    /** This agent's name (the target). */
+    String agentName();
+
+    /** Saves the failover's state durably. */
+    void save(Failover failover);
+
+    /** Runs probes (bounded). */
+    ExecutorService probes();
+
+    /** Starts probe rounds. */
+    ScheduledExecutorService ticks();
+}

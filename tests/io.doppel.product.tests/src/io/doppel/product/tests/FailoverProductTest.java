@@ -1,0 +1,241 @@
+package io.doppel.product.tests;
+
+import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.doppel.testing.AgentProcess;
+import io.doppel.testing.Cli;
+import io.doppel.testing.Cli.Result;
+import io.doppel.testing.NetNs;
+import io.doppel.testing.Trees;
+
+/**
+ * Failover end to end, with real agent processes on two test hosts (network namespaces made by the
+ * test): the target watches the source; an agent crash on a living host is told apart from a dead
+ * host; when the host dies the target takes its service address, serves the replicated data with an
+ * application started by the script plugin, and later gives everything back while the source
+ * restores itself from the image and replication resumes.
+ */
+class FailoverProductTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theTargetTakesOverFromADeadSourceAndGivesItBack() throws Exception {
+        String why = NetNs.unavailable();
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(why == null, why);
+        } else {
+            assertEquals(null, why, "CI must be able to make network namespaces");
+        }
+        Path data = Files.createDirectories(dir.resolve("data/site"));
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(data.resolve("page-" + i + ".html"), "page " + i + " of the primary\n".repeat(i + 1));
+        }
+        Path sourceHome = dir.resolve("primary");
+        Path targetHome = dir.resolve("replica");
+        Path served = dir.resolve("served");
+        Path hosts = dir.resolve("hosts");
+        Files.writeString(hosts, "127.0.0.1\tlocalhost\n");
+        try (NetNs ns = NetNs.create("fo")) {
+            String service = ns.address(10);
+            Path pid = dir.resolve("http.pid");
+            Path pre = script("pre.sh", "env | grep '^DOPPEL_' | sort > " + dir + "/env.$DOPPEL_PHASE\n");
+            Path start = script("start.sh", "setsid python3 -m http.server --bind " + service + " 8080 --directory "
+                    + "\"$DOPPEL_DATA\" >/dev/null 2>&1 </dev/null &\necho $! > " + pid + "\n");
+            Path health = script("health.sh", "exec python3 -c \"import urllib.request; urllib.request.urlopen("
+                    + "'http://" + service + ":8080/', timeout=2)\"\n");
+            Path stop = script("stop.sh", "kill $(cat " + pid + ")\n");
+
+            AgentProcess target = AgentProcess.start(ns.in("b"), Map.of("DOPPEL_AGENT_JAVA_OPTS",
+                    "-Ddoppel.failover.hosts=" + hosts), targetHome, "--name", "replica", "--listen", "127.0.0.1:7420",
+                    "--replication-listen", "0.0.0.0:7421");
+            AgentProcess source = startSource(ns, sourceHome);
+            List<AgentProcess> agents = new ArrayList<>(List.of(target, source));
+            Process primaryHttp = null;
+            try {
+                pair(ns, source, target);
+                ok(ns.in("a"), source, "job", "create", "web", "--source", dir.resolve("data").toString(), "--target",
+                        ns.address(2) + ":7421", "--interceptor", "watch");
+                ok(ns.in("a"), source, "job", "start", "web");
+                Path image = targetHome.resolve("images/primary/web");
+                awaitCondition(WAIT, () -> Trees.same(dir.resolve("data"), image, ".doppel-"),
+                        "the first files to be replicated");
+
+                ok(ns.in("b"), target, "failover", "create", "web", "--source", "primary", "--address", ns.address(1),
+                        "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--automatic",
+                        "--ip", service + "/24@" + NetNs.DEVICE, "--host-alias", "www-primary", "--pre", pre.toString(),
+                        "--post", pre.toString(), "--app", "script", "--set", "script.start=" + start, "--set",
+                        "script.health=" + health, "--set", "script.stop=" + stop, "--expose-at", served.toString(),
+                        "--step-timeout", "30", "--start");
+                awaitState(ns, target, "HEALTHY");
+                // before the failover, the source serves the service address; the client on host c learns its MAC
+                ns.ipIn("a", "addr", "add", service + "/24", "dev", NetNs.DEVICE);
+                primaryHttp = new ProcessBuilder(command(ns.in("a"), "python3", "-m", "http.server", "--bind",
+                        service, "8080", "--directory", dir.resolve("data").toString())).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("primary-http.log").toFile()).start();
+                String page = "http://" + service + ":8080/site/page-3.html";
+                awaitCondition(WAIT, () -> get(ns, page).exitCode() == 0, "the primary to serve the service address");
+
+                // the source agent dies on a living host: degraded, never a takeover
+                source.kill();
+                JsonObject degraded = awaitState(ns, target, "DEGRADED");
+                assertTrue(degraded.get("reason").getAsString().contains("agent is down but its host answers"),
+                        degraded.toString());
+                source = startSource(ns, sourceHome);
+                agents.add(source);
+                awaitState(ns, target, "HEALTHY");
+                assertFalse(codes(ns, target).contains("failover.done"), "no takeover for an agent crash");
+
+                // the source host dies (its agent killed, its network gone): the target takes over by itself
+                Files.writeString(data.resolve("late.html"), "written just before the crash\n");
+                awaitCondition(WAIT, () -> Trees.same(dir.resolve("data"), image, ".doppel-"),
+                        "the last change to be replicated");
+                source.kill();
+                long died = System.nanoTime();
+                primaryHttp.destroyForcibly().waitFor();
+                primaryHttp = null;
+                ns.kill("a");
+                String url = "http://" + service + ":8080/site/late.html";
+                awaitCondition(WAIT, () -> get(ns, url).exitCode() == 0, "the service address to answer on the target");
+                long answeredMillis = (System.nanoTime() - died) / 1_000_000;
+                JsonObject over = awaitState(ns, target, "FAILED_OVER");
+                System.out.println("failover: the service address answered " + answeredMillis
+                        + " ms after the source died (probes every 500 ms, lost after 3 misses)");
+                assertEquals("written just before the crash\n", get(ns, url).stdout());
+                assertTrue(over.get("appliedSeq").getAsLong() > 0, over.toString());
+                String env = Files.readString(dir.resolve("env.failover"));
+                assertTrue(env.contains("DOPPEL_ADDRESSES=" + service) && env.contains("DOPPEL_DATA=" + served)
+                        && env.contains("DOPPEL_SOURCE=primary") && env.contains("DOPPEL_TARGET=replica"), env);
+                assertTrue(Files.readString(hosts).contains(service + "\twww-primary"), Files.readString(hosts));
+                assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
+                List<String> codes = codes(ns, target);
+                assertTrue(codes.containsAll(List.of("failover.state", "failover.step", "failover.promoted",
+                        "failover.address", "failover.application", "failover.done")), codes.toString());
+                // the application writes into the replica while it serves
+                Files.writeString(served.resolve("site/while-failed-over.html"), "written on the replica\n");
+
+                // the source host comes back: its job is refused, the image is the target's now
+                ns.revive("a");
+                source = startSource(ns, sourceHome);
+                agents.add(source);
+                AgentProcess back = source;
+                awaitCondition(WAIT, () -> Cli.in(ns.in("a"), back, "--json", "job", "list").stdout()
+                        .contains("promoted by a failover"), "the source's job to be refused by the promoted image");
+
+                // fail back: everything given back in reverse; the source restores itself; replication resumes
+                Result failback = Cli.in(ns.in("b"), target, "failover", "failback", "web", "--wait");
+                assertEquals(0, failback.exitCode(), failback.toString());
+                assertFalse(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/"),
+                        "the service address is released");
+                assertFalse(Files.readString(hosts).contains("www-primary"), Files.readString(hosts));
+                assertTrue(Files.exists(dir.resolve("env.failback")), "the scripts ran for the fail-back too");
+                assertFalse(Files.exists(served.resolve("site")), "the image is no longer exposed");
+                Result restore = Cli.in(ns.in("a"), source, "job", "restore", "web", "--checksum-all", "--wait");
+                assertEquals(0, restore.exitCode(), restore.toString());
+                assertEquals("written on the replica\n", Files.readString(data.resolve("while-failed-over.html")));
+                awaitState(ns, target, "HEALTHY");
+                // the normal direction again: the job replicates and the image equals the source
+                Result verified = Cli.in(ns.in("a"), source, "job", "verify", "web", "--wait");
+                assertEquals(0, verified.exitCode(), verified.toString());
+                assertTrue(Trees.same(dir.resolve("data"), image, ".doppel-"),
+                        Trees.difference(dir.resolve("data"), image, ".doppel-"));
+                assertTrue(codes(ns, target).contains("failover.handed-back"));
+                // the image's hold is lifted by the engine, an event of the agent's rather than the failover's
+                Result all = ok(ns.in("b"), target, "events", "--limit", "1000");
+                assertTrue(all.stdout().contains("failover.restored"), all.toString());
+            } finally {
+                for (AgentProcess a : agents) {
+                    a.close();
+                }
+                if (primaryHttp != null) {
+                    primaryHttp.destroyForcibly();
+                }
+                // what a failed run may leave: the replica's application and the image's bind mount
+                if (Files.exists(pid)) {
+                    ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroy);
+                }
+                new ProcessBuilder("umount", "-l", served.toString()).start().waitFor();
+            }
+        }
+    }
+
+    private AgentProcess startSource(NetNs ns, Path home) {
+        return AgentProcess.start(ns.in("a"), Map.of(), home, "--name", "primary", "--listen", "0.0.0.0:7420");
+    }
+
+    private static List<String> command(List<String> wrapper, String... args) {
+        List<String> all = new ArrayList<>(wrapper);
+        all.addAll(List.of(args));
+        return all;
+    }
+
+    private Path script(String name, String body) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, "#!/bin/sh\nset -e\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    private static Result get(NetNs ns, String url) {
+        return ns.runIn("c", "python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('" + url
+                + "', timeout=2).read().decode())");
+    }
+
+    private static JsonObject awaitState(NetNs ns, AgentProcess target, String state) {
+        JsonObject[] last = new JsonObject[1];
+        try {
+            awaitCondition(WAIT, () -> {
+                Result r = Cli.in(ns.in("b"), target, "--json", "failover", "status", "web");
+                if (r.exitCode() != 0) {
+                    return false;
+                }
+                last[0] = JsonParser.parseString(r.stdout()).getAsJsonObject();
+                return state.equals(last[0].get("state").getAsString());
+            }, "failover to be " + state);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last status: " + last[0], e);
+        }
+        return last[0];
+    }
+
+    private static List<String> codes(NetNs ns, AgentProcess target) {
+        Result events = ok(ns.in("b"), target, "--json", "events", "--job", "web", "--limit", "1000");
+        JsonArray array = JsonParser.parseString(events.stdout()).getAsJsonArray();
+        List<String> codes = new ArrayList<>();
+        array.forEach(e -> codes.add(e.getAsJsonObject().get("code").getAsString()));
+        return codes;
+    }
+
+    private static Result ok(List<String> wrapper, AgentProcess agent, String... args) {
+        return Cli.ok(Cli.in(wrapper, agent, args));
+    }
+
+    private static void pair(NetNs ns, AgentProcess source, AgentProcess target) {
+        String[] t = ok(ns.in("b"), target, "identity").stdout().strip().split(" ");
+        String[] s = ok(ns.in("a"), source, "identity").stdout().strip().split(" ");
+        ok(ns.in("a"), source, "peer", "trust", t[0], t[1]);
+        ok(ns.in("b"), target, "peer", "trust", s[0], s[1]);
+    }
+}

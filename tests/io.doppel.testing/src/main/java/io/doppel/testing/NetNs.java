@@ -1,0 +1,142 @@
+package io.doppel.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test hosts in network namespaces made by the test, on one LAN: a bridge in a namespace of its
+ * own, and hosts {@code a}, {@code b}, {@code c} each with an {@code eth0} on it, addressed
+ * {@code 10.213.N.1}, {@code .2}, {@code .3}/24. A host can die (its namespace and link go) and
+ * come back. Only these namespaces' own addresses are used; {@link #close()} deletes them all.
+ */
+public final class NetNs implements AutoCloseable {
+
+    public static final String DEVICE = "eth0";
+    private static final List<String> HOSTS = List.of("a", "b", "c");
+
+    private final String prefix;
+    private final int subnet;
+
+    private NetNs(String prefix, int subnet) {
+        this.prefix = prefix;
+        this.subnet = subnet;
+    }
+
+    /** Why namespaces cannot be made here, or {@code null} if they can (root, {@code ip}, {@code nsenter}). */
+    public static String unavailable() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "network namespaces need root";
+        }
+        for (String tool : List.of("/usr/sbin/ip", "/usr/bin/nsenter")) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                return tool + " is missing";
+            }
+        }
+        return null;
+    }
+
+    /** Makes the LAN and the three hosts on it. */
+    public static NetNs create(String tag) {
+        long pid = ProcessHandle.current().pid();
+        NetNs ns = new NetNs("dpl-" + tag + (pid % 10000) + "-", 100 + (int) (pid % 100));
+        ns.close(); // leftovers of an earlier run that died
+        ip("netns", "add", ns.name("lan"));
+        ip("-n", ns.name("lan"), "link", "add", "br0", "type", "bridge");
+        ip("-n", ns.name("lan"), "link", "set", "br0", "up");
+        HOSTS.forEach(ns::addHost);
+        return ns;
+    }
+
+    private String name(String host) {
+        return prefix + host;
+    }
+
+    private void addHost(String host) {
+        String ns = name(host);
+        ip("netns", "add", ns);
+        ip("-n", ns, "link", "set", "lo", "up");
+        ip("link", "add", DEVICE, "netns", ns, "type", "veth", "peer", "name", "p" + host, "netns", name("lan"));
+        ip("-n", name("lan"), "link", "set", "p" + host, "master", "br0", "up");
+        ip("-n", ns, "addr", "add", address(HOSTS.indexOf(host) + 1) + "/24", "dev", DEVICE);
+        ip("-n", ns, "link", "set", DEVICE, "up");
+    }
+
+    /** {@code 10.213.N.host}. */
+    public String address(int host) {
+        return "10.213." + subnet + "." + host;
+    }
+
+    /** The command prefix that runs a program in a host's network (and nothing else of it). */
+    public List<String> in(String host) {
+        return List.of("nsenter", "--net=/run/netns/" + name(host), "--");
+    }
+
+    /** The host dies: its namespace goes, with its link and every address on it. */
+    public void kill(String host) {
+        ip("netns", "del", name(host));
+    }
+
+    /** The host comes back: a new namespace with the same name, address and link. */
+    public void revive(String host) {
+        addHost(host);
+    }
+
+    /** Runs {@code ip args…} in a host's network. */
+    public Cli.Result ipIn(String host, String... args) {
+        List<String> command = new ArrayList<>(List.of("ip", "-n", name(host)));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    /** Runs a program in a host's network. */
+    public Cli.Result runIn(String host, String... command) {
+        List<String> all = new ArrayList<>(in(host));
+        all.addAll(List.of(command));
+        return run(all);
+    }
+
+    @Override
+    public void close() {
+        for (String host : List.of("a", "b", "c", "lan")) {
+            if (Files.exists(Path.of("/run/netns", name(host)))) {
+                run(List.of("ip", "netns", "del", name(host)));
+            }
+        }
+    }
+
+    private static void ip(String... args) {
+        List<String> command = new ArrayList<>(List.of("ip"));
+        command.addAll(List.of(args));
+        Cli.Result r = run(command);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + r);
+        }
+    }
+
+    private static Cli.Result run(List<String> command) {
+        try {
+            Path out = Files.createTempFile("doppel-netns", ".out");
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException(command + " did not finish within 30 s");
+                }
+                return new Cli.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), "");
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
