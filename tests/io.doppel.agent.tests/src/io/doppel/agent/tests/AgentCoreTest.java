@@ -66,8 +66,12 @@ class AgentCoreTest {
     static void configureEndpointOnAFreePort() throws Exception {
         context = FrameworkUtil.getBundle(AgentCoreTest.class).getBundleContext();
         home = Services.await(context, AgentHome.class, WAIT);
+        // configuration events are delivered asynchronously: wait until this one moved the endpoint
+        // (port 0 picks a new free port), so that it cannot move again under a later test
+        int initial = port();
         configureEndpoint(0, 2);
-        awaitCondition(WAIT, () -> port() > 0 && port() != 7420, "endpoint to listen on a free port");
+        awaitCondition(WAIT, () -> port() > 0 && port() != 7420 && port() != initial,
+                "endpoint to listen on a free port");
     }
 
     @Test
