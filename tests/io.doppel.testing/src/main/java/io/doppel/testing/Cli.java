@@ -55,14 +55,20 @@ public final class Cli {
         List<String> command = new ArrayList<>(wrapper);
         command.add(AgentProcess.productDir().resolve("bin/doppel").toString());
         command.addAll(List.of(args));
+        return exec(command, 60);
+    }
+
+    /** Runs any program to its end (at most {@code timeoutSeconds}) and returns what it printed. */
+    public static Result exec(List<String> command, int timeoutSeconds) {
         try {
             Path out = Files.createTempFile("doppel-cli", ".out");
             Path err = Files.createTempFile("doppel-cli", ".err");
             try {
                 Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    throw new AssertionError("doppel " + String.join(" ", args) + " did not finish within 60 s");
+                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeoutSeconds
+                            + " s");
                 }
                 return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                         Files.readString(err, StandardCharsets.UTF_8));

@@ -1,13 +1,9 @@
 package io.doppel.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Test hosts in network namespaces made by the test, on one LAN: a bridge in a namespace of its
@@ -120,23 +116,6 @@ public final class NetNs implements AutoCloseable {
     }
 
     private static Cli.Result run(List<String> command) {
-        try {
-            Path out = Files.createTempFile("doppel-netns", ".out");
-            try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(command + " did not finish within 30 s");
-                }
-                return new Cli.Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), "");
-            } finally {
-                Files.deleteIfExists(out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        return Cli.exec(command, 30);
     }
 }
