@@ -160,6 +160,8 @@ def as_root():
     step("symlink", lambda: os.symlink("r2", "sym"))
     step("symlink-dangling", lambda: os.symlink("../../nowhere", "dangling"))
     step("readlink", lambda: os.readlink("dangling"))
+    step("open-nofollow-file", lambda: os.close(os.open("r2", os.O_RDONLY | os.O_NOFOLLOW)))
+    step("open-nofollow-symlink", lambda: os.close(os.open("sym", os.O_RDONLY | os.O_NOFOLLOW)))
     step("hardlink", lambda: os.link("r2", "hard") or os.stat("r2").st_nlink)
     step("hardlink-dir", lambda: os.link("dd", "dd2"))
     step("hardlink-write-other-name", lambda: write_file("hard", b"TWO", flags=os.O_TRUNC) or open("r2", "rb").read())

@@ -57,7 +57,8 @@ class FuseConformanceTest {
             actual = steps(prot.dir);
         }
         assertEquals(expected, actual, "the steps give other results through the mount than on a plain directory");
-        assertTrue(expected.contains("user-sticky-unlink: EPERM") && expected.contains("long-path: OK 19"),
+        assertTrue(expected.contains("user-sticky-unlink: EPERM") && expected.contains("long-path: OK 19")
+                && expected.contains("open-nofollow-file: OK") && expected.contains("open-nofollow-symlink: ELOOP"),
                 "the suite ran all its steps:\n" + expected);
         assertEquals(List.of(), p.applyErrors, "every captured op applies to the image");
         assertTrue(p.kinds.keySet().containsAll(List.of("create", "write", "truncate", "unlink", "rename", "mkdir",

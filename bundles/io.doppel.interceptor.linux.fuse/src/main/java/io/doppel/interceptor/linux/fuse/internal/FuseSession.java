@@ -696,7 +696,9 @@ final class FuseSession {
     private void open(Ctx c) throws Errno {
         Nodes.Node node = node(c.nodeId);
         int flags = c.in.get(JAVA_INT_UNALIGNED, 40);
-        int fd = Native.open(proc(c, node.fd), backingFlags(flags), 0);
+        // The kernel resolved the name already (and refused a symbolic link under O_NOFOLLOW); the node is
+        // reopened through its /proc/self/fd link, which O_NOFOLLOW would refuse as a link itself.
+        int fd = Native.open(proc(c, node.fd), backingFlags(flags) & ~Native.O_NOFOLLOW, 0);
         c.out.set(JAVA_LONG_UNALIGNED, 16, fd);
         c.out.set(JAVA_INT_UNALIGNED, 24, FOPEN_KEEP_CACHE);
         c.out.set(JAVA_INT_UNALIGNED, 28, 0);
