@@ -26,4 +26,15 @@ public interface Interceptor {
      * @throws CaptureException if capturing cannot start, with a reason an admin can act on
      */
     Capture start(CaptureRequest request) throws CaptureException;
+
+    /**
+     * Clears what a capture of {@code root} left when its agent was killed (a dead mount, say), so
+     * that the directory can be used without capturing: the engine calls it before it restores a
+     * stopped job's directory. Quiet when nothing is left.
+     *
+     * @throws CaptureException if something is left and cannot be cleared
+     * @since 1.2
+     */
+    default void recover(java.nio.file.Path root) throws CaptureException {
+    }
 }

@@ -95,6 +95,10 @@ final class Job implements Link.Listener {
     private Mirror.Plan mirrorPlan;
     /** Why the next start must mirror (a damaged journal, a new job), or null. */
     private String mirrorNeeded;
+    /** Whether the job's interceptor captures now; a mirror waits for it (it would miss what changes meanwhile). */
+    private boolean captureRunning;
+    /** A start decided on its mirror once capture runs: whether the job had been stopped before. */
+    private Boolean mirrorOnCapture;
     private final Path verifyFile;
     /** The running verification, or null. */
     private Verify verify;
@@ -207,6 +211,7 @@ final class Job implements Link.Listener {
         lastError = null;
         rebaseAfterRestore = -1;
         move(JobState.CONNECTING, "restore of the source from the target image requested");
+        connection++; // what the previous run's link still reports (its close, say) is not this run's
         sender = new Thread(this::run, "doppel-job-" + definition.name());
         sender.setDaemon(true);
         sender.start();
@@ -601,9 +606,34 @@ final class Job implements Link.Listener {
         lastError = null;
         nextWindow = System.nanoTime(); // interval mode: a start sends what accumulated at once
         move(JobState.CONNECTING, "started");
+        connection++; // what the previous run's link still reports (its close, say) is not this run's
         sender = new Thread(this::run, "doppel-job-" + definition.name());
         sender.setDaemon(true);
         sender.start();
+        if (!captureRunning && !CaptureBinding.NONE.equals(definition.interceptor())) {
+            // after an agent restart the interceptor may come later (and clear what a crash left, a dead
+            // mount say): the mirror starts when it captures
+            mirrorOnCapture = wasStopped;
+            return;
+        }
+        startDueMirror(wasStopped);
+    }
+
+    /** The job's interceptor captures now: a mirror that waited for it starts. */
+    synchronized void captureStarted() {
+        captureRunning = true;
+        if (mirrorOnCapture != null && sender != null) {
+            boolean wasStopped = mirrorOnCapture;
+            mirrorOnCapture = null;
+            startDueMirror(wasStopped);
+        }
+    }
+
+    synchronized void captureStopped() {
+        captureRunning = false;
+    }
+
+    private void startDueMirror(boolean wasStopped) {
         if (mirrorPlan != null && mirrorPlan.running()) {
             startMirror(Mirror.resume(this, gate, Path.of(definition.source()), mirrorFile, mirrorPlan));
         } else if (mirrorNeeded != null) {

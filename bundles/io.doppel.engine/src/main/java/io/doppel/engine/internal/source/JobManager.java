@@ -177,6 +177,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
             Capture capture = CaptureBinding.start(interceptor, job, stateDir);
             captures.put(name, Map.entry(interceptor, capture));
             job.capture(interceptor.id() + ": " + capture.describe());
+            job.captureStarted();
             LOG.info("Job '{}' captures with '{}': {}", name, interceptor.id(), capture.describe());
         } catch (CaptureException | IOException e) {
             job.capture("not capturing: " + e.getMessage());
@@ -188,6 +189,10 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         var running = captures.remove(name);
         if (running != null) {
             running.getValue().close();
+            Job job = jobs.get(name);
+            if (job != null) {
+                job.captureStopped();
+            }
         }
     }
 
@@ -332,6 +337,17 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
      */
     public io.doppel.api.job.RestoreReport restore(String name, boolean checksumAll, boolean keepExtra) {
         Job job = job(name);
+        if (!captures.containsKey(name)) {
+            try {
+                var interceptor = CaptureBinding.choose(job.definition(), List.copyOf(interceptors));
+                if (interceptor.isPresent()) {
+                    interceptor.get().recover(Path.of(job.definition().source()));
+                }
+            } catch (CaptureException e) {
+                throw new IllegalStateException("job '" + name + "' cannot restore into " + job.definition().source()
+                        + ": " + e.getMessage(), e);
+            }
+        }
         io.doppel.api.job.RestoreReport started = job.restore(checksumAll, keepExtra);
         job.restoreDone().thenAccept(r -> {
             if ("done".equals(r.phase())) {

@@ -61,6 +61,7 @@ public final class FuseCapture implements Capture {
     }
 
     static FuseCapture start(CaptureRequest request, Settings settings) throws CaptureException {
+        recover(request.root()); // a dead mount left by a killed agent goes; a living one refuses the start
         Path root;
         try {
             root = request.root().toRealPath();
@@ -238,6 +239,24 @@ public final class FuseCapture implements Capture {
     }
 
     /** Unmounts a Doppel mount at {@code path} whose daemon is gone; true if there was one. */
+    /**
+     * Removes a dead Doppel mount over {@code root} (its agent was killed): one that no longer
+     * answers. A mount that answers belongs to a running capture and is left alone.
+     */
+    static void recover(Path root) throws CaptureException {
+        Path path = root.toAbsolutePath().normalize();
+        if (mountType(path).filter(FSTYPE::equals).isEmpty()) {
+            return;
+        }
+        try {
+            Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            throw new CaptureException(path + " is protected by a running Doppel mount (another job or agent); stop "
+                    + "that job first");
+        } catch (IOException dead) {
+            detachStale(path);
+        }
+    }
+
     private static boolean detachStale(Path path) {
         if (mountType(path).filter(FSTYPE::equals).isEmpty()) {
             return false;

@@ -96,4 +96,9 @@ public final class FuseInterceptor implements Interceptor {
         }
         return FuseCapture.start(request, settings);
     }
+
+    @Override
+    public void recover(java.nio.file.Path root) throws CaptureException {
+        FuseCapture.recover(root);
+    }
 }
