@@ -17,9 +17,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import io.doppel.testing.AgentProcess;
 import io.doppel.testing.Cli;
@@ -59,6 +57,7 @@ class FailoverProductTest {
         Path hosts = dir.resolve("hosts");
         Files.writeString(hosts, "127.0.0.1\tlocalhost\n");
         try (NetNs ns = NetNs.create("fo")) {
+            Failovers fo = new Failovers(ns, WAIT);
             String service = ns.address(10);
             Path pid = dir.resolve("http.pid");
             Path pre = script("pre.sh", "env | grep '^DOPPEL_' | sort > " + dir + "/env.$DOPPEL_PHASE\n");
@@ -75,24 +74,24 @@ class FailoverProductTest {
             List<AgentProcess> agents = new ArrayList<>(List.of(target, source));
             Process primaryHttp = null;
             try {
-                pair(ns, source, target);
-                ok(ns.in("a"), source, "job", "create", "web", "--source", dir.resolve("data").toString(), "--target",
+                fo.pair(source, target);
+                fo.ok("a", source, "job", "create", "web", "--source", dir.resolve("data").toString(), "--target",
                         ns.address(2) + ":7421", "--interceptor", "watch");
-                ok(ns.in("a"), source, "job", "start", "web");
+                fo.ok("a", source, "job", "start", "web");
                 Path image = targetHome.resolve("images/primary/web");
                 awaitCondition(WAIT, () -> Trees.same(dir.resolve("data"), image, ".doppel-"),
                         "the first files to be replicated");
 
-                ok(ns.in("b"), target, "failover", "create", "web", "--source", "primary", "--address", ns.address(1),
+                fo.ok("b", target, "failover", "create", "web", "--source", "primary", "--address", ns.address(1),
                         "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--automatic",
                         "--ip", service + "/24@" + NetNs.DEVICE, "--host-alias", "www-primary", "--pre", pre.toString(),
                         "--post", pre.toString(), "--app", "script", "--set", "script.start=" + start, "--set",
                         "script.health=" + health, "--set", "script.stop=" + stop, "--expose-at", served.toString(),
                         "--step-timeout", "30", "--start");
-                awaitState(ns, target, "HEALTHY");
+                fo.awaitState(target, "web", "HEALTHY");
                 // before the failover, the source serves the service address; the client on host c learns its MAC
                 ns.ipIn("a", "addr", "add", service + "/24", "dev", NetNs.DEVICE);
-                primaryHttp = new ProcessBuilder(command(ns.in("a"), "python3", "-m", "http.server", "--bind",
+                primaryHttp = new ProcessBuilder(Failovers.command(ns.in("a"), "python3", "-m", "http.server", "--bind",
                         service, "8080", "--directory", dir.resolve("data").toString())).redirectErrorStream(true)
                         .redirectOutput(dir.resolve("primary-http.log").toFile()).start();
                 String page = "http://" + service + ":8080/site/page-3.html";
@@ -100,13 +99,13 @@ class FailoverProductTest {
 
                 // the source agent dies on a living host: degraded, never a takeover
                 source.kill();
-                JsonObject degraded = awaitState(ns, target, "DEGRADED");
+                JsonObject degraded = fo.awaitState(target, "web", "DEGRADED");
                 assertTrue(degraded.get("reason").getAsString().contains("agent is down but its host answers"),
                         degraded.toString());
                 source = startSource(ns, sourceHome);
                 agents.add(source);
-                awaitState(ns, target, "HEALTHY");
-                assertFalse(codes(ns, target).contains("failover.done"), "no takeover for an agent crash");
+                fo.awaitState(target, "web", "HEALTHY");
+                assertFalse(fo.codes(target, "web").contains("failover.done"), "no takeover for an agent crash");
 
                 // the source host dies (its agent killed, its network gone): the target takes over by itself
                 Files.writeString(data.resolve("late.html"), "written just before the crash\n");
@@ -120,7 +119,7 @@ class FailoverProductTest {
                 String url = "http://" + service + ":8080/site/late.html";
                 awaitCondition(WAIT, () -> get(ns, url).exitCode() == 0, "the service address to answer on the target");
                 long answeredMillis = (System.nanoTime() - died) / 1_000_000;
-                JsonObject over = awaitState(ns, target, "FAILED_OVER");
+                JsonObject over = fo.awaitState(target, "web", "FAILED_OVER");
                 System.out.println("failover: the service address answered " + answeredMillis
                         + " ms after the source died (probes every 500 ms, lost after 3 misses)");
                 assertEquals("written just before the crash\n", get(ns, url).stdout());
@@ -130,7 +129,7 @@ class FailoverProductTest {
                         && env.contains("DOPPEL_SOURCE=primary") && env.contains("DOPPEL_TARGET=replica"), env);
                 assertTrue(Files.readString(hosts).contains(service + "\twww-primary"), Files.readString(hosts));
                 assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
-                List<String> codes = codes(ns, target);
+                List<String> codes = fo.codes(target, "web");
                 assertTrue(codes.containsAll(List.of("failover.state", "failover.step", "failover.promoted",
                         "failover.address", "failover.application", "failover.done")), codes.toString());
                 // the application writes into the replica while it serves
@@ -155,15 +154,15 @@ class FailoverProductTest {
                 Result restore = Cli.in(ns.in("a"), source, "job", "restore", "web", "--checksum-all", "--wait");
                 assertEquals(0, restore.exitCode(), restore.toString());
                 assertEquals("written on the replica\n", Files.readString(data.resolve("while-failed-over.html")));
-                awaitState(ns, target, "HEALTHY");
+                fo.awaitState(target, "web", "HEALTHY");
                 // the normal direction again: the job replicates and the image equals the source
                 Result verified = Cli.in(ns.in("a"), source, "job", "verify", "web", "--wait");
                 assertEquals(0, verified.exitCode(), verified.toString());
                 assertTrue(Trees.same(dir.resolve("data"), image, ".doppel-"),
                         Trees.difference(dir.resolve("data"), image, ".doppel-"));
-                assertTrue(codes(ns, target).contains("failover.handed-back"));
+                assertTrue(fo.codes(target, "web").contains("failover.handed-back"));
                 // the image's hold is lifted by the engine, an event of the agent's rather than the failover's
-                Result all = ok(ns.in("b"), target, "events", "--limit", "1000");
+                Result all = fo.ok("b", target, "events", "--limit", "1000");
                 assertTrue(all.stdout().contains("failover.restored"), all.toString());
             } finally {
                 for (AgentProcess a : agents) {
@@ -185,12 +184,6 @@ class FailoverProductTest {
         return AgentProcess.start(ns.in("a"), Map.of(), home, "--name", "primary", "--listen", "0.0.0.0:7420");
     }
 
-    private static List<String> command(List<String> wrapper, String... args) {
-        List<String> all = new ArrayList<>(wrapper);
-        all.addAll(List.of(args));
-        return all;
-    }
-
     private Path script(String name, String body) throws Exception {
         Path p = dir.resolve(name);
         Files.writeString(p, "#!/bin/sh\nset -e\n" + body);
@@ -201,41 +194,5 @@ class FailoverProductTest {
     private static Result get(NetNs ns, String url) {
         return ns.runIn("c", "python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('" + url
                 + "', timeout=2).read().decode())");
-    }
-
-    private static JsonObject awaitState(NetNs ns, AgentProcess target, String state) {
-        JsonObject[] last = new JsonObject[1];
-        try {
-            awaitCondition(WAIT, () -> {
-                Result r = Cli.in(ns.in("b"), target, "--json", "failover", "status", "web");
-                if (r.exitCode() != 0) {
-                    return false;
-                }
-                last[0] = JsonParser.parseString(r.stdout()).getAsJsonObject();
-                return state.equals(last[0].get("state").getAsString());
-            }, "failover to be " + state);
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; last status: " + last[0], e);
-        }
-        return last[0];
-    }
-
-    private static List<String> codes(NetNs ns, AgentProcess target) {
-        Result events = ok(ns.in("b"), target, "--json", "events", "--job", "web", "--limit", "1000");
-        JsonArray array = JsonParser.parseString(events.stdout()).getAsJsonArray();
-        List<String> codes = new ArrayList<>();
-        array.forEach(e -> codes.add(e.getAsJsonObject().get("code").getAsString()));
-        return codes;
-    }
-
-    private static Result ok(List<String> wrapper, AgentProcess agent, String... args) {
-        return Cli.ok(Cli.in(wrapper, agent, args));
-    }
-
-    private static void pair(NetNs ns, AgentProcess source, AgentProcess target) {
-        String[] t = ok(ns.in("b"), target, "identity").stdout().strip().split(" ");
-        String[] s = ok(ns.in("a"), source, "identity").stdout().strip().split(" ");
-        ok(ns.in("a"), source, "peer", "trust", t[0], t[1]);
-        ok(ns.in("b"), target, "peer", "trust", s[0], s[1]);
     }
 }

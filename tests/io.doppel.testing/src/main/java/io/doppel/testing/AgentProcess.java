@@ -25,10 +25,13 @@ public final class AgentProcess implements AutoCloseable {
     private final Process process;
     private final Path output;
 
-    private AgentProcess(Path home, Process process, Path output) {
+    private final java.nio.file.attribute.FileTime launched;
+
+    private AgentProcess(Path home, Process process, Path output, java.nio.file.attribute.FileTime launched) {
         this.home = home;
         this.process = process;
         this.output = output;
+        this.launched = launched;
     }
 
     /** The materialized agent product. */
@@ -75,18 +78,29 @@ public final class AgentProcess implements AutoCloseable {
             Path output = Files.createTempFile(home.getParent(), "agent-", ".out");
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
             pb.environment().putAll(environment);
+            // the file system's clock, as the endpoint file's time will be: it may be coarser than the JVM's
+            java.nio.file.attribute.FileTime launched = Files.getLastModifiedTime(output);
             Process p = pb.start();
-            return new AgentProcess(home, p, output);
+            return new AgentProcess(home, p, output, launched);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
     }
 
     private void awaitListening() {
-        Await.awaitCondition(START_TIMEOUT, () -> Files.exists(endpointFile()) || !process.isAlive(),
+        // a killed agent leaves its endpoint file behind: only one written since this launch counts
+        Await.awaitCondition(START_TIMEOUT, () -> writtenSinceLaunch(endpointFile()) || !process.isAlive(),
                 "agent on " + home + " to listen");
         if (!process.isAlive()) {
             throw new AssertionError("agent exited with " + process.exitValue() + " before listening:\n" + output());
+        }
+    }
+
+    private boolean writtenSinceLaunch(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).compareTo(launched) >= 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -30,11 +30,22 @@ import java.util.regex.Pattern;
  * @param stepTimeoutSeconds the time each step of the plan may take (1-3600)
  * @param exposeAt           where the image appears (bind-mounted) while the target serves it, for applications that
  *                           expect the source's paths; {@code null} to serve it where it is
+ * @param witness            ask the agent's witness before a takeover (since 1.1): the source must be gone
+ *                           there too, and a target that cannot reach the witness never takes over by itself
  */
 public record FailoverDefinition(String name, String source, String image, List<String> addresses, int agentPort,
         List<Integer> hostPorts, boolean icmp, int intervalMillis, int misses, Trigger trigger, Mode mode,
         Identity identity, List<String> preScripts, List<String> postScripts, List<Application> applications,
-        int stepTimeoutSeconds, String exposeAt) {
+        int stepTimeoutSeconds, String exposeAt, boolean witness) {
+
+    /** A definition without a witness, as version 1.0 knew it. */
+    public FailoverDefinition(String name, String source, String image, List<String> addresses, int agentPort,
+            List<Integer> hostPorts, boolean icmp, int intervalMillis, int misses, Trigger trigger, Mode mode,
+            Identity identity, List<String> preScripts, List<String> postScripts, List<Application> applications,
+            int stepTimeoutSeconds, String exposeAt) {
+        this(name, source, image, addresses, agentPort, hostPorts, icmp, intervalMillis, misses, trigger, mode,
+                identity, preScripts, postScripts, applications, stepTimeoutSeconds, exposeAt, false);
+    }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 

@@ -39,7 +39,8 @@ final class FailoverCommand implements CliCommand {
                                               [--ip ADDRESS/PREFIX@INTERFACE …] [--replace] [--host-alias NAME]
                                               [--pre 'COMMAND ARGS' …] [--post 'COMMAND ARGS' …]
                                               [--app PLUGIN …] [--set PLUGIN.KEY=VALUE …]
-                                              [--step-timeout SECONDS] [--expose-at DIR] [--start]
+                                              [--step-timeout SECONDS] [--expose-at DIR] [--witness]
+                                              [--start]
                        doppel [AGENT OPTIONS] failover create --file FILE [--start]
                        doppel [AGENT OPTIONS] failover list
                        doppel [AGENT OPTIONS] failover status NAME
@@ -71,6 +72,9 @@ final class FailoverCommand implements CliCommand {
                 replicates into the image, unless --force. 'failover failback' gives everything back in
                 reverse; the image then admits only the source's restore: on the source run 'doppel job
                 restore JOB --checksum-all --wait', after which replication and monitoring resume.
+                --witness makes the takeover ask the agents' witness (doppel-agent --witness) first:
+                it goes ahead only when the witness has lost the source too, and a target that cannot
+                reach the witness (cut off itself) never takes over, not even in automatic mode.
                 --wait follows the takeover or fail-back to its end (exit 7 if it failed).
                 """;
     }
@@ -79,7 +83,8 @@ final class FailoverCommand implements CliCommand {
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "image", "address", "agent-port", "host-port",
                 "interval", "misses", "trigger", "ip", "host-alias", "pre", "post", "app", "set", "step-timeout",
-                "expose-at", "file", "output"), Set.of("icmp", "automatic", "replace", "start", "force", "wait"));
+                "expose-at", "file", "output"), Set.of("icmp", "automatic", "replace", "start", "force", "wait",
+                "witness"));
         String verb = a.positional(0, "what to do: create, list, status, start, stop, now, failback, delete, export "
                 + "or plugins");
         JsonObject args = new JsonObject();
@@ -211,6 +216,7 @@ final class FailoverCommand implements CliCommand {
             if (a.flags.containsKey("expose-at")) {
                 d.addProperty("exposeAt", a.flags.get("expose-at"));
             }
+            d.addProperty("witness", a.flags.containsKey("witness"));
         }
         JsonObject created = Remote.call(options, "failover.create", d).getAsJsonObject();
         if (a.flags.containsKey("start")) {

@@ -43,6 +43,9 @@ final class Failover {
     private String step;
     private Taken taken = new Taken();
     private boolean monitoring;
+    /** After an automatic takeover failed (a guard refused it, say): when to try again, and why it failed. */
+    private Instant retryAt;
+    private String failedTakeover;
     private ScheduledFuture<?> ticks;
     private Thread worker;
     private final List<CompletableFuture<FailoverStatus>> waiters = new ArrayList<>();
@@ -189,11 +192,17 @@ final class Failover {
                 return;
             }
             if (outcome.state() == state) {
-                reason = outcome.reason();
-                return;
+                reason = failedTakeover == null ? outcome.reason() : outcome.reason() + "; " + failedTakeover;
+                if (state != FailoverState.FAILED || retryAt == null || Instant.now().isBefore(retryAt)) {
+                    return;
+                }
+                takeOver = true; // the source is still lost: the automatic takeover tries again
+            } else {
+                retryAt = null;
+                failedTakeover = null;
+                move(outcome.state(), outcome.reason());
             }
-            move(outcome.state(), outcome.reason());
-            if (state == FailoverState.FAILED) {
+            if (state == FailoverState.FAILED && !takeOver) {
                 if (definition.mode() == FailoverDefinition.Mode.AUTOMATIC) {
                     takeOver = true;
                 } else {
@@ -242,6 +251,13 @@ final class Failover {
                 move(FailoverState.FAILED, "takeover failed at step '" + e.step() + "': " + e.getMessage()
                         + "; rolled back");
                 host.event(Severity.CRITICAL, "failover.rolled-back", reason);
+                if (!force && definition.mode() == FailoverDefinition.Mode.AUTOMATIC) {
+                    // while the source stays lost, try again once the monitor has had time to see it back
+                    retryAt = Instant.now().plusMillis(Math.max(5000L, (long) definition.intervalMillis()
+                            * definition.misses()));
+                    failedTakeover = "the last takeover failed at step '" + e.step() + "'; it is tried again from "
+                            + retryAt;
+                }
             }
             return;
         }

@@ -34,7 +34,7 @@ public final class FailoverCommands {
                 + "source agent's peer name), image, addresses (list), agentPort, hostPorts (list), icmp, "
                 + "intervalMillis (default 1000), misses (default 3), trigger (ANY|ALL), mode (MANUAL|AUTOMATIC), "
                 + "identity {mode ADD|REPLACE, addresses ['ADDRESS/PREFIX@INTERFACE'], hostAlias}, preScripts, "
-                + "postScripts, applications [{plugin, settings}], stepTimeoutSeconds (default 60), exposeAt.",
+                + "postScripts, applications [{plugin, settings}], stepTimeoutSeconds (default 60), exposeAt, witness (ask the agent's witness before a takeover).",
                 args -> failovers.create(definition(args)));
         commands.register("failover.list", "Every failover with its state.", args -> failovers.list());
         commands.register("failover.status", "A failover's state, probes and step: name, waitSeconds (0-60: answer at "

@@ -27,6 +27,12 @@ interface FailoverHost {
     /** This agent's name (the target). */
     String agentName();
 
+    /** The agent's witness, or {@code null} if the witness plugin is not installed. */
+    io.doppel.api.failover.witness.Witness witness();
+
+    /** The plugin's own directory for this failover (created), outside the image. */
+    java.nio.file.Path workDirectory(String plugin);
+
     /** Saves the failover's state durably. */
     void save(Failover failover);
 

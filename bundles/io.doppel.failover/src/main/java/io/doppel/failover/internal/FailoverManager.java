@@ -2,6 +2,7 @@ package io.doppel.failover.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ import io.doppel.api.failover.FailoverDefinition;
 import io.doppel.api.failover.FailoverState;
 import io.doppel.api.failover.FailoverStatus;
 import io.doppel.api.failover.app.ApplicationFailover;
+import io.doppel.api.failover.witness.Witness;
 import io.doppel.api.failover.app.CommandRunner;
 import io.doppel.engine.ReplicaImages;
 import io.doppel.failover.internal.plan.Network;
@@ -64,6 +66,7 @@ public final class FailoverManager implements MetricsSource {
     private final Network network;
     private final BiConsumer<String, String> onRestored = this::restored;
     private volatile EventLog events;
+    private volatile Witness witness;
 
     @Activate
     public FailoverManager(BundleContext context, @Reference AgentHome home, @Reference ReplicaImages images) {
@@ -129,6 +132,18 @@ public final class FailoverManager implements MetricsSource {
         }
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setWitness(Witness w) {
+        witness = w;
+    }
+
+    void unsetWitness(Witness w) {
+        if (witness == w) {
+            witness = null;
+        }
+    }
+
     // --- the management operations
 
     public FailoverStatus create(FailoverDefinition definition) {
@@ -171,6 +186,7 @@ public final class FailoverManager implements MetricsSource {
             failovers.remove(name);
             try {
                 store.delete(name);
+                deleteTree(home.area("failover-work").resolve(name));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot remove failover '" + name + "': " + e.getMessage(), e);
             }
@@ -304,6 +320,22 @@ public final class FailoverManager implements MetricsSource {
             }
 
             @Override
+            public Witness witness() {
+                return witness;
+            }
+
+            @Override
+            public Path workDirectory(String plugin) {
+                Path d = home.area("failover-work").resolve(name).resolve(plugin);
+                try {
+                    Files.createDirectories(d);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot make the work directory " + d + ": " + e.getMessage(), e);
+                }
+                return d;
+            }
+
+            @Override
             public void save(Failover failover) {
                 manager.save(failover);
             }
@@ -336,6 +368,17 @@ public final class FailoverManager implements MetricsSource {
             log.post(severity, failover, code, message);
         } else {
             LOG.info("[{}] {} {}: {}", severity, failover, code, message);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import io.doppel.api.failover.app.ApplicationFailover;
 import io.doppel.api.failover.app.CommandRunner;
 import io.doppel.api.failover.app.Health;
 import io.doppel.api.failover.app.TakeoverContext;
+import io.doppel.api.failover.witness.Witness;
 import io.doppel.engine.ReplicaImages;
 import io.doppel.failover.internal.plan.Network;
 import io.doppel.failover.internal.plan.Step;
@@ -118,6 +119,42 @@ final class Steps {
             throw new ApplicationException("there is no image " + failover.image() + " to serve: the source's job "
                     + "never replicated here");
         }
+        if (d.witness()) {
+            askWitness();
+        }
+    }
+
+    /**
+     * The split-brain guard against a target that is cut off itself: the witness must have lost the
+     * source too. It is given the source's session timeout to notice a source that just died.
+     */
+    private void askWitness() throws ApplicationException {
+        Witness w = host.witness();
+        if (w == null || !w.configured()) {
+            throw new ApplicationException("the failover asks a witness, but this agent has none (start it with "
+                    + "doppel-agent --witness HOST:PORT,…, with the witness plugin installed)");
+        }
+        Witness.Presence presence;
+        try {
+            presence = w.presence(d.source(), w.sessionTimeout().plusMillis(d.intervalMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApplicationException("interrupted while asking the witness");
+        }
+        if (presence == Witness.Presence.GONE) {
+            host.event(Severity.INFO, "failover.witness", "the witness (" + w.describe() + ") has lost '" + d.source()
+                    + "' too");
+            return;
+        }
+        String why = presence == Witness.Presence.ALIVE
+                ? "the witness (" + w.describe() + ") still sees '" + d.source() + "' alive: this target has lost the "
+                        + "source, the source has not gone"
+                : "this target cannot reach the witness (" + w.describe() + "): it may be cut off itself";
+        if (!force) {
+            throw new ApplicationException(why + "; no takeover (failover now --force overrides, only if the source "
+                    + "is down for sure)");
+        }
+        host.event(Severity.WARNING, "failover.forced", why + "; the takeover goes ahead because it was forced");
     }
 
     private void promote() throws Exception {
@@ -366,6 +403,11 @@ final class Steps {
             @Override
             public Map<String, String> settings() {
                 return a.settings();
+            }
+
+            @Override
+            public Path workDirectory() {
+                return host.workDirectory(a.plugin());
             }
 
             @Override

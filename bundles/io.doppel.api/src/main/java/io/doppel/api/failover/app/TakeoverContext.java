@@ -28,6 +28,14 @@ public interface TakeoverContext {
         return v == null || v.isBlank() ? defaultValue : v;
     }
 
+    /**
+     * A directory of the plugin's own for this failover, outside the image: for its logs and the
+     * state it keeps between takeover and release. Exists when the plugin is called.
+     *
+     * @since 1.1
+     */
+    Path workDirectory();
+
     /** When the current call must have returned. */
     Instant deadline();
 

@@ -90,11 +90,19 @@ public final class Network {
         return addressesOf(spec.device()).stream().anyMatch(s -> s.address().equals(spec.address()));
     }
 
-    /** Gratuitous ARP, twice; without arping the address still works once neighbours' caches expire. */
-    private void announce(Spec spec) throws ApplicationException {
+    /**
+     * Gratuitous ARP, twice, a second apart, sent beside the plan rather than in it: the address
+     * serves as soon as it is up, and arping takes a second per packet. Without arping the address
+     * still works once neighbours' caches expire.
+     */
+    private void announce(Spec spec) {
         if (spec.address().contains(":")) {
             return; // IPv6: the kernel sends unsolicited neighbour advertisements itself
         }
+        Thread.ofPlatform().daemon().name("doppel-arp-" + spec.address()).start(() -> announceNow(spec));
+    }
+
+    private void announceNow(Spec spec) {
         CommandRunner.Result r;
         try {
             r = commands.run(List.of("arping", "-U", "-c", "2", "-I", spec.device(), spec.address()), Map.of(),
