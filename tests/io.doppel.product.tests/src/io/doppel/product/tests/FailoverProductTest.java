@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 import io.doppel.testing.AgentProcess;
 import io.doppel.testing.Cli;
@@ -111,6 +112,20 @@ class FailoverProductTest {
                 Files.writeString(data.resolve("late.html"), "written just before the crash\n");
                 awaitCondition(WAIT, () -> Trees.same(dir.resolve("data"), image, ".doppel-"),
                         "the last change to be replicated");
+                // then asynchronous replication falls behind (its bandwidth squeezed): the target hears how far
+                fo.ok("a", source, "job", "limit", "web", "2KB/s");
+                byte[] big = new byte[300_000];
+                new java.util.Random(7).nextBytes(big);
+                Files.write(data.resolve("big.bin"), big);
+                AgentProcess lagging = source;
+                awaitCondition(WAIT, () -> {
+                    JsonObject job = JsonParser.parseString(fo.ok("a", lagging, "--json", "job", "list").stdout())
+                            .getAsJsonArray().get(0).getAsJsonObject();
+                    long head = job.get("lastSeq").getAsLong();
+                    JsonObject heard = JsonParser.parseString(fo.ok("b", target, "--json", "failover", "status", "web")
+                            .stdout()).getAsJsonObject();
+                    return head > job.get("ackedSeq").getAsLong() && heard.get("sourceHead").getAsLong() >= head;
+                }, "the source to fall behind and the target to hear its journal's head");
                 source.kill();
                 long died = System.nanoTime();
                 primaryHttp.destroyForcibly().waitFor();
@@ -124,6 +139,9 @@ class FailoverProductTest {
                         + " ms after the source died (probes every 500 ms, lost after 3 misses)");
                 assertEquals("written just before the crash\n", get(ns, url).stdout());
                 assertTrue(over.get("appliedSeq").getAsLong() > 0, over.toString());
+                assertTrue(over.get("behindOps").getAsLong() > 0 && over.get("sourceHead").getAsLong()
+                        == over.get("appliedSeq").getAsLong() + over.get("behindOps").getAsLong(), over.toString());
+                assertTrue(fo.codes(target, "web").contains("failover.behind"), "the loss is reported");
                 String env = Files.readString(dir.resolve("env.failover"));
                 assertTrue(env.contains("DOPPEL_ADDRESSES=" + service) && env.contains("DOPPEL_DATA=" + served)
                         && env.contains("DOPPEL_SOURCE=primary") && env.contains("DOPPEL_TARGET=replica"), env);
@@ -153,6 +171,8 @@ class FailoverProductTest {
                 assertFalse(Files.exists(served.resolve("site")), "the image is no longer exposed");
                 Result restore = Cli.in(ns.in("a"), source, "job", "restore", "web", "--checksum-all", "--wait");
                 assertEquals(0, restore.exitCode(), restore.toString());
+                assertFalse(Files.exists(data.resolve("big.bin")), "what never reached the replica is not kept");
+                fo.ok("a", source, "job", "limit", "web", "unlimited");
                 assertEquals("written on the replica\n", Files.readString(data.resolve("while-failed-over.html")));
                 fo.awaitState(target, "web", "HEALTHY");
                 // the normal direction again: the job replicates and the image equals the source

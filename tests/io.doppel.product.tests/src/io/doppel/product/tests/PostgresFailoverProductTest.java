@@ -126,7 +126,10 @@ class PostgresFailoverProductTest {
                         "every insert acknowledged before the crash (" + acked + ") is on the replica");
                 assertEquals(psql(ns, service, "SELECT coalesce(sum(delta), 0) FROM pgbench_history"), psql(ns, service,
                         "SELECT sum(abalance) FROM pgbench_accounts"), "pgbench's history matches its balances");
-                assertTrue(fo.codes(target, "db").contains("failover.done"));
+                List<String> codes = fo.codes(target, "db");
+                assertTrue(codes.contains("failover.done") && !codes.contains("failover.behind"),
+                        "synchronous: nothing the source journaled is missing on the replica: " + codes);
+                assertEquals(0, over.get("behindOps").getAsLong(), over.toString());
                 psql(ns, service, "INSERT INTO ledger VALUES (1000000)"); // written on the replica
 
                 // fail back: the replica's server stops, the source restores itself, replication resumes
@@ -137,10 +140,16 @@ class PostgresFailoverProductTest {
                 ns.revive("a");
                 source = startSource(ns, sourceHome);
                 agents.add(source);
+                AgentProcess back = source;
+                awaitCondition(WAIT, () -> Cli.in(ns.in("a"), back, "--json", "job", "list").stdout()
+                        .contains("RESTORE_REQUIRED"), "the source's job to be told to restore itself first");
                 Result restore = Cli.in(ns.in("a"), source, "job", "restore", "db", "--checksum-all", "--wait");
                 assertEquals(0, restore.exitCode(), restore.toString());
                 fo.awaitState(target, "db", "HEALTHY");
+                // the source serves the address again, and tells its neighbours (the client still has the
+                // target's hardware address for it)
                 ns.ipIn("a", "addr", "add", service + "/24", "dev", NetNs.DEVICE);
+                Cli.ok(ns.runIn("a", "arping", "-U", "-c", "1", "-I", NetNs.DEVICE, service));
                 startServer(ns, data, run);
                 assertEquals("1", psql(ns, service, "SELECT count(*) FROM ledger WHERE id = 1000000"),
                         "what was written on the replica is back on the source");

@@ -39,6 +39,15 @@ public interface ReplicaImages {
     long lastHeard(String source, String image);
 
     /**
+     * The last op the source said it had journaled (its journal's head, announced while it streams
+     * ahead of what it sent), since this agent started; -1 if it never said. Compared with what
+     * the image applied it bounds what a takeover lacks of the source.
+     *
+     * @since 1.2
+     */
+    long announcedHead(String source, String image);
+
+    /**
      * The image's last applied op, as recorded durably (settling an op cut short by a crash); -1 if
      * the image was never opened.
      */

@@ -16,9 +16,14 @@ import java.util.List;
  * @param appliedSeq  the image's last applied op (the point a takeover serves from)
  * @param step        the takeover or fail-back step running now, or {@code null}
  * @param mode        MANUAL or AUTOMATIC
+ * @param sourceHead  the last op the source said it had journaled (-1: not said since this agent started); beyond
+ *                    {@code appliedSeq} after a takeover, what the replica lacks (since 1.1)
+ * @param behindOps   after a takeover, how many changes the source had journaled beyond the image when last heard
+ *                    (since 1.1)
  */
 public record FailoverStatus(String name, String source, String image, FailoverState state, Instant since,
-        String reason, List<Probe> probes, long appliedSeq, String step, FailoverDefinition.Mode mode) {
+        String reason, List<Probe> probes, long appliedSeq, String step, FailoverDefinition.Mode mode,
+        long sourceHead, long behindOps) {
 
     /** How an address answered. */
     public enum Reach {

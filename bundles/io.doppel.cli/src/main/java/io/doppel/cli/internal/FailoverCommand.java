@@ -290,7 +290,9 @@ final class FailoverCommand implements CliCommand {
             out.line("  step: " + s.get("step").getAsString());
         }
         if (s.has("appliedSeq") && s.get("appliedSeq").getAsLong() >= 0) {
-            out.line("  serves the image as of op " + s.get("appliedSeq").getAsLong());
+            out.line("  serves the image as of op " + s.get("appliedSeq").getAsLong()
+                    + (s.has("behindOps") && s.get("behindOps").getAsLong() > 0 ? "; the source had journaled "
+                            + s.get("behindOps").getAsLong() + " changes more when last heard (not on the replica)" : ""));
         }
         if (s.has("probes")) {
             for (JsonElement e : s.getAsJsonArray("probes")) {

@@ -264,7 +264,8 @@ final class Failover {
         synchronized (this) {
             stopTicks();
             move(FailoverState.FAILED_OVER, "serving " + definition.source() + "'s identity from image "
-                    + definition.image() + " as of op " + taken.appliedSeq);
+                    + definition.image() + " as of op " + taken.appliedSeq + (taken.behindOps > 0 ? " (" + taken.behindOps
+                    + " changes behind the source as last heard)" : ""));
             host.event(Severity.CRITICAL, "failover.done", "this target took over from '" + definition.source()
                     + "': " + reason);
         }
@@ -372,7 +373,8 @@ final class Failover {
 
     synchronized FailoverStatus status() {
         return new FailoverStatus(name(), definition.source(), definition.image(), state, since, reason,
-                verdict.probes(), taken.appliedSeq, step, definition.mode());
+                verdict.probes(), taken.appliedSeq, step, definition.mode(),
+                host.images().announcedHead(definition.source(), definition.image()), taken.behindOps);
     }
 
     synchronized FailoverState state() {

@@ -159,14 +159,24 @@ final class Steps {
 
     private void promote() throws Exception {
         long applied = host.images().promote(d.source(), d.image(), failover.stepTimeout());
+        long head = host.images().announcedHead(d.source(), d.image());
+        long behind = Math.max(0, head - applied);
         Taken t = failover.taken();
         synchronized (failover) {
             t.promoted = true;
             t.appliedSeq = applied;
+            t.behindOps = behind;
         }
         failover.saveTaken();
         host.event(Severity.WARNING, "failover.promoted", "image " + d.source() + "/" + d.image()
                 + " promoted as of op " + applied + ": replication into it stops");
+        if (behind > 0) {
+            // asynchronous replication: what the source journaled but had not delivered is not here
+            host.event(Severity.CRITICAL, "failover.behind", "the source had journaled up to op " + head
+                    + " when last heard; the image holds up to op " + applied + ": the last " + behind
+                    + " changes made on the source are not on the replica (use synchronous replication "
+                    + "where none may be lost)");
+        }
     }
 
     private void unpromote() throws Exception {

@@ -43,6 +43,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private final java.util.concurrent.Executor syncer;
     private final java.util.concurrent.Executor inspectors;
     private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Per image key: the last journal head its source announced. */
+    private final java.util.Map<String, Long> heads = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile io.doppel.api.event.EventLog events;
     private final Holds holds;
     private final java.util.function.BiConsumer<String, String> restored;
@@ -108,10 +110,16 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 if (image == null) {
                     refuse(session, "PROTOCOL", "rebase before hello", 0);
                 } else if (image.rebase(session, r.seq()) && session.removeAttribute(RESTORE_ONLY) != null) {
+                    heads.remove(image.key()); // the source's journal starts again after the restore
                     liftHold(image);
                 }
             }
-            case Frame.Heartbeat h -> { }
+            case Frame.Heartbeat h -> {
+                ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+                if (h.head() >= 0 && image != null) {
+                    heads.put(image.key(), h.head());
+                }
+            }
             default -> refuse(session, "PROTOCOL", "unexpected " + message.getClass().getSimpleName() + " frame", 0);
         }
     }
@@ -281,6 +289,10 @@ final class ReceiverHandler extends IoHandlerAdapter {
         event(io.doppel.api.event.Severity.INFO, "failover.restored", "the source restored itself from image "
                 + image.key() + "; replication into it resumes");
         restored.accept(source, name);
+    }
+
+    long announcedHead(String key) {
+        return heads.getOrDefault(key, -1L);
     }
 
     /** When a connection feeding the image last read anything (epoch millis), or -1 if none feeds it. */

@@ -172,6 +172,11 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
     }
 
     @Override
+    public long announcedHead(String source, String image) {
+        return handler.announcedHead(checked(source) + "/" + checked(image));
+    }
+
+    @Override
     public long applied(String source, String image) throws IOException {
         ImageSession session = open.get(checked(source) + "/" + checked(image));
         if (session != null) {

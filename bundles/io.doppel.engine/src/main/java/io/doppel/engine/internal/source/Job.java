@@ -1083,12 +1083,15 @@ final class Job implements Link.Listener {
                 notifyAll();
                 reader = journal.reader(applied + 1);
             }
+            long headSaid = 0;
             while (true) {
                 List<SequencedOp> batch = new ArrayList<>();
                 synchronized (this) {
+                    headSaid = sayHead(l, headSaid);
                     while (sender == Thread.currentThread() && !linkClosed && rewindTo < 0
                             && !(reader.hasNext() && inflight < WINDOW_BYTES && inflightFrames.size() < WINDOW_FRAMES
                             && windowOpen())) {
+                        headSaid = sayHead(l, headSaid);
                         long untilWindow = nextWindow - System.nanoTime();
                         if (reader.hasNext() && untilWindow > 0) {
                             TimeUnit.NANOSECONDS.timedWait(this, Math.min(untilWindow, TimeUnit.SECONDS.toNanos(1)));
@@ -1157,6 +1160,23 @@ final class Job implements Link.Listener {
             }
         }
     }
+
+    /**
+     * Tells the target the journal's head, at most every {@value #HEAD_EVERY_MILLIS} ms and only
+     * while it is ahead of what was sent: a target that takes over then knows how many changes it
+     * lacks. Returns when it was said (nanoTime).
+     */
+    private long sayHead(Link l, long saidAt) {
+        long now = System.nanoTime();
+        long head = journal.lastSeq();
+        if (head <= sentSeq || now - saidAt < TimeUnit.MILLISECONDS.toNanos(HEAD_EVERY_MILLIS)) {
+            return saidAt;
+        }
+        l.send(new Frame.Heartbeat(System.currentTimeMillis(), head));
+        return now;
+    }
+
+    static final long HEAD_EVERY_MILLIS = 500;
 
     /**
      * While a restore runs, the connection only carries its questions: nothing is sent from the

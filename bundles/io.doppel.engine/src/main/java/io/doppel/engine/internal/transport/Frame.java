@@ -56,7 +56,15 @@ public sealed interface Frame {
     record Compressed(Ops ops, int level) implements Frame { }
 
     /** Either way: liveness. */
-    record Heartbeat(long sentAtMillis) implements Frame { }
+    /**
+     * Keeps a connection alive; from a source streaming, also its journal's head (the last op it
+     * numbered), so that a target that takes over knows how far behind its image is. -1: not said.
+     */
+    record Heartbeat(long sentAtMillis, long head) implements Frame {
+        public Heartbeat(long sentAtMillis) {
+            this(sentAtMillis, -1);
+        }
+    }
 
     /** Target → source: this connection is refused or the stream cannot continue, and why. */
     record Refused(String code, String message, long seq) implements Frame { }
@@ -185,7 +193,8 @@ public sealed interface Frame {
                 yield b.array();
             }
             case Ack a -> ByteBuffer.allocate(16).putLong(a.applied()).putLong(a.durable()).array();
-            case Heartbeat h -> ByteBuffer.allocate(8).putLong(h.sentAtMillis()).array();
+            case Heartbeat h -> h.head() < 0 ? ByteBuffer.allocate(8).putLong(h.sentAtMillis()).array()
+                    : ByteBuffer.allocate(16).putLong(h.sentAtMillis()).putLong(h.head()).array();
             case Refused r -> {
                 byte[] code = r.code().getBytes(StandardCharsets.UTF_8);
                 byte[] msg = r.message().getBytes(StandardCharsets.UTF_8);
@@ -301,7 +310,7 @@ public sealed interface Frame {
                 case 2 -> new Resume(nonNegative(b.getLong()));
                 case 3 -> ops(b);
                 case 4 -> ack(nonNegative(b.getLong()), nonNegative(b.getLong()));
-                case 5 -> new Heartbeat(b.getLong());
+                case 5 -> new Heartbeat(b.getLong(), b.remaining() >= 8 ? nonNegative(b.getLong()) : -1);
                 case 6 -> new Refused(text(b, b.getShort() & 0xffff), text(b, b.getInt()), b.getLong());
                 case 7 -> ops(ByteBuffer.wrap(Deflate.decompress(b, MAX_BODY)));
                 case 8 -> new ListRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff),

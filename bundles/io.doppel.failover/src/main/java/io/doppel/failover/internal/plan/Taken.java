@@ -12,6 +12,8 @@ public final class Taken {
     public boolean promoted;
     /** The image's last applied op when it was promoted. */
     public long appliedSeq = -1;
+    /** The changes the source had journaled beyond the image when it was last heard (0: none known). */
+    public long behindOps;
     /** Where the image was bind-mounted, or null. */
     public String exposedAt;
     /** Addresses this target brought up ({@code ADDRESS/PREFIX@INTERFACE}). */
