@@ -57,6 +57,11 @@ class FailoverProductTest {
         Path served = dir.resolve("served");
         Path hosts = dir.resolve("hosts");
         Files.writeString(hosts, "127.0.0.1\tlocalhost\n");
+        // Samba's guest reads the share
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // the target's Samba: its own configuration and directories, on a port of its own
+        Path smbConf = dir.resolve("smb.conf");
+        String smbConfText = sambaConfig(smbConf);
         try (NetNs ns = NetNs.create("fo")) {
             Failovers fo = new Failovers(ns, WAIT);
             String service = ns.address(10);
@@ -87,8 +92,11 @@ class FailoverProductTest {
                         "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--automatic",
                         "--ip", service + "/24@" + NetNs.DEVICE, "--host-alias", "www-primary", "--pre", pre.toString(),
                         "--post", pre.toString(), "--app", "script", "--set", "script.start=" + start, "--set",
-                        "script.health=" + health, "--set", "script.stop=" + stop, "--expose-at", served.toString(),
-                        "--step-timeout", "30", "--start");
+                        "script.health=" + health, "--set", "script.stop=" + stop, "--app", "shares", "--set",
+                        "shares.smb=site:site", "--set", "shares.smb.site.guest=yes", "--set",
+                        "shares.config=" + smbConf,
+                        "--set", "shares.host=" + service, "--expose-at", served.toString(), "--step-timeout", "30",
+                        "--start");
                 fo.awaitState(target, "web", "HEALTHY");
                 // before the failover, the source serves the service address; the client on host c learns its MAC
                 ns.ipIn("a", "addr", "add", service + "/24", "dev", NetNs.DEVICE);
@@ -138,6 +146,8 @@ class FailoverProductTest {
                 System.out.println("failover: the service address answered " + answeredMillis
                         + " ms after the source died (probes every 500 ms, lost after 3 misses)");
                 assertEquals("written just before the crash\n", get(ns, url).stdout());
+                // and the site is shared over SMB from the replica, at the service address
+                assertEquals("written just before the crash\n", smb(ns, service, smbConf, "late.html").stdout());
                 assertTrue(over.get("appliedSeq").getAsLong() > 0, over.toString());
                 assertTrue(over.get("behindOps").getAsLong() > 0 && over.get("sourceHead").getAsLong()
                         == over.get("appliedSeq").getAsLong() + over.get("behindOps").getAsLong(), over.toString());
@@ -169,6 +179,9 @@ class FailoverProductTest {
                 assertFalse(Files.readString(hosts).contains("www-primary"), Files.readString(hosts));
                 assertTrue(Files.exists(dir.resolve("env.failback")), "the scripts ran for the fail-back too");
                 assertFalse(Files.exists(served.resolve("site")), "the image is no longer exposed");
+                assertEquals(smbConfText, Files.readString(smbConf), "the target's Samba configuration is as it was");
+                awaitCondition(WAIT, () -> ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine()
+                        .orElse("").contains(smbConf.toString())), "the Samba the takeover started to be stopped");
                 Result restore = Cli.in(ns.in("a"), source, "job", "restore", "web", "--checksum-all", "--wait");
                 assertEquals(0, restore.exitCode(), restore.toString());
                 assertFalse(Files.exists(data.resolve("big.bin")), "what never reached the replica is not kept");
@@ -196,6 +209,13 @@ class FailoverProductTest {
                     ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroy);
                 }
                 new ProcessBuilder("umount", "-l", served.toString()).start().waitFor();
+                for (String daemon : List.of("smbd", "samba-dcerpcd")) {
+                    Path pidFile = dir.resolve("samba/pid-directory/" + daemon + ".pid");
+                    if (Files.exists(pidFile)) {
+                        ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()))
+                                .ifPresent(ProcessHandle::destroy);
+                    }
+                }
             }
         }
     }
@@ -210,6 +230,29 @@ class FailoverProductTest {
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         return p;
     }
+
+    private String sambaConfig(Path config) throws Exception {
+        StringBuilder conf = new StringBuilder("[global]\n");
+        for (String d : List.of("private dir", "lock directory", "state directory", "cache directory",
+                "pid directory", "ncalrpc dir")) {
+            conf.append("   ").append(d).append(" = ").append(Files.createDirectories(dir.resolve("samba")
+                    .resolve(d.replace(' ', '-')))).append('\n');
+        }
+        conf.append("   log file = ").append(dir.resolve("samba/log.%m")).append('\n')
+                .append("   server role = standalone server\n   smb ports = ").append(SMB_PORT).append('\n')
+                .append("   map to guest = bad user\n   guest account = nobody\n")
+                .append("   disable netbios = yes\n   load printers = no\n   printcap name = /dev/null\n");
+        Files.writeString(config, conf.toString());
+        return conf.toString();
+    }
+
+    /** A file of the share {@code site} at {@code host}, fetched over SMB as a guest by the client on host c. */
+    private static Result smb(NetNs ns, String host, Path config, String file) {
+        return ns.runIn("c", "smbclient", "-s", config.toString(), "-p", Integer.toString(SMB_PORT), "//" + host
+                + "/site", "-N", "-c", "get " + file + " -");
+    }
+
+    private static final int SMB_PORT = 4450;
 
     private static Result get(NetNs ns, String url) {
         return ns.runIn("c", "python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('" + url

@@ -78,6 +78,8 @@ final class Samba {
 
     void shutdown() throws ApplicationException {
         require(List.of("smbcontrol", "-s", config.toString(), "smbd", "shutdown"), "stop the smbd it started");
+        // smbd starts samba-dcerpcd and its workers on demand (share listings); they outlive it unless told
+        run(List.of("smbcontrol", "-s", config.toString(), "samba-dcerpcd", "shutdown"));
     }
 
     /** The disk shares smbd lists to {@code host} (lower case), or why it lists none. */
