@@ -231,7 +231,7 @@ class PostgresFailoverProductTest {
 
     /** The address answers a connection, accepted or refused, from the client host (no answer: a timeout). */
     private static boolean answers(NetNs ns, String address) {
-        return ns.runIn("c", "python3", "-c", "import socket\ns = socket.socket()\ns.settimeout(1)\ntry:\n    s.connect(('"
+        return ns.runIn("c", "python3", "-c", "import socket\ns = socket.socket()\ns.settimeout(0.2)\ntry:\n    s.connect(('"
                 + address + "', 5432))\nexcept ConnectionRefusedError:\n    pass").exitCode() == 0;
     }
 
