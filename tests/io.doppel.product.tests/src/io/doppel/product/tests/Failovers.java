@@ -67,6 +67,31 @@ final class Failovers {
         return out;
     }
 
+    /**
+     * What the target says about failover {@code name} when a wait fails: its status and events, so a
+     * failure in CI explains itself.
+     */
+    String explain(AgentProcess target, String name) {
+        StringBuilder b = new StringBuilder("\ntarget's failover status: ");
+        b.append(Cli.in(ns.in("b"), target, "--json", "failover", "status", name).stdout().strip());
+        b.append("\ntarget's events:");
+        try {
+            events(target, name).forEach(e -> b.append("\n  ").append(e));
+        } catch (AssertionError | RuntimeException e) {
+            b.append(" (cannot be read: ").append(e.getMessage()).append(')');
+        }
+        return b.toString();
+    }
+
+    /** Runs {@code wait}; when it fails, the failure carries {@link #explain} and {@code more}. */
+    void explained(AgentProcess target, String name, Runnable wait, java.util.function.Supplier<String> more) {
+        try {
+            wait.run();
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + explain(target, name) + more.get(), e);
+        }
+    }
+
     /** Runs the CLI on {@code host} against {@code agent}; it must succeed. */
     Result ok(String host, AgentProcess agent, String... args) {
         return Cli.ok(Cli.in(ns.in(host), agent, args));

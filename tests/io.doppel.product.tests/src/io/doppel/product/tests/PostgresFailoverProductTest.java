@@ -104,17 +104,21 @@ class PostgresFailoverProductTest {
                 Thread writer = Thread.ofPlatform().name("ledger").start(ledger);
                 awaitCondition(WAIT, () -> ledger.acked.get() >= 100, "the ledger to have 100 acknowledged inserts");
 
-                // the source host dies while both clients write: its server, its agent, then its network
+                // the source host dies while both clients write: its server, its agent, then the host (its link and
+                // whatever still ran there: a backend the server forked as it died)
                 long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
                 killTree(postmaster);
                 source.kill();
                 ns.kill("a");
                 long died = System.nanoTime();
                 long acked = ledger.stopAndJoin(writer);
-                awaitCondition(WAIT, () -> answers(ns, service), "the service address to answer on the target");
+                fo.explained(target, "db", () -> awaitCondition(WAIT, () -> answers(ns, service),
+                        "the service address to answer on the target"), () -> "");
                 long addressMillis = (System.nanoTime() - died) / 1_000_000;
-                awaitCondition(WAIT, () -> ns.runIn("c", BIN + "/pg_isready", "-h", service, "-t", "1").exitCode() == 0,
-                        "PostgreSQL to accept connections on the target");
+                fo.explained(target, "db", () -> awaitCondition(WAIT, () -> ns.runIn("c", BIN + "/pg_isready", "-h",
+                        service, "-t", "1").exitCode() == 0, "PostgreSQL to accept connections on the target"),
+                        () -> "\nthe replica's server log:\n" + tail(image.resolve("data/log/doppel-failover.log"))
+                        + "\nstill running in the dead source host's network:\n" + ns.lingering("a"));
                 long postgresMillis = (System.nanoTime() - died) / 1_000_000;
                 System.out.println("failover: address answered " + addressMillis + " ms, PostgreSQL accepted connections "
                         + postgresMillis + " ms after the source died (probes every 1 s, lost after 3 misses)");
@@ -164,6 +168,15 @@ class PostgresFailoverProductTest {
                 Cli.exec(List.of("umount", "-l", served.toString()), 30);
                 Cli.exec(List.of("umount", "-l", root.toString()), 30);
             }
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(cannot be read: " + e + ")";
         }
     }
 

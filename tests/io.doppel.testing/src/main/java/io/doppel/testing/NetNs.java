@@ -73,9 +73,93 @@ public final class NetNs implements AutoCloseable {
         return List.of("nsenter", "--net=/run/netns/" + name(host), "--");
     }
 
-    /** The host dies: its namespace goes, with its link and every address on it. */
+    /**
+     * The host dies: its link goes first (nothing leaves it any more), then every process in its
+     * network is killed (a process it forked meanwhile too), then its namespace. Killing a process
+     * tree by a snapshot of it is not enough: a server forks a child just before it dies, the child
+     * is handed to init and keeps the namespace, its addresses and its open connections alive.
+     */
     public void kill(String host) {
-        ip("netns", "del", name(host));
+        String net = netOf(host);
+        killed.put(host, net);
+        ip("-n", name(host), "link", "del", DEVICE);
+        for (int round = 0; round < 50; round++) {
+            List<ProcessHandle> left = processes(net);
+            if (left.isEmpty()) {
+                ip("netns", "del", name(host));
+                return;
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : left) {
+                try {
+                    p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("host " + host + " cannot die: process " + p.pid()
+                            + " outlives kill -9:\n" + describe(List.of(p)), e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while host " + host + " dies", e);
+                }
+            }
+        }
+        throw new IllegalStateException("host " + host + " keeps making processes while it dies:\n"
+                + describe(processes(net)));
+    }
+
+    private final java.util.Map<String, String> killed = new java.util.HashMap<>();
+
+    /** What still runs in the network of a host that was killed (for a failure message; empty if nothing). */
+    public String lingering(String host) {
+        String net = killed.get(host);
+        return net == null ? "" : describe(processes(net));
+    }
+
+    private String netOf(String host) {
+        try {
+            return "net:[" + Files.getAttribute(Path.of("/run/netns", name(host)), "unix:ino") + "]";
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("host " + host + " has no namespace: " + e, e);
+        }
+    }
+
+    /** The processes whose network namespace is {@code net} ({@code net:[inode]}). */
+    private static List<ProcessHandle> processes(String net) {
+        List<ProcessHandle> found = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String pid = p.getFileName().toString();
+                if (!pid.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (net.equals(Files.readSymbolicLink(p.resolve("ns/net")).toString())) {
+                        ProcessHandle.of(Long.parseLong(pid)).ifPresent(found::add);
+                    }
+                } catch (java.io.IOException e) {
+                    // gone meanwhile, or a zombie without namespaces
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot list /proc: " + e, e);
+        }
+        return found;
+    }
+
+    private static String describe(List<ProcessHandle> processes) {
+        StringBuilder b = new StringBuilder();
+        for (ProcessHandle h : processes) {
+            Path p = Path.of("/proc", Long.toString(h.pid()));
+            try {
+                String stat = Files.readString(p.resolve("stat"));
+                String cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ').strip();
+                b.append("  ").append(stat, 0, Math.min(stat.length(), 60)).append(" wchan=")
+                        .append(Files.readString(p.resolve("wchan"))).append(' ')
+                        .append(cmd, 0, Math.min(cmd.length(), 200)).append('\n');
+            } catch (java.io.IOException e) {
+                b.append("  ").append(h.pid()).append(" (gone)\n");
+            }
+        }
+        return b.toString();
     }
 
     /** The host comes back: a new namespace with the same name, address and link. */
