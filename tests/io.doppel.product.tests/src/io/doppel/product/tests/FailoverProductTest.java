@@ -96,7 +96,7 @@ class FailoverProductTest {
                         "shares.smb=site:site", "--set", "shares.smb.site.guest=yes", "--set",
                         "shares.config=" + smbConf,
                         "--set", "shares.host=" + service, "--expose-at", served.toString(), "--step-timeout", "30",
-                        "--start");
+                        "--max-behind", "any", "--start"); // a site may lose its last changes: no need to ask
                 fo.awaitState(target, "web", "HEALTHY");
                 // before the failover, the source serves the service address; the client on host c learns its MAC
                 ns.ipIn("a", "addr", "add", service + "/24", "dev", NetNs.DEVICE);

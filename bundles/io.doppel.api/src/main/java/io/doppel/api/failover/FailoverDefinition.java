@@ -32,11 +32,26 @@ import java.util.regex.Pattern;
  *                           expect the source's paths; {@code null} to serve it where it is
  * @param witness            ask the agent's witness before a takeover (since 1.1): the source must be gone
  *                           there too, and a target that cannot reach the witness never takes over by itself
+ * @param maxBehindOps       the most changes the replica may be known to lack (the source's journal as last heard
+ *                           against what the image holds) for a takeover to go ahead without the admin's word
+ *                           (since 1.2): 0, the default, never promotes a replica known to be behind; -1 sets no bound
  */
 public record FailoverDefinition(String name, String source, String image, List<String> addresses, int agentPort,
         List<Integer> hostPorts, boolean icmp, int intervalMillis, int misses, Trigger trigger, Mode mode,
         Identity identity, List<String> preScripts, List<String> postScripts, List<Application> applications,
-        int stepTimeoutSeconds, String exposeAt, boolean witness) {
+        int stepTimeoutSeconds, String exposeAt, boolean witness, long maxBehindOps) {
+
+    /** No bound on how far behind the replica may be when it takes over. */
+    public static final long ANY_BEHIND = -1;
+
+    /** A definition as version 1.1 knew it: a replica known to be behind is never promoted by itself. */
+    public FailoverDefinition(String name, String source, String image, List<String> addresses, int agentPort,
+            List<Integer> hostPorts, boolean icmp, int intervalMillis, int misses, Trigger trigger, Mode mode,
+            Identity identity, List<String> preScripts, List<String> postScripts, List<Application> applications,
+            int stepTimeoutSeconds, String exposeAt, boolean witness) {
+        this(name, source, image, addresses, agentPort, hostPorts, icmp, intervalMillis, misses, trigger, mode,
+                identity, preScripts, postScripts, applications, stepTimeoutSeconds, exposeAt, witness, 0);
+    }
 
     /** A definition without a witness, as version 1.0 knew it. */
     public FailoverDefinition(String name, String source, String image, List<String> addresses, int agentPort,
@@ -44,7 +59,7 @@ public record FailoverDefinition(String name, String source, String image, List<
             Identity identity, List<String> preScripts, List<String> postScripts, List<Application> applications,
             int stepTimeoutSeconds, String exposeAt) {
         this(name, source, image, addresses, agentPort, hostPorts, icmp, intervalMillis, misses, trigger, mode,
-                identity, preScripts, postScripts, applications, stepTimeoutSeconds, exposeAt, false);
+                identity, preScripts, postScripts, applications, stepTimeoutSeconds, exposeAt, false, 0);
     }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -153,6 +168,7 @@ public record FailoverDefinition(String name, String source, String image, List<
                     "each needs a plugin id");
         }
         check(exposeAt == null || exposeAt.startsWith("/"), "exposeAt", "must be an absolute path");
+        check(maxBehindOps >= ANY_BEHIND, "maxBehindOps", "must be 0 or more changes, or -1 for no bound");
         return this;
     }
 

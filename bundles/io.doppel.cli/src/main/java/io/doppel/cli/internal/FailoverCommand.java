@@ -40,12 +40,12 @@ final class FailoverCommand implements CliCommand {
                                               [--pre 'COMMAND ARGS' …] [--post 'COMMAND ARGS' …]
                                               [--app PLUGIN …] [--set PLUGIN.KEY=VALUE …]
                                               [--step-timeout SECONDS] [--expose-at DIR] [--witness]
-                                              [--start]
+                                              [--max-behind CHANGES|any] [--start]
                        doppel [AGENT OPTIONS] failover create --file FILE [--start]
                        doppel [AGENT OPTIONS] failover list
                        doppel [AGENT OPTIONS] failover status NAME
                        doppel [AGENT OPTIONS] failover start|stop|delete NAME
-                       doppel [AGENT OPTIONS] failover now NAME [--force] [--wait]
+                       doppel [AGENT OPTIONS] failover now NAME [--force] [--accept-loss] [--wait]
                        doppel [AGENT OPTIONS] failover failback NAME [--wait]
                        doppel [AGENT OPTIONS] failover export NAME [--output FILE]
                        doppel [AGENT OPTIONS] failover plugins
@@ -75,6 +75,10 @@ final class FailoverCommand implements CliCommand {
                 --witness makes the takeover ask the agents' witness (doppel-agent --witness) first:
                 it goes ahead only when the witness has lost the source too, and a target that cannot
                 reach the witness (cut off itself) never takes over, not even in automatic mode.
+                A replica known to be behind (the source's journal, as last heard, holds changes the
+                image lacks) is never promoted by itself: the takeover stops at the promote step and
+                waits for 'failover now NAME --accept-loss'. --max-behind allows that many missing
+                changes (or any) for a takeover without the admin's word.
                 --wait follows the takeover or fail-back to its end (exit 7 if it failed).
                 """;
     }
@@ -83,8 +87,8 @@ final class FailoverCommand implements CliCommand {
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "image", "address", "agent-port", "host-port",
                 "interval", "misses", "trigger", "ip", "host-alias", "pre", "post", "app", "set", "step-timeout",
-                "expose-at", "file", "output"), Set.of("icmp", "automatic", "replace", "start", "force", "wait",
-                "witness"));
+                "expose-at", "file", "output", "max-behind"), Set.of("icmp", "automatic", "replace", "start", "force",
+                "wait", "witness", "accept-loss"));
         String verb = a.positional(0, "what to do: create, list, status, start, stop, now, failback, delete, export "
                 + "or plugins");
         JsonObject args = new JsonObject();
@@ -118,6 +122,7 @@ final class FailoverCommand implements CliCommand {
                 args.addProperty("name", name);
                 if (verb.equals("now")) {
                     args.addProperty("force", a.flags.containsKey("force"));
+                    args.addProperty("acceptLoss", a.flags.containsKey("accept-loss"));
                 }
                 JsonObject started = Remote.call(options, "failover." + verb, args).getAsJsonObject();
                 if (!a.flags.containsKey("wait")) {
@@ -217,6 +222,17 @@ final class FailoverCommand implements CliCommand {
                 d.addProperty("exposeAt", a.flags.get("expose-at"));
             }
             d.addProperty("witness", a.flags.containsKey("witness"));
+            String behind = a.flags.get("max-behind");
+            if ("any".equals(behind)) {
+                d.addProperty("maxBehindOps", -1);
+            } else if (behind != null) {
+                long n = parse(behind, "--max-behind");
+                if (n < 0) {
+                    throw new CliException(Exit.USAGE, "--max-behind takes a number of changes (0 or more) or 'any', "
+                            + "not '" + behind + "'");
+                }
+                d.addProperty("maxBehindOps", n);
+            }
         }
         JsonObject created = Remote.call(options, "failover.create", d).getAsJsonObject();
         if (a.flags.containsKey("start")) {

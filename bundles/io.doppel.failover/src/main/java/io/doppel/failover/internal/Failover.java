@@ -45,6 +45,7 @@ final class Failover {
     private boolean monitoring;
     /** After an automatic takeover failed (a guard refused it, say): when to try again, and why it failed. */
     private Instant retryAt;
+    private boolean staleReplica;
     private String failedTakeover;
     private ScheduledFuture<?> ticks;
     private Thread worker;
@@ -227,6 +228,14 @@ final class Failover {
      * admin knows it is down, or stopped it on purpose).
      */
     synchronized FailoverStatus takeOver(boolean force, String why) {
+        return takeOver(force, false, why);
+    }
+
+    /**
+     * Starts the takeover plan; {@code acceptLoss}: the admin accepts a replica known to be further
+     * behind than the definition allows.
+     */
+    synchronized FailoverStatus takeOver(boolean force, boolean acceptLoss, String why) {
         if (!state.canMoveTo(FailoverState.FAILING_OVER)) {
             throw new IllegalStateException("failover '" + name() + "' is " + state + "; a takeover starts from "
                     + "monitoring or a lost source");
@@ -237,21 +246,34 @@ final class Failover {
                     + "is down for sure or stopped on purpose");
         }
         boolean forced = force;
+        staleReplica = false;
         move(FailoverState.FAILING_OVER, why);
-        worker = Thread.ofPlatform().daemon().name("doppel-failover-" + name()).start(() -> runTakeover(forced));
+        worker = Thread.ofPlatform().daemon().name("doppel-failover-" + name())
+                .start(() -> runTakeover(forced, acceptLoss));
         return status();
     }
 
-    private void runTakeover(boolean force) {
+    /** Set by the promote step when it refused a replica known to be too far behind: no retry helps then. */
+    synchronized void refusedStaleReplica() {
+        staleReplica = true;
+    }
+
+    private void runTakeover(boolean force, boolean acceptLoss) {
         Plan plan = new Plan(stepTimeout(), listener(), this::step);
         try {
-            plan.run(new Steps(this, host, force).takeover(), true);
+            plan.run(new Steps(this, host, force, acceptLoss).takeover(), true);
         } catch (Plan.Failed e) {
             synchronized (this) {
                 move(FailoverState.FAILED, "takeover failed at step '" + e.step() + "': " + e.getMessage()
                         + "; rolled back");
                 host.event(Severity.CRITICAL, "failover.rolled-back", reason);
-                if (!force && definition.mode() == FailoverDefinition.Mode.AUTOMATIC) {
+                if (staleReplica) {
+                    // what the replica lacks stays lacking: only the admin can accept the loss
+                    failedTakeover = "the takeover stopped at step '" + e.step() + "': " + e.getMessage();
+                    host.event(Severity.CRITICAL, "failover.alert", "the replica is further behind the source than "
+                            + "this failover allows; waiting for the admin: doppel failover now " + name()
+                            + " --accept-loss takes over with what the replica holds");
+                } else if (!force && definition.mode() == FailoverDefinition.Mode.AUTOMATIC) {
                     // while the source stays lost, try again once the monitor has had time to see it back
                     retryAt = Instant.now().plusMillis(Math.max(5000L, (long) definition.intervalMillis()
                             * definition.misses()));

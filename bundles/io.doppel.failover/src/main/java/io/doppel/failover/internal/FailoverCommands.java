@@ -34,7 +34,7 @@ public final class FailoverCommands {
                 + "source agent's peer name), image, addresses (list), agentPort, hostPorts (list), icmp, "
                 + "intervalMillis (default 1000), misses (default 3), trigger (ANY|ALL), mode (MANUAL|AUTOMATIC), "
                 + "identity {mode ADD|REPLACE, addresses ['ADDRESS/PREFIX@INTERFACE'], hostAlias}, preScripts, "
-                + "postScripts, applications [{plugin, settings}], stepTimeoutSeconds (default 60), exposeAt, witness (ask the agent's witness before a takeover).",
+                + "postScripts, applications [{plugin, settings}], stepTimeoutSeconds (default 60), exposeAt, witness (ask the agent's witness before a takeover), maxBehindOps (the most changes a replica known to be behind may lack for a takeover without the admin's word: 0, the default, or more; -1 for no bound).",
                 args -> failovers.create(definition(args)));
         commands.register("failover.list", "Every failover with its state.", args -> failovers.list());
         commands.register("failover.status", "A failover's state, probes and step: name, waitSeconds (0-60: answer at "
@@ -47,9 +47,11 @@ public final class FailoverCommands {
                 args -> failovers.start(CommandRegistrations.text(args, "name")));
         commands.register("failover.stop", "Stop monitoring the source (no takeover happens): name.",
                 args -> failovers.stop(CommandRegistrations.text(args, "name")));
-        commands.register("failover.now", "Take over now: name, force (also while the source still answers). Refused "
-                + "while the source is not known to be lost, unless forced.",
-                args -> failovers.now(CommandRegistrations.text(args, "name"), CommandRegistrations.flag(args, "force")));
+        commands.register("failover.now", "Take over now: name, force (also while the source still answers), "
+                + "acceptLoss (also with a replica known to be further behind than maxBehindOps). Refused while the "
+                + "source is not known to be lost, unless forced.",
+                args -> failovers.now(CommandRegistrations.text(args, "name"), CommandRegistrations.flag(args, "force"),
+                        CommandRegistrations.flag(args, "acceptLoss")));
         commands.register("failover.failback", "Give the source's identity back: applications stop, addresses go, "
                 + "and the image waits for the source to restore itself from it (doppel job restore): name.",
                 args -> failovers.failBack(CommandRegistrations.text(args, "name")));

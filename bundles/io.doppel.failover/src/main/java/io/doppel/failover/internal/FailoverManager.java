@@ -238,7 +238,13 @@ public final class FailoverManager implements MetricsSource {
     }
 
     public FailoverStatus now(String name, boolean force) {
-        return get(name).takeOver(force, "takeover ordered by the admin" + (force ? " (forced)" : ""));
+        return now(name, force, false);
+    }
+
+    /** The admin's takeover; {@code acceptLoss}: also with a replica known to be further behind than allowed. */
+    public FailoverStatus now(String name, boolean force, boolean acceptLoss) {
+        return get(name).takeOver(force, acceptLoss, "takeover ordered by the admin" + (force ? " (forced)" : "")
+                + (acceptLoss ? " (accepting what the replica lacks)" : ""));
     }
 
     public FailoverStatus failBack(String name) {

@@ -34,12 +34,18 @@ final class Steps {
     private final FailoverHost host;
     private final FailoverDefinition d;
     private final boolean force;
+    private final boolean acceptLoss;
 
     Steps(Failover failover, FailoverHost host, boolean force) {
+        this(failover, host, force, false);
+    }
+
+    Steps(Failover failover, FailoverHost host, boolean force, boolean acceptLoss) {
         this.failover = failover;
         this.host = host;
         this.d = failover.definition();
         this.force = force;
+        this.acceptLoss = acceptLoss;
     }
 
     List<Step> takeover() {
@@ -161,6 +167,19 @@ final class Steps {
         long applied = host.images().promote(d.source(), d.image(), failover.stepTimeout());
         long head = host.images().announcedHead(d.source(), d.image());
         long behind = Math.max(0, head - applied);
+        if (behind > d.maxBehindOps() && d.maxBehindOps() != FailoverDefinition.ANY_BEHIND) {
+            if (!acceptLoss) {
+                host.images().release(d.source(), d.image());
+                failover.refusedStaleReplica();
+                throw new ApplicationException("the replica is known to be behind: the source had journaled up to op "
+                        + head + " when last heard, the image holds up to op " + applied + ", so the last " + behind
+                        + " changes made on the source are missing here (this failover allows " + d.maxBehindOps()
+                        + "). No takeover without the admin's word: bring the source back if it can be, or accept "
+                        + "the loss with doppel failover now " + failover.name() + " --accept-loss");
+            }
+            host.event(Severity.WARNING, "failover.loss-accepted", "the admin accepted the loss of " + behind
+                    + " changes the replica lacks (this failover allows " + d.maxBehindOps() + ")");
+        }
         Taken t = failover.taken();
         synchronized (failover) {
             t.promoted = true;

@@ -1167,6 +1167,11 @@ final class Job implements Link.Listener {
      * lacks. Returns when it was said (nanoTime).
      */
     private long sayHead(Link l, long saidAt) {
+        if (definition.synchronous()) {
+            // a change not yet acknowledged by the target has not completed for its application either:
+            // the replica lacks nothing that was done, so no head is said (a takeover is never "behind")
+            return saidAt;
+        }
         long now = System.nanoTime();
         long head = journal.lastSeq();
         if (head <= sentSeq || now - saidAt < TimeUnit.MILLISECONDS.toNanos(HEAD_EVERY_MILLIS)) {

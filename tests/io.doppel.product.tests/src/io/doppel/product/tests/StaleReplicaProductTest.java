@@ -1,0 +1,129 @@
+package io.doppel.product.tests;
+
+import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.doppel.testing.AgentProcess;
+import io.doppel.testing.Cli;
+import io.doppel.testing.Cli.Result;
+import io.doppel.testing.NetNs;
+import io.doppel.testing.Trees;
+
+/**
+ * A replica known to be behind is never promoted by itself: asynchronous replication falls behind
+ * (its bandwidth squeezed), the source host dies, and the automatic takeover stops at the promote
+ * step, takes nothing (no address, the image still the source's) and waits for the admin; a plain
+ * {@code failover now} is refused the same way; {@code --accept-loss} takes over with what the
+ * replica holds and says how much it lacks.
+ */
+class StaleReplicaProductTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReplicaKnownToBeBehindWaitsForTheAdminsWord() throws Exception {
+        String why = NetNs.unavailable();
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(why == null, why);
+        } else {
+            assertEquals(null, why, "CI must be able to make network namespaces");
+        }
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("first.txt"), "replicated before anything went wrong\n");
+        Path targetHome = dir.resolve("replica");
+        try (NetNs ns = NetNs.create("st")) {
+            Failovers fo = new Failovers(ns, WAIT);
+            String service = ns.address(10);
+            AgentProcess target = AgentProcess.start(ns.in("b"), Map.of(), targetHome, "--name", "replica", "--listen",
+                    "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421");
+            AgentProcess source = AgentProcess.start(ns.in("a"), Map.of(), dir.resolve("primary"), "--name", "primary",
+                    "--listen", "0.0.0.0:7420");
+            List<AgentProcess> agents = new ArrayList<>(List.of(target, source));
+            try {
+                fo.pair(source, target);
+                fo.ok("a", source, "job", "create", "files", "--source", data.toString(), "--target", ns.address(2)
+                        + ":7421", "--interceptor", "watch");
+                fo.ok("a", source, "job", "start", "files");
+                Path image = targetHome.resolve("images/primary/files");
+                awaitCondition(WAIT, () -> Trees.same(data, image, ".doppel-"), "the first file to be replicated");
+                // the default bound: a replica known to lack any change is not promoted without the admin
+                fo.ok("b", target, "failover", "create", "files", "--source", "primary", "--address", ns.address(1),
+                        "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--automatic",
+                        "--ip", service + "/24@" + NetNs.DEVICE, "--start");
+                fo.awaitState(target, "files", "HEALTHY");
+
+                // asynchronous replication falls behind, and the target hears how far
+                fo.ok("a", source, "job", "limit", "files", "2KB/s");
+                byte[] big = new byte[300_000];
+                new Random(11).nextBytes(big);
+                Files.write(data.resolve("big.bin"), big);
+                awaitCondition(WAIT, () -> {
+                    JsonObject job = JsonParser.parseString(fo.ok("a", source, "--json", "job", "list").stdout())
+                            .getAsJsonArray().get(0).getAsJsonObject();
+                    long head = job.get("lastSeq").getAsLong();
+                    JsonObject heard = JsonParser.parseString(fo.ok("b", target, "--json", "failover", "status",
+                            "files").stdout()).getAsJsonObject();
+                    return head > job.get("ackedSeq").getAsLong() && heard.get("sourceHead").getAsLong() >= head;
+                }, "the source to fall behind and the target to hear its journal's head");
+
+                // the source host dies: the automatic takeover stops at the promote step and waits
+                source.kill();
+                ns.kill("a");
+                fo.explained(target, "files", () -> awaitCondition(WAIT, () -> fo.codes(target, "files")
+                        .contains("failover.alert"), "the target to refuse the stale replica and alert the admin"),
+                        () -> "");
+                JsonObject refused = fo.awaitState(target, "files", "FAILED");
+                String reason = refused.get("reason").getAsString();
+                assertTrue(reason.contains("step 'promote image'") && reason.contains("known to be behind")
+                        && reason.contains("--accept-loss"), reason);
+                List<String> codes = fo.codes(target, "files");
+                assertFalse(codes.contains("failover.promoted") || codes.contains("failover.done"), codes.toString());
+                assertFalse(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/"),
+                        "no address is taken for a stale replica");
+                // monitoring goes on without trying again by itself
+                long alerts = fo.codes(target, "files").stream().filter("failover.alert"::equals).count();
+                assertEquals(1, alerts, fo.events(target, "files").toString());
+
+                // the admin's plain word is refused the same way; accepting the loss takes over
+                Result plain = Cli.in(ns.in("b"), target, "failover", "now", "files", "--wait");
+                assertEquals(7, plain.exitCode(), plain.toString());
+                assertTrue(plain.stdout().contains("known to be behind"), plain.toString());
+                Result accepted = Cli.in(ns.in("b"), target, "failover", "now", "files", "--accept-loss", "--wait");
+                assertEquals(0, accepted.exitCode(), accepted.toString());
+                JsonObject over = fo.awaitState(target, "files", "FAILED_OVER");
+                assertTrue(over.get("behindOps").getAsLong() > 0 && over.get("sourceHead").getAsLong()
+                        == over.get("appliedSeq").getAsLong() + over.get("behindOps").getAsLong(), over.toString());
+                codes = fo.codes(target, "files");
+                assertTrue(codes.containsAll(List.of("failover.loss-accepted", "failover.behind", "failover.done")),
+                        codes.toString());
+                assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
+                assertEquals("replicated before anything went wrong\n", Files.readString(image.resolve("first.txt")));
+                Cli.ok(Cli.in(ns.in("b"), target, "failover", "failback", "files", "--wait"));
+            } finally {
+                for (AgentProcess a : agents) {
+                    a.close();
+                }
+            }
+        }
+    }
+}
