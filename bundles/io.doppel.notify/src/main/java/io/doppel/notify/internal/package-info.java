@@ -1,0 +1,2 @@
+/** Doppel notifications: SNMP traps and e-mails sent from the agent's event log. */
+package io.doppel.notify.internal;
