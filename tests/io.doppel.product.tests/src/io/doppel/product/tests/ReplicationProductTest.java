@@ -57,6 +57,18 @@ class ReplicationProductTest {
             assertTrue(list.stdout().contains("REPLICATING"), list.toString());
             assertTrue(list.stdout().contains("web"), list.toString());
 
+            // a mirror on demand, followed to its end
+            for (int i = 0; i < 50; i++) {
+                Files.writeString(data.resolve("page-" + i + ".html"), "page " + i + "\n".repeat(100 * i));
+            }
+            Result mirrored = Cli.ok(Cli.on(source, "job", "mirror", "web", "--mode", "full", "--wait"));
+            assertTrue(mirrored.stdout().startsWith("mirror: full, done: ") && mirrored.stdout().contains("entries"),
+                    mirrored.toString());
+            JsonObject watched = JsonParser.parseString(Cli.ok(Cli.on(source, "--json", "job", "watch", "web"))
+                    .stdout()).getAsJsonObject();
+            assertEquals("done", watched.get("phase").getAsString(), watched.toString());
+            assertTrue(watched.get("filesDone").getAsLong() >= 50, watched.toString());
+
             Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
             awaitCondition(WAIT, () -> !job(source).get("state").getAsString().equals("REPLICATING"),
                     "the revoked source to lose its connection");

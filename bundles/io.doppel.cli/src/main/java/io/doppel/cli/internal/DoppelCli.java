@@ -13,7 +13,7 @@ public final class DoppelCli {
 
     private static final List<CliCommand> COMMANDS = List.of(new StatusCommand(), new JobCommand(), new EventsCommand(),
             new FailoverCommand(), new PeerCommand(), new SettingsCommand(),
-            new IdentityCommand(), new CommandsCommand());
+            new IdentityCommand(), new CommandsCommand(), new CompletionCommand(() -> DoppelCli.COMMANDS));
 
     private DoppelCli() {
     }
@@ -24,7 +24,7 @@ public final class DoppelCli {
 
     public static int run(String[] args, Map<String, String> env, PrintStream stdout, PrintStream stderr) {
         boolean json = List.of(args).contains("--json");
-        Output out = new Output(stdout, stderr, json);
+        Output out = new Output(stdout, stderr, json, Output.terminal(env));
         try {
             Options options = Options.parse(args, env);
             if (options.version()) {

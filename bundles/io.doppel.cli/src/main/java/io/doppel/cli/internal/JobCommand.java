@@ -28,7 +28,8 @@ final class JobCommand implements CliCommand {
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
                                               [--queue-memory-mib N] [--queue-disk-mib N] [--rpo SECONDS]
                                               [--mirror diff|full|newer|none]
-                       doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all]
+                       doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all] [--wait]
+                       doppel [AGENT OPTIONS] job watch NAME
                        doppel [AGENT OPTIONS] job verify NAME [--repair] [--orphans report|aside|delete]
                                               [--orphan-age DAYS] [--wait]
                        doppel [AGENT OPTIONS] job verify-report NAME
@@ -65,7 +66,9 @@ final class JobCommand implements CliCommand {
                 how: diff, the default, sends only blocks whose checksums differ; full every byte;
                 newer files newer on the source; none trusts the target), and on demand with
                 'job mirror' (--checksum-all also reads files whose size and time are equal). 'job
-                list' shows its progress; a mirror cut short by a restart resumes where it was.
+                list' shows its progress, 'job watch' (or 'job mirror --wait') follows it to its end
+                (a bar at a terminal; DOPPEL_PROGRESS=lines|bar chooses); a mirror cut short by a
+                restart resumes where it was.
                 'job verify' compares the target with the source while replication goes on (content by
                 block checksums, size, type, mode, owner, file times, user xattrs, symlink targets, hard
                 links) and reports what is missing, extra (orphans) or different; each difference is
@@ -93,7 +96,8 @@ final class JobCommand implements CliCommand {
                 "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "queue-disk-mib", "rpo", "mirror", "mode", "orphans",
                 "orphan-age", "output", "name"), Set.of("sync", "checksum-all", "repair", "wait", "keep-extra", "start"));
         String verb = a.positional(0,
-                "what to do: create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
+                "what to do: create, list, start, pause, resume, mirror, watch, verify, verify-report, "
+                        + "verify-schedule, "
                         + "restore, restore-report, export, import, "
                         + "limit, rules, stop or delete");
         JsonObject args = new JsonObject();
@@ -148,7 +152,17 @@ final class JobCommand implements CliCommand {
                 args.addProperty("name", a.positional(1, "the job's name"));
                 args.addProperty("mode", a.flags.get("mode"));
                 args.addProperty("checksumAll", a.flags.containsKey("checksum-all"));
+                if (a.flags.containsKey("wait")) {
+                    Remote.call(options, "job.mirror", args);
+                    watch(options, out, args.get("name").getAsString());
+                    return;
+                }
                 command = "job.mirror";
+            }
+            case "watch" -> {
+                a.noMorePositional(2);
+                watch(options, out, a.positional(1, "the job's name"));
+                return;
             }
             case "verify" -> {
                 a.noMorePositional(2);
@@ -324,6 +338,53 @@ final class JobCommand implements CliCommand {
         }
     }
 
+    /** How often a person at a terminal sees the mirror's bar move; lines elsewhere come less often. */
+    private static final long BAR_MILLIS = 1000;
+    private static final long LINE_MILLIS = 10_000;
+
+    /**
+     * Follows the job's mirror until it ends (at once if none runs): a bar at a terminal, a line of
+     * progress now and then otherwise; the end as the result (JSON with --json). A mirror that
+     * failed is an agent error (exit 7).
+     */
+    private static void watch(Options options, Output out, String name) throws CliException {
+        JsonObject mirror = null;
+        while (true) {
+            JsonObject job = null;
+            for (JsonElement j : Remote.call(options, "job.list", new JsonObject()).getAsJsonArray()) {
+                if (j.getAsJsonObject().getAsJsonObject("definition").get("name").getAsString().equals(name)) {
+                    job = j.getAsJsonObject();
+                }
+            }
+            if (job == null) {
+                throw new CliException(Exit.AGENT_ERROR, "no job named '" + name + "' on this agent (doppel job list)");
+            }
+            mirror = job.has("mirror") && job.get("mirror").isJsonObject() ? job.getAsJsonObject("mirror") : null;
+            if (mirror == null || mirror.get("finishedAtMillis").getAsLong() != 0) {
+                break;
+            }
+            if (!out.json()) {
+                long total = mirror.get("bytesTotal").getAsLong();
+                out.progress(JobTable.mirror(mirror), "counting".equals(mirror.get("phase").getAsString()) ? -1
+                        : total == 0 ? 0 : (double) mirror.get("bytesDone").getAsLong() / total);
+            }
+            try {
+                Thread.sleep(out.terminal() ? BAR_MILLIS : LINE_MILLIS); // the pace a person reads at
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(Exit.INTERNAL, "interrupted while following the mirror");
+            }
+        }
+        if (out.json()) {
+            out.json(mirror == null ? com.google.gson.JsonNull.INSTANCE : mirror);
+        } else {
+            out.line(mirror == null ? "job " + name + " runs no mirror" : "mirror: " + JobTable.mirror(mirror));
+        }
+        if (mirror != null && mirror.has("error") && !mirror.get("error").isJsonNull()) {
+            throw new CliException(Exit.AGENT_ERROR, "the mirror failed: " + mirror.get("error").getAsString());
+        }
+    }
+
     /**
      * Follows a long operation's report until it finishes: each call waits on the agent until the
      * operation ends or half the call's timeout passed, then shows the progress.
@@ -333,7 +394,9 @@ final class JobCommand implements CliCommand {
         JsonObject args = new JsonObject();
         args.addProperty("name", name);
         long timeout = options.timeout().toSeconds(); // 0: calls wait as long as they take
-        args.addProperty("waitSeconds", timeout == 0 ? 60 : (int) Math.max(1, Math.min(60, timeout / 2)));
+        // at a terminal the progress moves every second; elsewhere each call waits as long as it may
+        args.addProperty("waitSeconds", out.terminal() ? 1 : timeout == 0 ? 60 : (int) Math.max(1, Math.min(60,
+                timeout / 2)));
         while (true) {
             JsonObject report = Remote.call(options, reportCommand, args).getAsJsonObject();
             if (report.get("finishedAtMillis").getAsLong() != 0) {
