@@ -92,6 +92,22 @@ final class Failovers {
         }
     }
 
+    /**
+     * The test needs test hosts (network namespaces) and what {@code missing} names (null if nothing
+     * is missing): skipped where they cannot be had, failed in CI (env {@code CI}), which must run it.
+     */
+    static void requireHosts(String missing) {
+        String why = NetNs.unavailable();
+        if (why == null) {
+            why = missing;
+        }
+        if (System.getenv("CI") == null) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        } else if (why != null) {
+            throw new AssertionError("CI must run this test, but " + why);
+        }
+    }
+
     /** Runs the CLI on {@code host} against {@code agent}; it must succeed. */
     Result ok(String host, AgentProcess agent, String... args) {
         return Cli.ok(Cli.in(ns.in(host), agent, args));

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,15 +44,8 @@ class PostgresFailoverProductTest {
 
     @Test
     void postgresTakesOverWithEveryAcknowledgedTransactionAndIsGivenBack() throws Exception {
-        String why = NetNs.unavailable();
-        if (why == null && !Files.isExecutable(BIN.resolve("initdb"))) {
-            why = "PostgreSQL 15 server programs are not installed";
-        }
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(why == null, why);
-        } else {
-            assertEquals(null, why, "CI must be able to make network namespaces and run PostgreSQL");
-        }
+        Failovers.requireHosts(Files.isExecutable(BIN.resolve("initdb")) ? null
+                : "PostgreSQL 15 server programs are not installed");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path root = Files.createDirectories(dir.resolve("db")); // protected, mounted over in place
         Path data = root.resolve("data");
