@@ -69,6 +69,26 @@ class ReplicationProductTest {
             assertEquals("done", watched.get("phase").getAsString(), watched.toString());
             assertTrue(watched.get("filesDone").getAsLong() >= 50, watched.toString());
 
+            // editing: not while the job runs; when stopped, every value checked before anything changes
+            Result running = Cli.on(source, "job", "edit", "web", "--compression", "max");
+            assertEquals(7, running.exitCode(), running.toString());
+            assertTrue(running.stderr().contains("stop it first"), running.toString());
+            Cli.ok(Cli.on(source, "job", "stop", "web"));
+            Result wrong = Cli.on(source, "job", "edit", "web", "--rpo", "60", "--compression", "fastest");
+            assertEquals(7, wrong.exitCode(), wrong.toString());
+            assertTrue(wrong.stderr().contains("compression: 'fastest'"), wrong.toString());
+            assertEquals(0, job(source).getAsJsonObject("definition").get("rpoSeconds").getAsInt(),
+                    "nothing of a refused edit is applied");
+            Cli.ok(Cli.on(source, "job", "edit", "web", "--rpo", "60", "--compression", "max"));
+            JsonObject edited = job(source).getAsJsonObject("definition");
+            assertEquals(60, edited.get("rpoSeconds").getAsInt(), edited.toString());
+            assertEquals("max", edited.get("compression").getAsString(), edited.toString());
+            Cli.ok(Cli.on(source, "job", "start", "web"));
+            Files.writeString(data.resolve("after-edit.html"), "compressed harder\n");
+            Path replicated = target.home().resolve("images/primary/web/after-edit.html");
+            awaitCondition(WAIT, () -> "compressed harder\n".equals(read(replicated)),
+                    "the edited job to replicate again");
+
             Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
             awaitCondition(WAIT, () -> !job(source).get("state").getAsString().equals("REPLICATING"),
                     "the revoked source to lose its connection");
@@ -83,6 +103,14 @@ class ReplicationProductTest {
     }
 
 
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return null; // not there yet
+        }
+    }
 
     private static JsonObject job(AgentProcess source) {
         Result r = Cli.ok(Cli.on(source, "--json", "job", "list"));

@@ -28,6 +28,11 @@ final class JobCommand implements CliCommand {
                                               [--rule '- PATTERN' | --rule '+ PATTERN' …]
                                               [--queue-memory-mib N] [--queue-disk-mib N] [--rpo SECONDS]
                                               [--mirror diff|full|newer|none]
+                       doppel [AGENT OPTIONS] job edit NAME [--target HOST:PORT] [--sync | --async]
+                                              [--interceptor ID] [--compression none|fast|balanced|max]
+                                              [--bandwidth SCHEDULE] [--interval SECONDS] [--rule … ]
+                                              [--queue-memory-mib N] [--queue-disk-mib N] [--rpo SECONDS]
+                                              [--mirror diff|full|newer|none]
                        doppel [AGENT OPTIONS] job mirror NAME [--mode diff|full|newer] [--checksum-all] [--wait]
                        doppel [AGENT OPTIONS] job watch NAME
                        doppel [AGENT OPTIONS] job verify NAME [--repair] [--orphans report|aside|delete]
@@ -84,6 +89,9 @@ final class JobCommand implements CliCommand {
                 source has is removed (--keep-extra keeps it). Files of equal size and time are taken
                 as equal unless --checksum-all. Keep applications off the directory until it is done;
                 then the job replicates again from the image's last op. --wait follows it to the end.
+                'job edit' changes what is given of a stopped job's definition (every value checked
+                before anything changes); its source, image and target fingerprint stay, since
+                another of those is another job. The next start mirrors as after any stop.
                 'job export' writes a job's definition as JSON (to FILE, or standard output) for review,
                 version control or another agent; 'job import' creates a job from such a file (--name
                 gives it another name, --start starts it); an unknown or misspelt field is refused.
@@ -94,9 +102,10 @@ final class JobCommand implements CliCommand {
     public void run(Options options, Output out) throws CliException {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "target", "target-fingerprint", "image", "interceptor",
                 "compression", "bandwidth", "interval", "rule", "queue-memory-mib", "queue-disk-mib", "rpo", "mirror", "mode", "orphans",
-                "orphan-age", "output", "name"), Set.of("sync", "checksum-all", "repair", "wait", "keep-extra", "start"));
+                "orphan-age", "output", "name"), Set.of("sync", "async", "checksum-all", "repair", "wait", "keep-extra",
+                        "start"));
         String verb = a.positional(0,
-                "what to do: create, list, start, pause, resume, mirror, watch, verify, verify-report, "
+                "what to do: create, edit, list, start, pause, resume, mirror, watch, verify, verify-report, "
                         + "verify-schedule, "
                         + "restore, restore-report, export, import, "
                         + "limit, rules, stop or delete");
@@ -146,6 +155,37 @@ final class JobCommand implements CliCommand {
                     }
                 }
                 command = "job.create";
+            }
+            case "edit" -> {
+                a.noMorePositional(2);
+                args.addProperty("name", a.positional(1, "the job's name"));
+                if (a.flags.containsKey("sync") && a.flags.containsKey("async")) {
+                    throw new CliException(Exit.USAGE, "--sync or --async, not both");
+                }
+                if (a.flags.containsKey("sync") || a.flags.containsKey("async")) {
+                    args.addProperty("synchronous", a.flags.containsKey("sync"));
+                }
+                for (String[] f : new String[][] {{"target", "target"}, {"interceptor", "interceptor"},
+                        {"compression", "compression"}, {"bandwidth", "bandwidth"}, {"mirror", "mirror"}}) {
+                    if (a.flags.containsKey(f[0])) {
+                        args.addProperty(f[1], a.flags.get(f[0]));
+                    }
+                }
+                for (String[] f : new String[][] {{"interval", "intervalSeconds"}, {"queue-memory-mib",
+                        "queueMemoryMiB"}, {"queue-disk-mib", "queueDiskMiB"}, {"rpo", "rpoSeconds"}}) {
+                    if (a.flags.containsKey(f[0])) {
+                        try {
+                            args.addProperty(f[1], Integer.parseInt(a.flags.get(f[0]).strip()));
+                        } catch (NumberFormatException e) {
+                            throw new CliException(Exit.USAGE, "--" + f[0] + " takes a whole number, not '"
+                                    + a.flags.get(f[0]) + "'");
+                        }
+                    }
+                }
+                if (a.all.containsKey("rule")) {
+                    args.add("rules", rules(a.all.get("rule")));
+                }
+                command = "job.edit";
             }
             case "mirror" -> {
                 a.noMorePositional(2);
@@ -292,7 +332,8 @@ final class JobCommand implements CliCommand {
                 command = "job." + verb;
             }
             default -> throw new CliException(Exit.USAGE, "unknown job action '" + verb
-                    + "'; expected create, list, start, pause, resume, mirror, verify, verify-report, verify-schedule, "
+                    + "'; expected create, edit, list, start, pause, resume, mirror, watch, verify, verify-report, "
+                    + "verify-schedule, "
                     + "restore, restore-report, export, import, "
                     + "limit, rules, stop or delete");
         }

@@ -40,6 +40,10 @@ public final class EngineCommands {
                 + "rpoSeconds (an event when unapplied changes go back further; 0: none), "
                 + "mirror (diff|full|newer|none: how the first start and every resynchronisation copy).",
                 args -> jobs.create(definition(args)));
+        register(context, "job.edit", "Change a stopped job's definition: name, and any of " + String.join(", ",
+                EDITABLE) + ". The source, the image and the target's fingerprint stay: another of those is another "
+                + "job. Every value is checked before anything changes.", args -> jobs.edit(text(args, "name"),
+                        edited(jobs.definition(text(args, "name")), args)));
         register(context, "job.list", "List jobs with their state, sequences, queue and lag.", args -> jobs.jobs());
         register(context, "job.start", "Start a job: name.", args -> jobs.start(text(args, "name")));
         register(context, "job.pause", "Pause a job: changes are captured and queued but not sent: name.",
@@ -96,6 +100,38 @@ public final class EngineCommands {
 
     private void register(BundleContext context, String name, String description, Body body) {
         commands.register(name, description, body::run);
+    }
+
+    /** What {@code job.edit} may change. */
+    static final java.util.List<String> EDITABLE = java.util.List.of("target", "synchronous", "interceptor",
+            "compression", "bandwidth", "intervalSeconds", "rules", "queueMemoryMiB", "queueDiskMiB", "rpoSeconds",
+            "mirror");
+
+    /** The definition with the changes of {@code args} laid over it; a field that may not change is refused. */
+    static JobDefinition edited(JobDefinition current, JsonObject args) throws CommandException {
+        JsonObject merged = io.doppel.management.protocol.Json.GSON.toJsonTree(current).getAsJsonObject();
+        java.util.List<String> changed = new java.util.ArrayList<>();
+        for (var e : args.entrySet()) {
+            String field = e.getKey();
+            if (field.equals("name")) {
+                continue;
+            }
+            if (field.equals("source") || field.equals("image") || field.equals("targetFingerprint")) {
+                throw new CommandException(Messages.E_BAD_ARGUMENT, field + " cannot change: another " + field
+                        + " is another job (create it, and delete this one once it is no longer needed)");
+            }
+            if (!EDITABLE.contains(field)) {
+                throw new CommandException(Messages.E_BAD_ARGUMENT, "unknown field '" + field + "'; a job's "
+                        + String.join(", ", EDITABLE) + " can change");
+            }
+            merged.add(field, e.getValue());
+            changed.add(field);
+        }
+        if (changed.isEmpty()) {
+            throw new CommandException(Messages.E_BAD_ARGUMENT, "nothing to change: give any of "
+                    + String.join(", ", EDITABLE));
+        }
+        return definition(merged);
     }
 
     private static JobDefinition definition(JsonObject args) throws CommandException {

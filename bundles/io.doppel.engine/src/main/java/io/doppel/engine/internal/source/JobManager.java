@@ -262,6 +262,48 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         }
     }
 
+    /**
+     * Changes a stopped job's definition: checked like a new one, saved, and the job taken up again
+     * from its journal as after an agent restart. A running, paused or restoring job is refused.
+     */
+    public synchronized JobStatus edit(String name, JobDefinition d) {
+        Job job = job(name);
+        io.doppel.api.job.JobState state = job.status().state();
+        if (job.isRunning() || captures.containsKey(name) || (state != io.doppel.api.job.JobState.STOPPED
+                && state != io.doppel.api.job.JobState.ERROR)) {
+            throw new IllegalStateException("job '" + name + "' is " + state + "; stop it first (doppel job stop " + name
+                    + "), then edit it; its bandwidth and rules also change while it runs (job limit, job rules)");
+        }
+        String problem = d.problem();
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        BandwidthSchedule.parse(d.bandwidth());
+        ReplicationRules.parse(d.rules(), Path.of(d.source()));
+        JobDefinition before = job.definition();
+        try {
+            job.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close job '" + name + "' to edit it: " + e.getMessage(), e);
+        }
+        try {
+            save(d, false, false);
+            Job edited = newJob(d);
+            jobs.put(name, edited);
+            LOG.info("Job '{}' edited: {}", name, d);
+            return edited.status();
+        } catch (IOException | RuntimeException e) {
+            save(before, false, false);
+            try {
+                jobs.put(name, newJob(before));
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw new IllegalStateException("job '" + name + "' was not edited (it keeps its definition): "
+                    + e.getMessage(), e);
+        }
+    }
+
     public JobStatus start(String name) {
         Job job = job(name);
         save(job.definition(), true, false);
@@ -472,6 +514,11 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         jobs.remove(name);
         LOG.info("Job '{}' deleted", name);
         return last;
+    }
+
+    /** A job's definition as it stands. */
+    public JobDefinition definition(String name) {
+        return job(name).definition();
     }
 
     public Job job(String name) {
