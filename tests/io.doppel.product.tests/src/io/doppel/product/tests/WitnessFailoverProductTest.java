@@ -24,7 +24,8 @@ import io.doppel.testing.Trees;
  * The witness, a real ZooKeeper server on a third test host, keeps a target from taking over a
  * living source: not when only the target's path to the source is cut (the witness still sees the
  * source), not when the target is cut off from everything (it cannot ask); and it lets the takeover
- * happen when the source really dies.
+ * happen when the source is cut off from everyone, which then fences itself (its fence command runs
+ * once it has lost the witness for a session timeout).
  */
 class WitnessFailoverProductTest {
 
@@ -34,7 +35,7 @@ class WitnessFailoverProductTest {
     Path dir;
 
     @Test
-    void aTargetCutOffItselfNeverTakesOverButADeadSourceIsReplaced() throws Exception {
+    void aTargetCutOffItselfNeverTakesOverButACutOffSourceIsReplacedAndFencesItself() throws Exception {
         Failovers.requireHosts(null);
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("index.html"), "the primary\n");
@@ -55,6 +56,15 @@ class WitnessFailoverProductTest {
                 AgentProcess s = source;
                 awaitCondition(WAIT, () -> log(s).contains("presence held as /doppel/agents/primary"),
                         "the source to hold its presence at the witness");
+                // the source fences itself when it loses the witness: its command records that it ran
+                Path fenced = dir.resolve("fenced.env");
+                Path fence = dir.resolve("fence.sh");
+                Files.writeString(fence, "#!/bin/sh\nenv | grep '^DOPPEL_' | sort > " + fenced + ".part && mv "
+                        + fenced + ".part " + fenced + "\necho service stopped\n");
+                Files.setPosixFilePermissions(fence, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                fo.ok("a", source, "settings", "set", "io.doppel.failover.witness.zookeeper", "fenceCommand=" + fence);
+                awaitCondition(WAIT, () -> log(s).split("presence held as /doppel/agents/primary", -1).length > 2,
+                        "the source's witness to start again with its fence command and hold its presence");
                 fo.pair(source, target);
                 fo.ok("a", source, "job", "create", "web", "--source", data.toString(), "--target", ns.address(2)
                         + ":7421", "--interceptor", "watch");
@@ -86,13 +96,19 @@ class WitnessFailoverProductTest {
                 ns.ipIn("b", "link", "set", NetNs.DEVICE, "up");
                 fo.awaitState(target, "web", "HEALTHY");
 
-                // the source really dies: its presence expires at the witness and the target takes over
-                source.kill();
-                ns.kill("a");
-                long died = System.nanoTime();
+                // the source host is cut off from everyone, its agent alive: its presence expires at the witness,
+                // the target takes over, and the source fences itself
+                ns.ipIn("a", "link", "set", NetNs.DEVICE, "down");
+                long cut = System.nanoTime();
                 fo.awaitState(target, "web", "FAILED_OVER");
-                System.out.println("witness: took over " + (System.nanoTime() - died) / 1_000_000 + " ms after the "
-                        + "source died (probes every 500 ms, 3 misses, witness session 4000 ms)");
+                System.out.println("witness: took over " + (System.nanoTime() - cut) / 1_000_000 + " ms after the "
+                        + "source was cut off (probes every 500 ms, 3 misses, witness session 4000 ms)");
+                awaitCondition(WAIT, () -> Files.exists(fenced), "the cut-off source to run its fence command");
+                String env = Files.readString(fenced);
+                assertTrue(env.contains("DOPPEL_AGENT=primary") && env.contains("DOPPEL_WITNESS=" + witness)
+                        && env.contains("DOPPEL_FENCE_REASON="), env);
+                awaitCondition(WAIT, () -> io.doppel.testing.Cli.in(ns.in("a"), s, "--json", "events", "--limit",
+                        "1000").stdout().contains("\"witness.fenced\""), "the source's event that it fenced itself");
                 assertTrue(serves(ns, service), "the service address is on the target");
                 assertTrue(fo.events(target, "web").stream().anyMatch(e -> e.startsWith("failover.witness: ")
                         && e.contains("has lost 'primary' too")), fo.events(target, "web").toString());

@@ -23,4 +23,11 @@ public @interface WitnessConfig {
 
     @AttributeDefinition(name = "Namespace", description = "The ZooKeeper path under which Doppel keeps its nodes.")
     String namespace() default "doppel";
+
+    @AttributeDefinition(name = "Fence command", required = false, description = "Run when this agent has lost "
+            + "the witness for about a session timeout, when a target may take over from it: an absolute path and "
+            + "its arguments (separated by spaces) that stop what this server serves (its service address, its "
+            + "applications). It gets DOPPEL_AGENT, DOPPEL_WITNESS and DOPPEL_FENCE_REASON. Empty: only a "
+            + "critical event.")
+    String fenceCommand() default "";
 }

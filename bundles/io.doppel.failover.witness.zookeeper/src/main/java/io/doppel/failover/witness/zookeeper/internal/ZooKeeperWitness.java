@@ -22,11 +22,15 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.doppel.agent.AgentHome;
+import io.doppel.api.event.EventLog;
+import io.doppel.api.event.Severity;
 import io.doppel.api.failover.witness.Witness;
 
 /**
@@ -36,6 +40,11 @@ import io.doppel.api.failover.witness.Witness;
  * source's node before a takeover: gone means the source is gone for the ensemble's majority too;
  * present means it lives and it is the target that lost it; no answer means the target itself is
  * cut off. The session is ZooKeeper's own client's: an expired one is replaced by a new one.
+ *
+ * <p>Fencing: an agent that has lost the ensemble for about a session timeout (its client heard
+ * nothing for two thirds of it, then a third more passed, or the session was found expired) may
+ * have been replaced by a target; it runs its fence command once (and says so in a critical
+ * event), so that a server cut off from everyone stops serving what the target now serves.
  */
 @Component(service = Witness.class, immediate = true, configurationPid = ZooKeeperWitness.PID)
 @Designate(ocd = WitnessConfig.class)
@@ -60,6 +69,13 @@ public final class ZooKeeperWitness implements Witness {
     private boolean connected; // guarded by this
     private boolean closed; // guarded by this
     private int generation; // guarded by this: which session's events count
+    private final java.util.List<String> fence;
+    private final String agentName;
+    private java.util.concurrent.ScheduledFuture<?> fencing; // guarded by this: the fence waiting to run
+    private boolean fenced; // guarded by this: the fence ran since the witness was last reached
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventLog events;
 
     @Activate
     public ZooKeeperWitness(BundleContext context, @Reference AgentHome home, WitnessConfig config) {
@@ -73,7 +89,13 @@ public final class ZooKeeperWitness implements Witness {
                     + "(letters, digits, '.', '_', '-', separated by '/')");
         }
         this.root = "/" + ns;
-        this.mine = path(home.identity().name());
+        this.agentName = home.identity().name();
+        this.mine = path(agentName);
+        String command = config.fenceCommand() == null ? "" : config.fenceCommand().strip();
+        this.fence = command.isEmpty() ? java.util.List.of() : java.util.List.of(command.split("\\s+"));
+        if (!fence.isEmpty() && !fence.get(0).startsWith("/")) {
+            throw new ComponentException("witness: fenceCommand '" + command + "' must start with an absolute path");
+        }
         if (connect.isEmpty()) {
             worker = null;
             return;
@@ -174,9 +196,119 @@ public final class ZooKeeperWitness implements Witness {
             notifyAll();
         }
         switch (event.getState()) {
-            case SyncConnected -> submit(() -> register(0));
-            case Expired -> submit(this::open); // the ensemble dropped this session: a new one, a new presence
+            case SyncConnected -> {
+                reached();
+                submit(() -> register(0));
+            }
+            case Disconnected -> lost();
+            case Expired -> {
+                fenceNow("the witness " + connect + " expired this agent's session: a target may have taken over");
+                submit(this::open); // the ensemble dropped this session: a new one, a new presence
+            }
             default -> { }
+        }
+    }
+
+    /**
+     * The client heard nothing from the ensemble for two thirds of the session timeout: if another
+     * third passes without it, the ensemble has expired the session and the fence runs.
+     */
+    private synchronized void lost() {
+        if (fencing != null || fenced || closed) {
+            return;
+        }
+        long after = session.toMillis() / 3;
+        try {
+            fencing = worker.schedule(() -> fenceNow("this agent has not reached the witness " + connect + " for "
+                    + "about a session timeout (" + session.toMillis() + " ms): its presence is gone and a target "
+                    + "may take over"), after, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private void reached() {
+        boolean wasFenced;
+        synchronized (this) {
+            if (fencing != null) {
+                fencing.cancel(false);
+                fencing = null;
+            }
+            wasFenced = fenced;
+            fenced = false;
+        }
+        if (wasFenced) {
+            event(Severity.WARNING, "witness.reached", "this agent reaches the witness " + connect + " again; what "
+                    + "its fence stopped stays stopped: if a target took over, fail back from there");
+        }
+    }
+
+    /** Runs the fence once per loss of the witness. */
+    private void fenceNow(String reason) {
+        synchronized (this) {
+            fencing = null;
+            if (fenced || closed) {
+                return;
+            }
+            fenced = true;
+        }
+        LOG.error("witness {}: {}; fencing", connect, reason);
+        if (fence.isEmpty()) {
+            event(Severity.CRITICAL, "witness.lost", reason + "; no fence command is set (" + PID + " fenceCommand)");
+            return;
+        }
+        Thread.ofPlatform().daemon().name("doppel-witness-fence").start(() -> runFence(reason));
+    }
+
+    private void runFence(String reason) {
+        java.nio.file.Path output = null;
+        try {
+            output = java.nio.file.Files.createTempFile("doppel-fence-", ".out");
+            ProcessBuilder pb = new ProcessBuilder(fence).redirectErrorStream(true).redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("DOPPEL_AGENT", agentName);
+            pb.environment().put("DOPPEL_WITNESS", connect);
+            pb.environment().put("DOPPEL_FENCE_REASON", reason);
+            Process p = pb.start();
+            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            String all = java.nio.file.Files.readString(output, StandardCharsets.UTF_8);
+            byte[] out = all.substring(Math.max(0, all.length() - 1000)).getBytes(StandardCharsets.UTF_8);
+            if (!ended) {
+                p.destroyForcibly();
+                event(Severity.CRITICAL, "witness.fence-failed", reason + "; the fence command " + fence.get(0)
+                        + " did not end within 60 s and was killed");
+                return;
+            }
+            String said = new String(out, StandardCharsets.UTF_8).strip();
+            if (p.exitValue() == 0) {
+                event(Severity.CRITICAL, "witness.fenced", reason + "; the fence command " + fence.get(0) + " ran"
+                        + (said.isEmpty() ? "" : ": " + said));
+            } else {
+                event(Severity.CRITICAL, "witness.fence-failed", reason + "; the fence command " + fence.get(0)
+                        + " ended with " + p.exitValue() + (said.isEmpty() ? "" : ": " + said));
+            }
+        } catch (IOException e) {
+            event(Severity.CRITICAL, "witness.fence-failed", reason + "; the fence command " + fence.get(0)
+                    + " cannot run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (output != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(output);
+                } catch (IOException e) {
+                    LOG.debug("cannot remove {}", output, e);
+                }
+            }
+        }
+    }
+
+    private void event(Severity severity, String code, String message) {
+        EventLog log = events;
+        if (log != null) {
+            log.post(severity, null, code, message);
+        } else {
+            LOG.warn("witness: {} {}", code, message);
         }
     }
 
