@@ -67,7 +67,10 @@ class FailoverProductTest {
                     + "'http://" + service + ":8080/', timeout=2)\"\n");
             Path stop = script("stop.sh", "kill $(cat " + pid + ")\n");
 
-            AgentProcess target = AgentProcess.start(ns.in("b"), Map.of("DOPPEL_AGENT_JAVA_OPTS",
+            // the target runs in a host name namespace of its own (unshare --uts): it takes the source's host name
+            List<String> targetHost = new ArrayList<>(ns.in("b"));
+            targetHost.addAll(List.of("unshare", "--uts", "--"));
+            AgentProcess target = AgentProcess.start(targetHost, Map.of("DOPPEL_AGENT_JAVA_OPTS",
                     "-Ddoppel.failover.hosts=" + hosts), targetHome, "--name", "replica", "--listen", "127.0.0.1:7420",
                     "--replication-listen", "0.0.0.0:7421");
             AgentProcess source = startSource(ns, sourceHome);
@@ -84,7 +87,7 @@ class FailoverProductTest {
 
                 fo.ok("b", target, "failover", "create", "web", "--source", "primary", "--address", ns.address(1),
                         "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--automatic",
-                        "--ip", service + "/24@" + NetNs.DEVICE, "--host-alias", "www-primary", "--pre", pre.toString(),
+                        "--ip", service + "/24@" + NetNs.DEVICE, "--host-alias", "www-primary", "--host-name", "--pre", pre.toString(),
                         "--post", pre.toString(), "--app", "script", "--set", "script.start=" + start, "--set",
                         "script.health=" + health, "--set", "script.stop=" + stop, "--app", "shares", "--set",
                         "shares.smb=site:site", "--set", "shares.smb.site.guest=yes", "--set",
@@ -150,6 +153,10 @@ class FailoverProductTest {
                 assertTrue(env.contains("DOPPEL_ADDRESSES=" + service) && env.contains("DOPPEL_DATA=" + served)
                         && env.contains("DOPPEL_SOURCE=primary") && env.contains("DOPPEL_TARGET=replica"), env);
                 assertTrue(Files.readString(hosts).contains(service + "\twww-primary"), Files.readString(hosts));
+                String ownName = Cli.ok(Cli.exec(List.of("hostname"), 30)).stdout().strip();
+                assertEquals("www-primary", hostName(target), "the target goes by the source's host name");
+                assertEquals(ownName, Cli.ok(Cli.exec(List.of("hostname"), 30)).stdout().strip(),
+                        "only in the target's own namespace");
                 assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
                 List<String> codes = fo.codes(target, "web");
                 assertTrue(codes.containsAll(List.of("failover.state", "failover.step", "failover.promoted",
@@ -171,6 +178,8 @@ class FailoverProductTest {
                 assertFalse(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/"),
                         "the service address is released");
                 assertFalse(Files.readString(hosts).contains("www-primary"), Files.readString(hosts));
+                assertEquals(Cli.ok(Cli.exec(List.of("hostname"), 30)).stdout().strip(), hostName(target),
+                        "the target's own host name is given back");
                 assertTrue(Files.exists(dir.resolve("env.failback")), "the scripts ran for the fail-back too");
                 assertFalse(Files.exists(served.resolve("site")), "the image is no longer exposed");
                 assertEquals(smbConfText, Files.readString(smbConf), "the target's Samba configuration is as it was");
@@ -212,6 +221,12 @@ class FailoverProductTest {
                 }
             }
         }
+    }
+
+    /** The host name the agent's processes see (its UTS namespace). */
+    private static String hostName(AgentProcess agent) {
+        return Cli.ok(Cli.exec(List.of("nsenter", "--target", Long.toString(agent.process().pid()), "--uts",
+                "hostname"), 30)).stdout().strip();
     }
 
     private AgentProcess startSource(NetNs ns, Path home) {

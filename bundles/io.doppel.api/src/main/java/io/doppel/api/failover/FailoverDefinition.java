@@ -85,12 +85,19 @@ public record FailoverDefinition(String name, String source, String image, List<
      * @param addresses addresses to bring up, each {@code ADDRESS/PREFIX@INTERFACE} (e.g. {@code 10.0.0.10/24@eth0})
      * @param hostAlias the source's host name, answered for the first address in the hosts file while the target
      *                  serves; {@code null} for none
+     * @param takeHostName the target's own host name becomes {@code hostAlias} while it serves, and is given back
+     *                  at fail-back (since 1.2)
      */
-    public record Identity(IdentityMode mode, List<String> addresses, String hostAlias) {
+    public record Identity(IdentityMode mode, List<String> addresses, String hostAlias, boolean takeHostName) {
         public Identity {
             mode = mode == null ? IdentityMode.ADD : mode;
             addresses = addresses == null ? List.of() : List.copyOf(addresses);
             hostAlias = hostAlias == null || hostAlias.isBlank() ? null : hostAlias.strip();
+        }
+
+        /** An identity as version 1.1 knew it: the target keeps its own host name. */
+        public Identity(IdentityMode mode, List<String> addresses, String hostAlias) {
+            this(mode, addresses, hostAlias, false);
         }
     }
 
@@ -154,6 +161,8 @@ public record FailoverDefinition(String name, String source, String image, List<
             }
             check(identity.hostAlias() == null || identity.hostAlias().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}"),
                     "identity.hostAlias", "'" + identity.hostAlias() + "' is not a host name");
+            check(!identity.takeHostName() || identity.hostAlias() != null && identity.hostAlias().length() <= 64,
+                    "identity.takeHostName", "needs a hostAlias of at most 64 characters: the host name to take");
             check(identity.hostAlias() == null || !identity.addresses().isEmpty(), "identity.hostAlias",
                     "a host alias needs an address to answer for");
         }

@@ -37,6 +37,7 @@ final class FailoverCommand implements CliCommand {
                                               [--image IMAGE] [--agent-port PORT] [--host-port PORT …] [--icmp]
                                               [--interval MS] [--misses N] [--trigger any|all] [--automatic]
                                               [--ip ADDRESS/PREFIX@INTERFACE …] [--replace] [--host-alias NAME]
+                                              [--host-name]
                                               [--pre 'COMMAND ARGS' …] [--post 'COMMAND ARGS' …]
                                               [--app PLUGIN …] [--set PLUGIN.KEY=VALUE …]
                                               [--step-timeout SECONDS] [--expose-at DIR] [--witness]
@@ -64,7 +65,8 @@ final class FailoverCommand implements CliCommand {
                 refused from then on), expose it at --expose-at (a bind mount, for applications that
                 expect the source's paths), identity (--ip addresses brought up, gratuitous ARP sent;
                 --replace takes this target's other addresses on those interfaces down; --host-alias
-                answered in /etc/hosts), application plugins (--app, settings by --set; 'failover
+                answered in /etc/hosts; --host-name also makes it this target's own host name while
+                it serves), application plugins (--app, settings by --set; 'failover
                 plugins' lists them), post-scripts. Scripts get DOPPEL_PHASE (failover|failback),
                 DOPPEL_FAILOVER, DOPPEL_SOURCE, DOPPEL_TARGET, DOPPEL_IMAGE, DOPPEL_DATA,
                 DOPPEL_ADDRESSES, DOPPEL_SOURCE_ADDRESSES and DOPPEL_APPLIED_SEQ.
@@ -88,7 +90,7 @@ final class FailoverCommand implements CliCommand {
         Args a = Args.parse(options.commandArgs(), Set.of("source", "image", "address", "agent-port", "host-port",
                 "interval", "misses", "trigger", "ip", "host-alias", "pre", "post", "app", "set", "step-timeout",
                 "expose-at", "file", "output", "max-behind"), Set.of("icmp", "automatic", "replace", "start", "force",
-                "wait", "witness", "accept-loss"));
+                "wait", "witness", "accept-loss", "host-name"));
         String verb = a.positional(0, "what to do: create, list, status, start, stop, now, failback, delete, export "
                 + "or plugins");
         JsonObject args = new JsonObject();
@@ -212,6 +214,7 @@ final class FailoverCommand implements CliCommand {
                 if (a.flags.containsKey("host-alias")) {
                     identity.addProperty("hostAlias", a.flags.get("host-alias"));
                 }
+                identity.addProperty("takeHostName", a.flags.containsKey("host-name"));
                 d.add("identity", identity);
             }
             d.add("preScripts", strings(a.all.getOrDefault("pre", List.of())));

@@ -91,7 +91,8 @@ final class Failover {
                 case FAILING_OVER -> cut = taken;
                 case FAILING_BACK -> {
                     if (taken.applications.isEmpty() && taken.addedAddresses.isEmpty() && taken.exposedAt == null
-                            && taken.hostAlias == null && taken.removedAddresses.isEmpty() && !taken.promoted) {
+                            && taken.hostAlias == null && taken.originalHostName == null
+                            && taken.removedAddresses.isEmpty() && !taken.promoted) {
                         break; // everything was given back: the image waits for the source's restore
                     }
                     state = FailoverState.FAILED_OVER;

@@ -33,7 +33,7 @@ public final class FailoverCommands {
         commands.register("failover.create", "Define how this target takes over from a source: name, source (the "
                 + "source agent's peer name), image, addresses (list), agentPort, hostPorts (list), icmp, "
                 + "intervalMillis (default 1000), misses (default 3), trigger (ANY|ALL), mode (MANUAL|AUTOMATIC), "
-                + "identity {mode ADD|REPLACE, addresses ['ADDRESS/PREFIX@INTERFACE'], hostAlias}, preScripts, "
+                + "identity {mode ADD|REPLACE, addresses ['ADDRESS/PREFIX@INTERFACE'], hostAlias, takeHostName}, preScripts, "
                 + "postScripts, applications [{plugin, settings}], stepTimeoutSeconds (default 60), exposeAt, witness (ask the agent's witness before a takeover), maxBehindOps (the most changes a replica known to be behind may lack for a takeover without the admin's word: 0, the default, or more; -1 for no bound).",
                 args -> failovers.create(definition(args)));
         commands.register("failover.list", "Every failover with its state.", args -> failovers.list());

@@ -280,11 +280,29 @@ final class Steps {
             }
             failover.saveTaken();
         }
+        if (id.takeHostName() && t.originalHostName == null) {
+            String own = net.hostName();
+            synchronized (failover) {
+                t.originalHostName = own; // kept before it changes: a crash in between gives it back
+            }
+            failover.saveTaken();
+            net.setHostName(id.hostAlias());
+            host.event(Severity.WARNING, "failover.hostname", "host name " + id.hostAlias() + " taken (this target's "
+                    + "own, " + own + ", comes back at fail-back)");
+        }
     }
 
     private void releaseIdentity() throws Exception {
         Network net = host.network();
         Taken t = failover.taken();
+        if (t.originalHostName != null) {
+            net.setHostName(t.originalHostName);
+            host.event(Severity.INFO, "failover.hostname", "host name " + t.originalHostName + " given back");
+            synchronized (failover) {
+                t.originalHostName = null;
+            }
+            failover.saveTaken();
+        }
         if (t.hostAlias != null) {
             net.removeAlias(d.name());
             synchronized (failover) {

@@ -134,6 +134,26 @@ public final class Network {
     }
 
     /** Adds {@code address alias} to the hosts file, marked as this failover's. */
+    /** The kernel's host name (of this agent's UTS namespace). */
+    public String hostName() throws IOException {
+        return Files.readString(HOSTNAME, StandardCharsets.US_ASCII).strip();
+    }
+
+    /** Sets the kernel's host name (root only); what {@code hostname NAME} does, without the program. */
+    public void setHostName(String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9.-]{0,63}")) {
+            throw new IOException("'" + name + "' is not a host name");
+        }
+        try {
+            Files.writeString(HOSTNAME, name, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IOException("cannot set the host name to " + name + " (" + e.getMessage() + "): the agent "
+                    + "must run as root", e);
+        }
+    }
+
+    private static final Path HOSTNAME = Path.of("/proc/sys/kernel/hostname");
+
     public void addAlias(String failover, String address, String alias) throws IOException {
         removeAlias(failover);
         List<String> lines = new ArrayList<>(Files.exists(hostsFile)

@@ -22,11 +22,13 @@ public final class Taken {
     public List<String> removedAddresses = new ArrayList<>();
     /** The host alias entry written to the hosts file, or null. */
     public String hostAlias;
+    /** This target's own host name, kept while it goes by the source's; null if it kept its own. */
+    public String originalHostName;
     /** Application plugins started, in order. */
     public List<String> applications = new ArrayList<>();
 
     public boolean empty() {
         return !promoted && exposedAt == null && addedAddresses.isEmpty() && removedAddresses.isEmpty()
-                && hostAlias == null && applications.isEmpty();
+                && hostAlias == null && originalHostName == null && applications.isEmpty();
     }
 }
