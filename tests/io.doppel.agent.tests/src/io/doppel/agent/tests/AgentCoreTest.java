@@ -197,10 +197,23 @@ class AgentCoreTest {
     void configurationChangeMovesTheEndpoint() throws Exception {
         int before = port();
         configureEndpoint(0, 3);
-        awaitCondition(WAIT, () -> port() > 0 && port() != before, "endpoint to move away from port " + before);
-        try (ManagementClient client = connect(tokenOfAgent())) {
-            assertEquals("osgi-test-agent", client.status().identity().name());
-        }
+        // the endpoint moved when a client is served at its new port (the file can be rewritten once more
+        // while the component settles: it is read again until a connection there answers)
+        String[] name = new String[1];
+        awaitCondition(WAIT, () -> {
+            int now = port();
+            if (now <= 0 || now == before) {
+                return false;
+            }
+            try (ManagementClient client = ManagementClient.connect(new AgentAddress("127.0.0.1", now), tokenOfAgent(),
+                    Duration.ofSeconds(5))) {
+                name[0] = client.status().identity().name();
+                return true;
+            } catch (ManagementException | IOException e) {
+                return false;
+            }
+        }, "endpoint to move away from port " + before + " and answer there");
+        assertEquals("osgi-test-agent", name[0]);
         ManagementException e = assertThrows(ManagementException.class,
                 () -> ManagementClient.connect(new AgentAddress("127.0.0.1", before), tokenOfAgent(),
                         Duration.ofSeconds(5)));
