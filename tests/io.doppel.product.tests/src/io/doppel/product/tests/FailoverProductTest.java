@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import io.doppel.testing.AgentProcess;
 import io.doppel.testing.Cli;
@@ -118,19 +117,7 @@ class FailoverProductTest {
                 awaitCondition(WAIT, () -> Trees.same(dir.resolve("data"), image, ".doppel-"),
                         "the last change to be replicated");
                 // then asynchronous replication falls behind (its bandwidth squeezed): the target hears how far
-                fo.ok("a", source, "job", "limit", "web", "2KB/s");
-                byte[] big = new byte[300_000];
-                new java.util.Random(7).nextBytes(big);
-                Files.write(data.resolve("big.bin"), big);
-                AgentProcess lagging = source;
-                awaitCondition(WAIT, () -> {
-                    JsonObject job = JsonParser.parseString(fo.ok("a", lagging, "--json", "job", "list").stdout())
-                            .getAsJsonArray().get(0).getAsJsonObject();
-                    long head = job.get("lastSeq").getAsLong();
-                    JsonObject heard = JsonParser.parseString(fo.ok("b", target, "--json", "failover", "status", "web")
-                            .stdout()).getAsJsonObject();
-                    return head > job.get("ackedSeq").getAsLong() && heard.get("sourceHead").getAsLong() >= head;
-                }, "the source to fall behind and the target to hear its journal's head");
+                fo.fallBehind(source, target, "web", data);
                 source.kill();
                 long died = System.nanoTime();
                 primaryHttp.destroyForcibly().waitFor();

@@ -93,6 +93,27 @@ final class Failovers {
     }
 
     /**
+     * Asynchronous replication of {@code job} falls behind: its bandwidth is squeezed to 2 KB/s and
+     * 300 KB of new data is written into {@code data}; returns once the source journaled beyond
+     * what the target acknowledged and the target's failover {@code job} heard that head.
+     */
+    void fallBehind(AgentProcess source, AgentProcess target, String job, java.nio.file.Path data)
+            throws java.io.IOException {
+        ok("a", source, "job", "limit", job, "2KB/s");
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        java.nio.file.Files.write(data.resolve("big.bin"), big);
+        awaitCondition(wait, () -> {
+            JsonObject status = JsonParser.parseString(ok("a", source, "--json", "job", "list").stdout())
+                    .getAsJsonArray().get(0).getAsJsonObject();
+            long head = status.get("lastSeq").getAsLong();
+            JsonObject heard = JsonParser.parseString(ok("b", target, "--json", "failover", "status", job).stdout())
+                    .getAsJsonObject();
+            return head > status.get("ackedSeq").getAsLong() && heard.get("sourceHead").getAsLong() >= head;
+        }, "the source to fall behind and the target to hear its journal's head");
+    }
+
+    /**
      * The test needs test hosts (network namespaces) and what {@code missing} names (null if nothing
      * is missing): skipped where they cannot be had, failed in CI (env {@code CI}), which must run it.
      */

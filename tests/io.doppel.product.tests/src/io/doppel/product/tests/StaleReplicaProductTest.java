@@ -11,13 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import io.doppel.testing.AgentProcess;
 import io.doppel.testing.Cli;
@@ -67,18 +65,7 @@ class StaleReplicaProductTest {
                 fo.awaitState(target, "files", "HEALTHY");
 
                 // asynchronous replication falls behind, and the target hears how far
-                fo.ok("a", source, "job", "limit", "files", "2KB/s");
-                byte[] big = new byte[300_000];
-                new Random(11).nextBytes(big);
-                Files.write(data.resolve("big.bin"), big);
-                awaitCondition(WAIT, () -> {
-                    JsonObject job = JsonParser.parseString(fo.ok("a", source, "--json", "job", "list").stdout())
-                            .getAsJsonArray().get(0).getAsJsonObject();
-                    long head = job.get("lastSeq").getAsLong();
-                    JsonObject heard = JsonParser.parseString(fo.ok("b", target, "--json", "failover", "status",
-                            "files").stdout()).getAsJsonObject();
-                    return head > job.get("ackedSeq").getAsLong() && heard.get("sourceHead").getAsLong() >= head;
-                }, "the source to fall behind and the target to hear its journal's head");
+                fo.fallBehind(source, target, "files", data);
 
                 // the source host dies: the automatic takeover stops at the promote step and waits
                 source.kill();
