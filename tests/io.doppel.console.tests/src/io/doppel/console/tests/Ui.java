@@ -46,7 +46,12 @@ final class Ui {
 
     /** Runs the event loop until {@code condition} holds. */
     void await(BooleanSupplier condition, String description) {
-        Await.awaitCondition(TIMEOUT, () -> {
+        await(TIMEOUT, condition, description);
+    }
+
+    /** Runs the event loop until {@code condition} holds, for at most {@code timeout}. */
+    void await(Duration timeout, BooleanSupplier condition, String description) {
+        Await.awaitCondition(timeout, () -> {
             dispatchPending();
             return condition.getAsBoolean();
         }, description);

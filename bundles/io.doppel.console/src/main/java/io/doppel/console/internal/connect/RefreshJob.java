@@ -20,19 +20,24 @@ final class RefreshJob extends Job {
 
     private final Server server;
     private final ServerConnector connector;
+    private final boolean quiet;
     private volatile ServerState outcome;
 
-    RefreshJob(Server server, ServerConnector connector) {
-        super("Connecting to the Doppel agent at " + server.entry().address());
+    /** @param quiet a periodic refresh: the server is not shown as connecting meanwhile, and no progress is shown */
+    RefreshJob(Server server, ServerConnector connector, boolean quiet) {
+        super((quiet ? "Refreshing the Doppel agent at " : "Connecting to the Doppel agent at ")
+                + server.entry().address());
         this.server = Objects.requireNonNull(server, "server");
         this.connector = Objects.requireNonNull(connector, "connector");
+        this.quiet = quiet;
         setRule(new OneServer(server));
+        setSystem(quiet);
     }
 
     @Override
     protected IStatus run(IProgressMonitor monitor) {
         try {
-            outcome = connector.refreshNow(server);
+            outcome = quiet ? connector.refreshQuietly(server) : connector.refreshNow(server);
             return Status.OK_STATUS;
         } catch (RuntimeException e) {
             outcome = server.state();

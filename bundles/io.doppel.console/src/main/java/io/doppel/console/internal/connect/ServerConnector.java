@@ -25,10 +25,24 @@ public final class ServerConnector {
      *                          row does not stay "Connecting"; callers log it
      */
     public ServerState refreshNow(Server server) {
-        model.update(server, server.state().connecting());
+        return refresh(server, true);
+    }
+
+    /**
+     * Asks the agent again without showing the server as connecting first: the periodic refresh, which
+     * must not make every row flicker.
+     */
+    public ServerState refreshQuietly(Server server) {
+        return refresh(server, false);
+    }
+
+    private ServerState refresh(Server server, boolean showConnecting) {
+        if (showConnecting) {
+            model.update(server, server.state().connecting());
+        }
         ServerState outcome;
         try {
-            outcome = ServerState.connected(source.fetch(server.entry()));
+            outcome = ServerState.connected(source.fetch(server.entry(), server.events().lastId()));
         } catch (ConnectFailure e) {
             outcome = ServerState.failed(e.state(), describe(e));
         } catch (RuntimeException e) {

@@ -31,6 +31,11 @@ public final class ServerModel {
         return List.copyOf(servers);
     }
 
+    /** Every job of every server, servers in order. */
+    public List<JobRef> jobs() {
+        return servers.stream().flatMap(s -> s.jobs().stream()).toList();
+    }
+
     public Optional<Server> find(AgentAddress address) {
         return servers.stream().filter(s -> s.entry().address().equals(address)).findFirst();
     }
@@ -76,8 +81,11 @@ public final class ServerModel {
         if (!servers.contains(server)) {
             return;
         }
-        server.state(state);
+        java.util.List<io.doppel.api.event.Event> events = server.state(state);
         listeners.forEach(l -> l.serverChanged(server));
+        if (!events.isEmpty()) {
+            listeners.forEach(l -> l.eventsAdded(server, events));
+        }
     }
 
     public void addListener(ServerModelListener listener) {

@@ -12,4 +12,11 @@ public interface ServerModelListener {
 
     /** The server's {@link Server#state() state} changed. */
     void serverChanged(Server server);
+
+    /**
+     * The agent logged these events since the last refresh, oldest first; {@link #serverChanged} came
+     * just before.
+     */
+    default void eventsAdded(Server server, java.util.List<io.doppel.api.event.Event> events) {
+    }
 }

@@ -9,11 +9,11 @@ import io.doppel.api.agent.AgentStatus;
  * What the console last learned about one server. Immutable: a new attempt yields a new state.
  *
  * @param connection where the console stands with the agent
- * @param status     the agent's last known status (kept while reconnecting), or {@code null}
+ * @param snapshot   what the agent last said (kept while reconnecting), or {@code null}
  * @param problem    for failed states, what went wrong in words an admin acts on; else {@code null}
  * @param at         when this state was reached
  */
-public record ServerState(ConnectionState connection, AgentStatus status, String problem, Instant at) {
+public record ServerState(ConnectionState connection, AgentSnapshot snapshot, String problem, Instant at) {
 
     public ServerState {
         Objects.requireNonNull(connection, "connection");
@@ -23,6 +23,11 @@ public record ServerState(ConnectionState connection, AgentStatus status, String
         }
     }
 
+    /** The agent's last known status, or {@code null}. */
+    public AgentStatus status() {
+        return snapshot == null ? null : snapshot.status();
+    }
+
     /** The state of a server nobody has tried to reach yet. */
     public static ServerState initial() {
         return new ServerState(ConnectionState.NEW, null, null, Instant.now());
@@ -30,11 +35,15 @@ public record ServerState(ConnectionState connection, AgentStatus status, String
 
     /** An attempt is under way; what was known before stays visible. */
     public ServerState connecting() {
-        return new ServerState(ConnectionState.CONNECTING, status, null, Instant.now());
+        return new ServerState(ConnectionState.CONNECTING, snapshot, null, Instant.now());
     }
 
     public static ServerState connected(AgentStatus status) {
-        return new ServerState(ConnectionState.CONNECTED, Objects.requireNonNull(status, "status"), null,
+        return connected(AgentSnapshot.of(Objects.requireNonNull(status, "status")));
+    }
+
+    public static ServerState connected(AgentSnapshot snapshot) {
+        return new ServerState(ConnectionState.CONNECTED, Objects.requireNonNull(snapshot, "snapshot"), null,
                 Instant.now());
     }
 

@@ -52,7 +52,7 @@ public final class ServersView extends ViewPart {
 
         @Override
         public void serverChanged(Server server) {
-            onDisplay(() -> viewer.update(server, null));
+            onDisplay(() -> viewer.refresh(server, true));
         }
     };
 
@@ -75,6 +75,7 @@ public final class ServersView extends ViewPart {
         ColumnViewerToolTipSupport.enableFor(viewer);
         viewer.setContentProvider(new ServerContentProvider());
         viewer.setUseHashlookup(true);
+        viewer.setAutoExpandLevel(2);
         viewer.setInput(model);
         viewer.addDoubleClickListener(e -> executeCommand(IWorkbenchCommandConstants.FILE_REFRESH));
         getSite().setSelectionProvider(viewer);

@@ -30,7 +30,7 @@ class ManagementStatusSourceTest {
     void aMissingTokenFileSaysWhereTheAgentWritesIt() {
         Path missing = dir.resolve("management.token");
         ConnectFailure failure = assertThrows(ConnectFailure.class,
-                () -> source.fetch(new ServerEntry(AgentAddress.parse("127.0.0.1:7420"), missing)));
+                () -> source.fetch(new ServerEntry(AgentAddress.parse("127.0.0.1:7420"), missing), 0));
         assertEquals(ConnectionState.TOKEN_UNREADABLE, failure.state());
         assertEquals("token file " + missing + ": no token file there; an agent writes it to <home>/management.token "
                 + "at first start", failure.getMessage());
@@ -40,7 +40,7 @@ class ManagementStatusSourceTest {
     void aFileWithoutATokenIsNamedAsSuch() throws Exception {
         Path notAToken = Files.writeString(dir.resolve("notes.txt"), "hello");
         ConnectFailure failure = assertThrows(ConnectFailure.class,
-                () -> source.fetch(new ServerEntry(AgentAddress.parse("127.0.0.1:7420"), notAToken)));
+                () -> source.fetch(new ServerEntry(AgentAddress.parse("127.0.0.1:7420"), notAToken), 0));
         assertEquals(ConnectionState.TOKEN_UNREADABLE, failure.state());
         assertTrue(failure.getMessage().contains("does not hold a management token"), failure.getMessage());
     }
@@ -54,7 +54,7 @@ class ManagementStatusSourceTest {
         }
         AgentAddress address = new AgentAddress("127.0.0.1", freePort);
         ConnectFailure failure = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
-                ConnectFailure.class, () -> source.fetch(new ServerEntry(address, token))));
+                ConnectFailure.class, () -> source.fetch(new ServerEntry(address, token), 0)));
         assertEquals(ConnectionState.UNREACHABLE, failure.state());
         assertTrue(failure.getMessage().startsWith("cannot connect to an agent at " + address), failure.getMessage());
         assertFalse(failure.getMessage().contains("Exception"), failure.getMessage());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import io.doppel.api.agent.AgentIdentity;
 import io.doppel.api.agent.AgentStatus;
+import io.doppel.console.internal.model.AgentSnapshot;
 import io.doppel.console.internal.model.ConnectionState;
 import io.doppel.console.internal.model.Server;
 import io.doppel.console.internal.model.ServerEntry;
@@ -55,7 +56,7 @@ class ServerConnectorTest {
     @Test
     void aReachableAgentEndsConnectedWithItsStatus() throws Exception {
         Server server = server();
-        ServerState outcome = new ServerConnector(model, entry -> STATUS).refreshNow(server);
+        ServerState outcome = new ServerConnector(model, (entry, after) -> AgentSnapshot.of(STATUS)).refreshNow(server);
 
         assertEquals(ConnectionState.CONNECTED, outcome.connection());
         assertSame(STATUS, server.state().status());
@@ -65,8 +66,8 @@ class ServerConnectorTest {
     @Test
     void aFailureEndsInItsStateWithItsMessageAndDropsTheOldStatus() throws Exception {
         Server server = server();
-        new ServerConnector(model, entry -> STATUS).refreshNow(server);
-        ServerState outcome = new ServerConnector(model, entry -> {
+        new ServerConnector(model, (entry, after) -> AgentSnapshot.of(STATUS)).refreshNow(server);
+        ServerState outcome = new ServerConnector(model, (entry, after) -> {
             throw new ConnectFailure(ConnectionState.AUTH_FAILED, "agent at 127.0.0.1:7420: token refused", null);
         }).refreshNow(server);
 
@@ -79,7 +80,7 @@ class ServerConnectorTest {
     void aBugIsRecordedAsAConsoleErrorAndRethrown() throws Exception {
         Server server = server();
         IllegalStateException bug = new IllegalStateException("boom");
-        assertSame(bug, assertThrows(IllegalStateException.class, () -> new ServerConnector(model, entry -> {
+        assertSame(bug, assertThrows(IllegalStateException.class, () -> new ServerConnector(model, (entry, after) -> {
             throw bug;
         }).refreshNow(server)));
         assertEquals(ConnectionState.CONSOLE_ERROR, server.state().connection());
