@@ -119,7 +119,30 @@ class ServersViewUiTest {
         // saved for the next start: a store reading the preferences afresh finds it
         List<ServerEntry> saved = new PreferenceServerStore(
                 InstanceScope.INSTANCE.getNode("io.doppel.console").node("servers")).load();
-        assertEquals(List.of(new ServerEntry(AgentAddress.parse(agent.address()), agent.tokenFile())), saved);
+        // with the fingerprint of the agent that answered pinned: another agent at that address is refused later
+        assertEquals(List.of(new ServerEntry(AgentAddress.parse(agent.address()), agent.tokenFile(),
+                cells.get(ServerColumn.FINGERPRINT.ordinal()))), saved);
+    }
+
+    @Test
+    void anAgentWithAnotherFingerprintThanTheOneGivenIsRefusedAsTheWrongAgent() throws Exception {
+        String other = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
+        Shell dialog = openAddServerDialog();
+        ui.enter(Ui.textAfterLabel(dialog, "Add&ress:"), agent.address());
+        ui.enter(Ui.textAfterLabel(dialog, "&Token file:"), agent.tokenFile().toString());
+        ui.enter(Ui.textAfterLabel(dialog, "&Fingerprint:"), "00:11");
+        assertFalse(Ui.button(dialog, "&Add").isEnabled());
+        assertTrue(Ui.allLabels(dialog).contains("32 hexadecimal pairs"), Ui.allLabels(dialog));
+        ui.enter(Ui.textAfterLabel(dialog, "&Fingerprint:"), other.toLowerCase());
+        ui.click(Ui.button(dialog, "&Add"));
+
+        TreeItem row = awaitRow(agent.address(), ConnectionState.WRONG_AGENT);
+        String problem = row.getText(ServerColumn.PROBLEM.ordinal());
+        assertTrue(problem.contains("introduced itself with certificate fingerprint") && problem.contains("not " + other),
+                problem);
+        Shell error = ui.awaitShell(FailureFeedback.TITLE_PREFIX + agent.address());
+        assertTrue(Ui.allLabels(error).contains("doppel identity"), Ui.allLabels(error));
+        error.close();
     }
 
     @Test

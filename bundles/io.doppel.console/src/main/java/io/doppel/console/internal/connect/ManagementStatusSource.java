@@ -60,7 +60,7 @@ public final class ManagementStatusSource implements StatusSource, AgentCalls {
     @Override
     public AgentSnapshot fetch(ServerEntry entry, long afterEventId) throws ConnectFailure {
         Credentials credentials = readToken(entry);
-        try (ManagementClient client = ManagementClient.connect(entry.address(), credentials, timeouts.get())) {
+        try (ManagementClient client = connect(entry, credentials)) {
             AgentStatus status = client.status();
             List<JobStatus> jobs = list(client, "job.list", new JsonObject(), JOBS);
             List<FailoverStatus> failovers = list(client, "failover.list", new JsonObject(), FAILOVERS);
@@ -86,11 +86,24 @@ public final class ManagementStatusSource implements StatusSource, AgentCalls {
     @Override
     public JsonElement call(ServerEntry entry, String command, JsonObject args) throws ConnectFailure {
         Credentials credentials = readToken(entry);
-        try (ManagementClient client = ManagementClient.connect(entry.address(), credentials, timeouts.get())) {
+        try (ManagementClient client = connect(entry, credentials)) {
             return client.call(command, args);
         } catch (ManagementException e) {
             throw new ConnectFailure(ConnectionState.of(e.reason()), e.getMessage(), e);
         }
+    }
+
+    /** Connects and checks that the agent is the one pinned for the entry, if any. */
+    private ManagementClient connect(ServerEntry entry, Credentials credentials) throws ManagementException, ConnectFailure {
+        ManagementClient client = ManagementClient.connect(entry.address(), credentials, timeouts.get());
+        String pinned = entry.fingerprint();
+        if (pinned != null && !pinned.equalsIgnoreCase(client.fingerprint())) {
+            client.close();
+            throw new ConnectFailure(ConnectionState.WRONG_AGENT, "the agent at " + entry.address() + " ('"
+                    + client.agentName() + "') introduced itself with certificate fingerprint " + client.fingerprint()
+                    + ", not " + pinned + " as pinned for this server", null);
+        }
+        return client;
     }
 
     /** A list the agent answers; empty if the command is not installed there (a feature the agent lacks). */

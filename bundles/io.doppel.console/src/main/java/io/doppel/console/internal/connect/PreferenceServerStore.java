@@ -17,12 +17,13 @@ import io.doppel.management.AgentAddress;
 /**
  * Keeps the server list in the console's instance preferences (inside the {@code -data} folder):
  * one child node per server, named by its position, with the keys {@value #ADDRESS} and
- * {@value #TOKEN_FILE}. Tokens themselves are never stored, only the path to them.
+ * {@value #TOKEN_FILE} and, once known, {@value #FINGERPRINT}. Tokens themselves are never stored, only the path to them.
  */
 public final class PreferenceServerStore implements ServerStore {
 
     static final String ADDRESS = "address";
     static final String TOKEN_FILE = "tokenFile";
+    static final String FINGERPRINT = "fingerprint";
 
     private static final ILog LOG = ILog.of(PreferenceServerStore.class);
 
@@ -44,7 +45,8 @@ public final class PreferenceServerStore implements ServerStore {
                 String address = server.get(ADDRESS, "");
                 String tokenFile = server.get(TOKEN_FILE, "");
                 try {
-                    entries.add(new ServerEntry(AgentAddress.parse(address), Path.of(tokenFile)));
+                    entries.add(new ServerEntry(AgentAddress.parse(address), Path.of(tokenFile),
+                            server.get(FINGERPRINT, null)));
                 } catch (IllegalArgumentException e) { // also InvalidPathException
                     LOG.warn("Skipping saved server " + child + " in " + node.absolutePath() + ": " + e.getMessage());
                 }
@@ -66,6 +68,9 @@ public final class PreferenceServerStore implements ServerStore {
                 Preferences server = node.node(Integer.toString(i));
                 server.put(ADDRESS, entries.get(i).address().toString());
                 server.put(TOKEN_FILE, entries.get(i).tokenFile().toString());
+                if (entries.get(i).fingerprint() != null) {
+                    server.put(FINGERPRINT, entries.get(i).fingerprint());
+                }
             }
             node.flush();
         } catch (BackingStoreException | IllegalStateException e) {

@@ -1,21 +1,35 @@
 package io.doppel.console.internal.connect;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 
+import org.eclipse.core.runtime.ILog;
+
+import io.doppel.console.internal.model.AgentSnapshot;
 import io.doppel.console.internal.model.ConnectionState;
 import io.doppel.console.internal.model.Server;
 import io.doppel.console.internal.model.ServerModel;
 import io.doppel.console.internal.model.ServerState;
+import io.doppel.console.internal.model.ServerStore;
 
 /** One refresh of one server, start to end, recorded in the model. Blocking. */
 public final class ServerConnector {
 
     private final ServerModel model;
     private final StatusSource source;
+    private final Consumer<String> warnings;
 
     public ServerConnector(ServerModel model, StatusSource source) {
         this.model = Objects.requireNonNull(model, "model");
         this.source = Objects.requireNonNull(source, "source");
+        this.warnings = message -> ILog.of(ServerConnector.class).warn(message);
+    }
+
+    /** @param warnings told what the admin should know but that does not fail the refresh (the log) */
+    public ServerConnector(ServerModel model, StatusSource source, Consumer<String> warnings) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.source = Objects.requireNonNull(source, "source");
+        this.warnings = Objects.requireNonNull(warnings, "warnings");
     }
 
     /**
@@ -42,7 +56,11 @@ public final class ServerConnector {
         }
         ServerState outcome;
         try {
-            outcome = ServerState.connected(source.fetch(server.entry(), server.events().lastId()));
+            AgentSnapshot snapshot = source.fetch(server.entry(), server.events().lastId());
+            if (server.entry().fingerprint() == null) {
+                pin(server, snapshot.status().identity().fingerprint());
+            }
+            outcome = ServerState.connected(snapshot);
         } catch (ConnectFailure e) {
             outcome = ServerState.failed(e.state(), describe(e));
         } catch (RuntimeException e) {
@@ -52,6 +70,19 @@ public final class ServerConnector {
         }
         model.update(server, outcome);
         return outcome;
+    }
+
+    /** Trust on first use: the agent that answered the first time is the one this server must stay. */
+    private void pin(Server server, String fingerprint) {
+        try {
+            model.pin(server, fingerprint);
+        } catch (ServerStore.StoreException e) {
+            warnings.accept("The fingerprint of the agent at " + server.entry().address() + " is pinned for this session only: "
+                    + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            warnings.accept("The agent at " + server.entry().address() + " introduced itself with '" + fingerprint
+                    + "', which is no certificate fingerprint; nothing is pinned: " + e.getMessage());
+        }
     }
 
     private static String describe(ConnectFailure failure) {

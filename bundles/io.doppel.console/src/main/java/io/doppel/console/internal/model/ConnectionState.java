@@ -14,6 +14,8 @@ public enum ConnectionState {
     UNREACHABLE("Unreachable"),
     TIMED_OUT("Timed out"),
     AUTH_FAILED("Auth failed"),
+    /** The agent introduced itself with another certificate fingerprint than the one pinned for it. */
+    WRONG_AGENT("Wrong agent"),
     PROTOCOL_MISMATCH("Protocol mismatch"),
     AGENT_ERROR("Agent error"),
     /** The console itself failed (a bug); the error log has the details. */
@@ -40,6 +42,8 @@ public enum ConnectionState {
                     + "then choose Refresh.";
             case TIMED_OUT -> "The agent or the network is slow or a firewall drops the traffic; check both, then choose Refresh.";
             case AUTH_FAILED -> "Use the token file of this very agent (<agent home>/management.token), then add the server again.";
+            case WRONG_AGENT -> "Compare the fingerprint with what 'doppel identity' prints on the server. If the agent "
+                    + "was re-installed on purpose, remove the server and add it again, checking its new fingerprint.";
             case PROTOCOL_MISMATCH -> "Check that the address is a Doppel agent's management port and that console and agent "
                     + "versions match.";
             case AGENT_ERROR -> "See the agent's log for details, then choose Refresh.";

@@ -18,7 +18,7 @@ import io.doppel.api.job.JobStatus;
  */
 public final class Server {
 
-    private final ServerEntry entry;
+    private volatile ServerEntry entry;
     private final EventBuffer events = new EventBuffer();
     private volatile ServerState state = ServerState.initial();
     private volatile List<JobRef> jobs = List.of();
@@ -30,6 +30,14 @@ public final class Server {
 
     public ServerEntry entry() {
         return entry;
+    }
+
+    /** Replaces the entry by one for the same address (the agent's fingerprint pinned). */
+    void entry(ServerEntry pinned) {
+        if (!pinned.address().equals(entry.address())) {
+            throw new IllegalArgumentException("an entry for " + pinned.address() + " cannot replace " + entry.address());
+        }
+        this.entry = pinned;
     }
 
     public ServerState state() {

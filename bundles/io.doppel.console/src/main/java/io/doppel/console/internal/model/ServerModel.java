@@ -88,6 +88,20 @@ public final class ServerModel {
         }
     }
 
+    /**
+     * Pins the agent's certificate fingerprint on the server's entry (the first connection's, when the
+     * admin gave none) and saves the list.
+     *
+     * @throws ServerStore.StoreException if the list could not be saved (pinned for this session anyway)
+     */
+    public void pin(Server server, String fingerprint) throws ServerStore.StoreException {
+        if (!servers.contains(server) || fingerprint.equals(server.entry().fingerprint())) {
+            return;
+        }
+        server.entry(server.entry().pinned(fingerprint));
+        save();
+    }
+
     public void addListener(ServerModelListener listener) {
         listeners.add(listener);
     }

@@ -44,6 +44,7 @@ public final class AddServerDialog extends TitleAreaDialog {
     private final Consumer<ServerEntry> onAdd;
     private Text address;
     private Text tokenFile;
+    private Text fingerprint;
 
     /**
      * @param alreadyListed tells addresses already in the console's list
@@ -93,8 +94,17 @@ public final class AddServerDialog extends TitleAreaDialog {
         browse.addListener(SWT.Selection, e -> browseForToken());
         setButtonLayoutData(browse);
 
+        new Label(form, SWT.NONE).setText("&Fingerprint:");
+        fingerprint = new Text(form, SWT.BORDER | SWT.SINGLE);
+        fingerprint.setMessage("optional: as 'doppel identity' prints it on the server");
+        fingerprint.setToolTipText("The agent's certificate fingerprint (SHA-256). Given, the console connects only to "
+                + "the agent that has it; left empty, the fingerprint of the agent that answers first is pinned, and the "
+                + "console refuses any other agent at this address later.");
+        GridDataFactory.fillDefaults().grab(true, false).span(2, 1).applyTo(fingerprint);
+
         address.addModifyListener(e -> validate());
         tokenFile.addModifyListener(e -> validate());
+        fingerprint.addModifyListener(e -> validate());
         address.selectAll();
         return area;
     }
@@ -163,6 +173,13 @@ public final class AddServerDialog extends TitleAreaDialog {
         } catch (InvalidPathException e) {
             return "'" + token + "' is not a file path: " + e.getReason() + ".";
         }
+        if (!fingerprint.getText().isBlank()) {
+            try {
+                ServerEntry.normalise(fingerprint.getText());
+            } catch (IllegalArgumentException e) {
+                return "The fingerprint is not one: " + e.getMessage() + ".";
+            }
+        }
         return null;
     }
 
@@ -178,7 +195,7 @@ public final class AddServerDialog extends TitleAreaDialog {
             return;
         }
         ServerEntry entry = new ServerEntry(AgentAddress.parse(address.getText()),
-                Path.of(tokenFile.getText().strip()).toAbsolutePath());
+                Path.of(tokenFile.getText().strip()).toAbsolutePath(), fingerprint.getText());
         super.okPressed();
         onAdd.accept(entry);
     }

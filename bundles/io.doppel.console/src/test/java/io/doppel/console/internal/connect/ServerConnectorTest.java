@@ -27,7 +27,9 @@ import io.doppel.management.AgentAddress;
 
 class ServerConnectorTest {
 
-    static final AgentStatus STATUS = new AgentStatus(new AgentIdentity("alpha", "AB:CD"), "0.1.0", "alpha.example",
+    static final String FINGERPRINT = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF"
+            + ":01:23:45:67:89";
+    static final AgentStatus STATUS = new AgentStatus(new AgentIdentity("alpha", FINGERPRINT), "0.1.0", "alpha.example",
             Instant.parse("2025-01-01T00:00:00Z"), 3_700, List.of(), List.of(), List.of());
 
     private final ServerModel model = new ServerModel(new UnsavedStore());
@@ -61,6 +63,20 @@ class ServerConnectorTest {
         assertEquals(ConnectionState.CONNECTED, outcome.connection());
         assertSame(STATUS, server.state().status());
         assertEquals(List.of(ConnectionState.CONNECTING, ConnectionState.CONNECTED), seen);
+        assertEquals(FINGERPRINT, server.entry().fingerprint(), "the first agent that answered is pinned");
+    }
+
+    @Test
+    void anAgentThatIntroducesItselfWithNoFingerprintIsNotPinned() throws Exception {
+        Server server = server();
+        AgentStatus odd = new AgentStatus(new AgentIdentity("alpha", "not-a-fingerprint"), "0.1.0", "alpha.example",
+                Instant.parse("2025-01-01T00:00:00Z"), 1, List.of(), List.of(), List.of());
+        List<String> warnings = new ArrayList<>();
+        new ServerConnector(model, (entry, after) -> AgentSnapshot.of(odd), warnings::add).refreshNow(server);
+        assertEquals(ConnectionState.CONNECTED, server.state().connection());
+        assertNull(server.entry().fingerprint());
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("nothing is pinned"), warnings.get(0));
     }
 
     @Test
