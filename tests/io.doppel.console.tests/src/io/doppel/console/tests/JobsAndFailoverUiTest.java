@@ -21,7 +21,10 @@ import org.eclipse.jface.viewers.StructuredSelection;
 import org.eclipse.swt.widgets.Display;
 import org.eclipse.swt.widgets.Shell;
 import org.eclipse.swt.widgets.TableItem;
+import org.eclipse.swt.widgets.Tree;
 import org.eclipse.swt.widgets.TreeItem;
+import org.eclipse.ui.IPageLayout;
+import org.eclipse.ui.views.properties.PropertySheet;
 import org.eclipse.ui.IWorkbench;
 import org.eclipse.ui.IWorkbenchPage;
 import org.eclipse.ui.IWorkbenchWindow;
@@ -213,6 +216,34 @@ class JobsAndFailoverUiTest {
 
     @Test
     @Order(2)
+    void thePropertiesViewListsTheSelectedJobsDefinitionAndFigures() throws Exception {
+        JobsView jobs = (JobsView) page.showView(JobsView.ID);
+        ui.await(() -> row(jobs).isPresent(), "the job's row");
+        jobs.viewer().setSelection(new StructuredSelection(jobRef()), true);
+        PropertySheet sheet = (PropertySheet) page.showView(IPageLayout.ID_PROP_SHEET);
+        page.activate(jobs); // the sheet follows the active part's selection
+        ui.dispatchPending();
+        Tree tree = (Tree) sheet.getCurrentPage().getControl();
+        ui.await(() -> property(tree, "Source directory").isPresent(), "the job's properties");
+        assertEquals(data.toString(), property(tree, "Source directory").orElseThrow());
+        assertEquals(JOB, property(tree, "Image").orElseThrow());
+        assertEquals("Replicating", property(tree, "State").orElseThrow());
+        assertEquals("1500KB/s", property(tree, "Bandwidth").orElseThrow());
+    }
+
+    /** The value of a property in the sheet's tree (categories expanded). */
+    private static java.util.Optional<String> property(Tree tree, String name) {
+        List<TreeItem> items = new ArrayList<>();
+        for (TreeItem category : tree.getItems()) {
+            category.setExpanded(true);
+            items.add(category);
+            items.addAll(Arrays.asList(category.getItems()));
+        }
+        return items.stream().filter(i -> name.equals(i.getText(0))).map(i -> i.getText(1)).findFirst();
+    }
+
+    @Test
+    @Order(3)
     void verifyFindsAFlippedByteOnTheTargetAndRepairFixesIt() throws Exception {
         execute("io.doppel.console.commands.job.verify", jobRef());
         VerifyReportView report = awaitReport(r -> !r.running() && r.equal(), "a clean verification");
@@ -241,7 +272,7 @@ class JobsAndFailoverUiTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aRefusedActionIsADialogWithTheAgentsReasonAndANextStep() {
         JsonObject args = new JsonObject();
         args.addProperty("name", JOB);
@@ -257,7 +288,7 @@ class JobsAndFailoverUiTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void failOverNowStatesThePlanAndTakesOverThenFailBackGivesItBack() throws Exception {
         execute("io.doppel.console.commands.job.stop", jobRef());
         Shell stop = ui.awaitShell("Stop job '" + JOB + "'");

@@ -10,7 +10,8 @@ import io.doppel.console.internal.ui.VerifyReportView;
 
 /**
  * The "Doppel" perspective: the servers with their jobs and failovers on the left; the dashboard and
- * the jobs table on the right; the event log and the verification report below them.
+ * the jobs table on the right; the event log, the verification report and the properties of the
+ * selection below them.
  */
 public final class DoppelPerspective implements IPerspectiveFactory {
 
@@ -33,10 +34,12 @@ public final class DoppelPerspective implements IPerspectiveFactory {
                 "io.doppel.console.folders.main");
         bottom.addView(EVENTS_VIEW);
         bottom.addView(VerifyReportView.ID);
+        bottom.addView(IPageLayout.ID_PROP_SHEET);
         layout.addShowViewShortcut(ServersView.ID);
         layout.addShowViewShortcut(JobsView.ID);
         layout.addShowViewShortcut(DASHBOARD_VIEW);
         layout.addShowViewShortcut(EVENTS_VIEW);
         layout.addShowViewShortcut(VerifyReportView.ID);
+        layout.addShowViewShortcut(IPageLayout.ID_PROP_SHEET);
     }
 }
