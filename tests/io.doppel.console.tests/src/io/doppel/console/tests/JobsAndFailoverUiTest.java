@@ -61,7 +61,6 @@ import io.doppel.console.internal.ui.ServersView;
 import io.doppel.console.internal.ui.VerifyReportView;
 import io.doppel.console.internal.workbench.DoppelPerspective;
 import io.doppel.management.AgentAddress;
-import io.doppel.management.Credentials;
 import io.doppel.management.ManagementClient;
 import io.doppel.testing.AgentProcess;
 
@@ -405,10 +404,7 @@ class JobsAndFailoverUiTest {
     }
 
     private static JsonElement call(AgentProcess agent, String command, JsonObject args) throws Exception {
-        try (ManagementClient client = ManagementClient.connect(AgentAddress.parse(agent.address()),
-                Credentials.fromFile(agent.tokenFile()), Duration.ofSeconds(10))) {
-            return client.call(command, args);
-        }
+        return Agents.call(agent, command, args);
     }
 
     private static JsonObject args(String... keyValues) {

@@ -12,6 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
+import org.eclipse.jface.dialogs.IDialogConstants;
+import org.eclipse.jface.wizard.IWizardPage;
+import org.eclipse.jface.wizard.WizardDialog;
 import org.eclipse.swt.SWT;
 import org.eclipse.swt.graphics.GC;
 import org.eclipse.swt.graphics.Image;
@@ -19,6 +22,7 @@ import org.eclipse.swt.graphics.ImageData;
 import org.eclipse.swt.graphics.ImageLoader;
 import org.eclipse.swt.graphics.Rectangle;
 import org.eclipse.swt.widgets.Button;
+import org.eclipse.swt.widgets.Combo;
 import org.eclipse.swt.widgets.Composite;
 import org.eclipse.swt.widgets.Control;
 import org.eclipse.swt.widgets.Display;
@@ -166,5 +170,60 @@ final class Ui {
             gc.dispose();
             image.dispose();
         }
+    }
+
+    /** The page a wizard shows now. */
+    static Composite page(WizardDialog dialog) {
+        IWizardPage current = dialog.getCurrentPage();
+        return (Composite) current.getControl();
+    }
+
+    static Button nextButton(WizardDialog dialog) {
+        return button(dialog.getShell(), IDialogConstants.NEXT_LABEL);
+    }
+
+    /** Waits until Next is enabled (saying why not if it stays disabled), clicks it and waits for the next page. */
+    void next(WizardDialog dialog) {
+        IWizardPage before = dialog.getCurrentPage();
+        await(() -> nextButton(dialog).isEnabled(), "Next to be enabled on page '" + before.getTitle() + "': "
+                + before.getErrorMessage() + " / " + allLabels(dialog.getShell()));
+        click(nextButton(dialog));
+        await(() -> dialog.getCurrentPage() != before, "the page after '" + before.getTitle() + "'");
+    }
+
+    /** The combo right after the label an admin reads. */
+    static Combo combo(Composite root, String label) {
+        for (Control c : descendants(root)) {
+            if (c instanceof Label l && label.equals(l.getText())) {
+                Control[] siblings = l.getParent().getChildren();
+                int i = Arrays.asList(siblings).indexOf(l);
+                if (i + 1 < siblings.length && siblings[i + 1] instanceof Combo combo) {
+                    return combo;
+                }
+            }
+        }
+        throw new AssertionError("no combo labelled '" + label + "' in " + root);
+    }
+
+    /** Selects the first item starting with {@code startingWith}, as a click does. */
+    void select(Combo combo, String startingWith) {
+        String[] items = combo.getItems();
+        for (int i = 0; i < items.length; i++) {
+            if (items[i].startsWith(startingWith)) {
+                combo.setFocus();
+                combo.select(i);
+                combo.notifyListeners(SWT.Selection, new Event());
+                dispatchPending();
+                return;
+            }
+        }
+        throw new AssertionError("no item '" + startingWith + "…' in " + Arrays.toString(items));
+    }
+
+    /** Chooses a radio button as a click does: it is selected, its sibling no longer. */
+    void choose(Button radio, Button other) {
+        other.setSelection(false);
+        radio.setSelection(true);
+        click(radio);
     }
 }

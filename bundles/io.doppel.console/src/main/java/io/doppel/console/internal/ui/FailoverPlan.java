@@ -72,7 +72,7 @@ public final class FailoverPlan {
                             + definition.identity().hostAlias()) + ".");
         }
         steps.add("Hand the image '" + definition.image() + "' back to replication: the source is then restored from it "
-                + "by differences (Replication \u25b8 Restore Source\u2026 on the source's stopped job) and replicates here "
+                + "by differences (Job \u25b8 Restore Source\u2026 on the source's stopped job) and replicates here "
                 + "again; monitoring resumes then.");
         return steps;
     }

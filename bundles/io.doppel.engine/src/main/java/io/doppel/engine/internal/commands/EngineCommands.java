@@ -84,6 +84,10 @@ public final class EngineCommands {
                 args -> jobs.stop(text(args, "name")));
         register(context, "job.delete", "Delete a stopped job and its journal: name.",
                 args -> jobs.delete(text(args, "name")));
+        register(context, "job.preview", "What a job would replicate, before it exists: source (absolute path), "
+                + "rules (list of '+ PATTERN' / '- PATTERN'). Returns included and excluded counts, the first 50 of "
+                + "each (excluded ones with the rule that excluded them) and truncated (walk stopped at 100000 entries).",
+                args -> io.doppel.engine.internal.source.ReplicationPreview.of(text(args, "source"), list(args, "rules")));
         register(context, "peer.list", "List the peers trusted for replication.", args -> peers.list());
         register(context, "peer.trust", "Trust a peer for replication: name, fingerprint.",
                 args -> peers.trust(text(args, "name"), text(args, "fingerprint")));

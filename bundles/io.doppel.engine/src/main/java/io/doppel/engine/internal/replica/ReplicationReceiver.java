@@ -147,6 +147,11 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         open.clear();
     }
 
+    /** Where this receiver listens, as bound (a wildcard host when it listens on every address). */
+    public InetSocketAddress localAddress() {
+        return acceptor.getLocalAddress();
+    }
+
     /** Applied sequence of every open image, for status. */
     public Map<String, Long> openImages() {
         Map<String, Long> result = new java.util.TreeMap<>();

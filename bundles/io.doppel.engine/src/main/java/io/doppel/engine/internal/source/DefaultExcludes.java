@@ -14,6 +14,9 @@ final class DefaultExcludes {
     private static final List<Pattern> NAMES = List.of(Pattern.compile(".*\\.sw[a-p]"), Pattern.compile(".*~"),
             Pattern.compile("\\.#.*"), Pattern.compile("\\.~lock\\..*#"), Pattern.compile("#.*#"));
 
+    /** How a preview names these excludes. */
+    static final String RULE = "default exclude (swap, backup and lock files, lost+found)";
+
     private DefaultExcludes() {
     }
 

@@ -91,11 +91,20 @@ public final class ReplicationRules {
      * descended into by interceptors, so its contents need no separate answer.
      */
     public boolean included(RelPath path) {
+        return excludedBy(path) == null;
+    }
+
+    /**
+     * Why {@code path} is not replicated: the text of the rule that excluded it, or the default
+     * exclude; {@code null} if it is replicated. The one place the decision is made, so that a
+     * preview says exactly what the job does.
+     */
+    public String excludedBy(RelPath path) {
         if (path.isRoot()) {
-            return true;
+            return null;
         }
         if (!DefaultExcludes.included(path)) {
-            return false;
+            return DefaultExcludes.RULE;
         }
         boolean isDir = rules.stream().anyMatch(Rule::directoryOnly) || sameVolumeOnly
                 ? Files.isDirectory(root.resolve(path.value()), LinkOption.NOFOLLOW_LINKS) : false;
@@ -104,10 +113,10 @@ public final class ReplicationRules {
                 continue;
             }
             if (r.pattern().matcher(path.value()).matches()) {
-                return r.include();
+                return r.include() ? null : r.text();
             }
         }
-        return !(sameVolumeOnly && isDir && onOtherVolume(path));
+        return sameVolumeOnly && isDir && onOtherVolume(path) ? "- @other-volumes" : null;
     }
 
     private boolean onOtherVolume(RelPath dir) {

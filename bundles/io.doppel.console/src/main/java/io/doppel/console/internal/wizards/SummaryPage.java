@@ -1,0 +1,71 @@
+package io.doppel.console.internal.wizards;
+
+import java.util.List;
+
+import org.eclipse.jface.layout.GridDataFactory;
+import org.eclipse.jface.wizard.WizardPage;
+import org.eclipse.swt.SWT;
+import org.eclipse.swt.layout.GridLayout;
+import org.eclipse.swt.widgets.Button;
+import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Label;
+import org.eclipse.swt.widgets.Text;
+
+/** Page 5: every action Finish takes, in words, before any of them starts. */
+final class SummaryPage extends WizardPage {
+
+    static final String TITLE = "Summary";
+    static final String START_NOW = "&Start the job now";
+
+    private final JobPlan plan;
+    private Text actions;
+    private Button startNow;
+    private boolean seen;
+
+    SummaryPage(JobPlan plan) {
+        super("summary", TITLE, null);
+        this.plan = plan;
+        setDescription("Check what will be done; Finish does it, in this order.");
+        setPageComplete(false);
+    }
+
+    @Override
+    public void createControl(Composite parent) {
+        Composite page = new Composite(parent, SWT.NONE);
+        page.setLayout(new GridLayout(1, false));
+        new Label(page, SWT.NONE).setText("Finish will:");
+        actions = new Text(page, SWT.BORDER | SWT.MULTI | SWT.READ_ONLY | SWT.WRAP | SWT.V_SCROLL);
+        GridDataFactory.fillDefaults().grab(true, true).hint(500, 160).applyTo(actions);
+        startNow = new Button(page, SWT.CHECK);
+        startNow.setText(START_NOW);
+        startNow.setSelection(plan.startNow);
+        startNow.addListener(SWT.Selection, e -> {
+            plan.startNow = startNow.getSelection();
+            show();
+        });
+        Label note = new Label(page, SWT.WRAP);
+        note.setText("The actions run in the background, one after the other; you can cancel between them in the "
+                + "Progress view. If one fails, you are told which, why, and what took effect before it.");
+        GridDataFactory.fillDefaults().grab(true, false).hint(500, SWT.DEFAULT).applyTo(note);
+        setControl(page);
+    }
+
+    @Override
+    public void setVisible(boolean visible) {
+        if (visible) {
+            seen = true;
+            show();
+        }
+        super.setVisible(visible);
+        setPageComplete(seen);
+    }
+
+    private void show() {
+        List<PlannedAction> planned = plan.actions();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < planned.size(); i++) {
+            b.append(i + 1).append(". ").append(planned.get(i).description()).append('\n');
+        }
+        actions.setText(b.toString().stripTrailing());
+    }
+}
