@@ -12,13 +12,19 @@ import org.eclipse.ui.application.ActionBarAdvisor;
 import org.eclipse.ui.application.IActionBarConfigurer;
 
 /**
- * File and Help menus; the Server menu between them is contributed in plugin.xml
+ * File, Window and Help menus; the Server menu between File and Window is contributed in plugin.xml
  * ({@code menu:org.eclipse.ui.main.menu?after=additions}).
+ * <p>
+ * The Help menu keeps the workbench's standard id and groups because the p2 SDK UI contributes
+ * "Check for Updates" and "Install New Software…" into {@code menu:help?after=additions}; its
+ * Available Software Sites page is reached through Window ▸ Preferences, and Installation Details
+ * through the About dialog.
  */
 final class ConsoleActionBarAdvisor extends ActionBarAdvisor {
 
     private IWorkbenchAction quit;
     private IWorkbenchAction about;
+    private IWorkbenchAction preferences;
 
     ConsoleActionBarAdvisor(IActionBarConfigurer configurer) {
         super(configurer);
@@ -30,6 +36,8 @@ final class ConsoleActionBarAdvisor extends ActionBarAdvisor {
         register(quit);
         about = ActionFactory.ABOUT.create(window);
         register(about);
+        preferences = ActionFactory.PREFERENCES.create(window);
+        register(preferences);
     }
 
     @Override
@@ -41,6 +49,11 @@ final class ConsoleActionBarAdvisor extends ActionBarAdvisor {
         file.add(quit);
         file.add(new GroupMarker(IWorkbenchActionConstants.FILE_END));
 
+        MenuManager windowMenu = new MenuManager("&Window", IWorkbenchActionConstants.M_WINDOW);
+        windowMenu.add(new Separator(IWorkbenchActionConstants.MB_ADDITIONS));
+        windowMenu.add(new Separator());
+        windowMenu.add(preferences);
+
         MenuManager help = new MenuManager("&Help", IWorkbenchActionConstants.M_HELP);
         help.add(new GroupMarker(IWorkbenchActionConstants.HELP_START));
         help.add(new Separator(IWorkbenchActionConstants.MB_ADDITIONS));
@@ -49,6 +62,7 @@ final class ConsoleActionBarAdvisor extends ActionBarAdvisor {
 
         menuBar.add(file);
         menuBar.add(new GroupMarker(IWorkbenchActionConstants.MB_ADDITIONS));
+        menuBar.add(windowMenu);
         menuBar.add(help);
     }
 }
