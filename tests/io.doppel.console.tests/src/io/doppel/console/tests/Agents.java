@@ -53,4 +53,18 @@ final class Agents {
         }
         return result[0];
     }
+
+    /** Makes two agents trust each other for replication; returns the target's fingerprint (the job pins it). */
+    static String pair(AgentProcess source, String sourceName, AgentProcess target, String targetName)
+            throws ManagementException {
+        String sourceFingerprint = fingerprint(source);
+        String targetFingerprint = fingerprint(target);
+        call(source, "peer.trust", ManagementClient.args("name", targetName, "fingerprint", targetFingerprint));
+        call(target, "peer.trust", ManagementClient.args("name", sourceName, "fingerprint", sourceFingerprint));
+        return targetFingerprint;
+    }
+
+    static String fingerprint(AgentProcess agent) throws ManagementException {
+        return call(agent, "identity", new JsonObject()).getAsJsonObject().get("fingerprint").getAsString();
+    }
 }

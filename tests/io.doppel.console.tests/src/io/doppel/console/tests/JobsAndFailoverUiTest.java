@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,10 +106,7 @@ class JobsAndFailoverUiTest {
         previousRefresh = preferences.getInt(ConsolePreferences.REFRESH_SECONDS, ConsolePreferences.DEFAULT_REFRESH_SECONDS);
         preferences.putInt(ConsolePreferences.REFRESH_SECONDS, 1); // the mirror moves in steps the test can see
 
-        String sourceFingerprint = identity(source).get("fingerprint").getAsString();
-        String targetFingerprint = identity(target).get("fingerprint").getAsString();
-        call(source, "peer.trust", args("name", TARGET, "fingerprint", targetFingerprint));
-        call(target, "peer.trust", args("name", SOURCE, "fingerprint", sourceFingerprint));
+        String targetFingerprint = Agents.pair(source, SOURCE, target, TARGET);
         JsonObject job = args("name", JOB, "source", data.toString(), "target", target.replicationAddress(),
                 "targetFingerprint", targetFingerprint, "mirror", "full",
                 // 12 MiB at 1.5 MB/s: the first copy takes several refreshes, so its progress is seen moving
@@ -193,7 +189,7 @@ class JobsAndFailoverUiTest {
         assertEquals(target.replicationAddress() + "/" + JOB, row.getText(JobColumn.TARGET.ordinal()));
         assertEquals("", row.getText(JobColumn.LAST_ERROR.ordinal()));
         // every file and the directory itself; all content travelled (a full mirror into an empty image)
-        assertEquals("done: " + (FILES + 1) + " files, 12 MiB sent", row.getText(JobColumn.MIRROR.ordinal()));
+        assertEquals("done: " + (FILES + 1) + " files, 12.0 MiB sent", row.getText(JobColumn.MIRROR.ordinal()));
 
         // the filter hides what does not match and shows what does
         ui.enter(jobs.filter(), "no-such-job");
@@ -210,7 +206,7 @@ class JobsAndFailoverUiTest {
         assertEquals("Replicating", child(servers, source, "Job " + JOB).orElseThrow().getText(ServerColumn.STATE.ordinal()));
         assertEquals("\u2190 " + SOURCE + "/" + JOB, child(servers, target, "Failover " + FAILOVER).orElseThrow()
                 .getText(ServerColumn.ADDRESS.ordinal()));
-        screenshot("console-jobs.png");
+        ui.publishScreenshot(workbench.getActiveWorkbenchWindow().getShell(), "console-jobs.png");
     }
 
     @Test
@@ -379,28 +375,12 @@ class JobsAndFailoverUiTest {
                 .filter(i -> name.equals(i.getText(ServerColumn.NAME.ordinal()))).findFirst();
     }
 
-    private void screenshot(String name) throws IOException {
-        Shell window = workbench.getActiveWorkbenchWindow().getShell();
-        ui.awaitRepaint(window);
-        Path shot = Path.of(System.getProperty("doppel.screenshot.dir", "target/screenshots"), name);
-        ui.screenshot(window, shot);
-        String repo = System.getProperty("doppel.repo.dir");
-        if (repo != null && !repo.isBlank() && !repo.equals("null")) {
-            Files.copy(shot, Files.createDirectories(Path.of(repo, "docs")).resolve(name),
-                    StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
     private static byte[] readQuietly(Path file) {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             return new byte[0];
         }
-    }
-
-    private static JsonObject identity(AgentProcess agent) throws Exception {
-        return call(agent, "identity", new JsonObject()).getAsJsonObject();
     }
 
     private static JsonElement call(AgentProcess agent, String command, JsonObject args) throws Exception {

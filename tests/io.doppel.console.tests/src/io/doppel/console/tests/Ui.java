@@ -226,4 +226,23 @@ final class Ui {
         radio.setSelection(true);
         click(radio);
     }
+
+    /**
+     * Saves the window as PNG under the screenshot directory (checking it shows something) and, when the
+     * build was asked to refresh the docs ({@code -Ddoppel.docs.update=DIR}), into {@code DIR/docs}.
+     */
+    Path publishScreenshot(Shell window, String name) throws IOException {
+        awaitRepaint(window);
+        Path shot = Path.of(System.getProperty("doppel.screenshot.dir", "target/screenshots"), name);
+        screenshot(window, shot);
+        if (Files.size(shot) <= 10_000) {
+            throw new AssertionError("screenshot too small to show anything: " + shot);
+        }
+        String repo = System.getProperty("doppel.repo.dir");
+        if (repo != null && !repo.isBlank() && !repo.equals("null")) { // unset properties arrive as "null"
+            Files.copy(shot, Files.createDirectories(Path.of(repo, "docs")).resolve(name),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return shot;
+    }
 }

@@ -29,6 +29,8 @@ public final class ConsolePreferences {
     public static final int MAX_REFRESH_SECONDS = 3600;
     public static final int MIN_TIMEOUT_SECONDS = 1;
     public static final int MAX_TIMEOUT_SECONDS = 300;
+    public static final int MIN_LAG_ALARM_SECONDS = 1;
+    public static final int MAX_LAG_ALARM_SECONDS = 86_400;
 
     private ConsolePreferences() {
     }
@@ -48,7 +50,8 @@ public final class ConsolePreferences {
     }
 
     public static Duration lagAlarm() {
-        return Duration.ofSeconds(bounded(LAG_ALARM_SECONDS, DEFAULT_LAG_ALARM_SECONDS, 1, 86_400));
+        return Duration.ofSeconds(bounded(LAG_ALARM_SECONDS, DEFAULT_LAG_ALARM_SECONDS, MIN_LAG_ALARM_SECONDS,
+                MAX_LAG_ALARM_SECONDS));
     }
 
     private static int bounded(String key, int otherwise, int min, int max) {

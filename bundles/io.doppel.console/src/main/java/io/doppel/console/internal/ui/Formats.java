@@ -15,7 +15,7 @@ public final class Formats {
     private Formats() {
     }
 
-    /** {@code 512 B}, {@code 1.5 KiB}, {@code 20.0 MiB}, … */
+    /** Binary units to one decimal: {@code 512 B}, {@code 1.5 KiB}, {@code 20.0 MiB}, … */
     public static String bytes(long bytes) {
         if (bytes < 0) {
             return UNKNOWN;
@@ -30,14 +30,14 @@ public final class Formats {
             value /= 1024;
             unit++;
         }
-        return String.format(Locale.ROOT, value < 10 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
     public static String rate(long bytesPerSecond) {
         return bytesPerSecond < 0 ? UNKNOWN : bytes(bytesPerSecond) + "/s";
     }
 
-    /** A lag in milliseconds: {@code 120 ms}, {@code 3.4 s}, {@code 5 min 3 s}; unknown if negative. */
+    /** A lag in milliseconds: {@code 120 ms}, {@code 34.5 s}, {@code 5 min 3 s}; unknown if negative. */
     public static String lag(long millis) {
         if (millis < 0) {
             return UNKNOWN;
@@ -45,7 +45,7 @@ public final class Formats {
         if (millis < 1000) {
             return millis + " ms";
         }
-        if (millis < 10_000) {
+        if (millis < 60_000) {
             return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
         }
         return Durations.brief(millis / 1000);

@@ -33,6 +33,7 @@ import org.eclipse.ui.IWorkbenchActionConstants;
 import org.eclipse.ui.part.ViewPart;
 
 import io.doppel.console.internal.connect.ConsolePreferences;
+import io.doppel.console.internal.dashboard.Colours;
 import io.doppel.console.internal.model.JobRef;
 import io.doppel.console.internal.model.LagLevel;
 import io.doppel.console.internal.model.Server;
@@ -48,9 +49,6 @@ public final class JobsView extends ViewPart {
 
     public static final String ID = "io.doppel.console.views.jobs";
 
-    private static final RGB GOOD = new RGB(0x2e, 0x7d, 0x32);
-    private static final RGB WARNING = new RGB(0xb2, 0x6a, 0x00);
-    private static final RGB ALARM = new RGB(0xc6, 0x28, 0x28);
     /** A light blue that dark text stays readable on. */
     private static final RGB BAR_BACKGROUND = new RGB(0xbb, 0xd6, 0xfb);
 
@@ -261,12 +259,7 @@ public final class JobsView extends ViewPart {
         }
 
         static Color color(LagLevel level) {
-            RGB rgb = switch (level) {
-                case GOOD -> GOOD;
-                case WARNING -> WARNING;
-                case ALARM -> ALARM;
-                case UNKNOWN -> null;
-            };
+            RGB rgb = Colours.of(level).rgb();
             return rgb == null ? null : new Color(rgb);
         }
     }
