@@ -78,6 +78,7 @@ class DashboardUiTest {
     private static final String OFFSITE = "offsite";
     private static final Duration LONG = Duration.ofSeconds(90);
 
+    private static AgentPair agents;
     private static AgentProcess source;
     private static AgentProcess target;
     private static Path data;
@@ -90,10 +91,10 @@ class DashboardUiTest {
 
     @BeforeAll
     static void startAgentsAndAJob() throws Exception {
-        Path work = Path.of(System.getProperty("doppel.test.dir", "target/work")).resolve("dashboard-ui");
-        source = AgentProcess.start(work.resolve("source-home"), "--name", SOURCE);
-        target = AgentProcess.start(work.resolve("target-home"), "--name", TARGET);
-        data = Files.createDirectories(work.resolve("data"));
+        agents = AgentPair.start("dashboard-ui", SOURCE, TARGET);
+        source = agents.source;
+        target = agents.target;
+        data = Files.createDirectories(agents.work.resolve("data"));
         for (int i = 0; i < 20; i++) {
             Files.writeString(data.resolve("page-" + i + ".html"), "<p>page " + i + "</p>\n".repeat(200 * i + 1));
         }
@@ -101,20 +102,16 @@ class DashboardUiTest {
         previousRefresh = preferences.getInt(ConsolePreferences.REFRESH_SECONDS, ConsolePreferences.DEFAULT_REFRESH_SECONDS);
         preferences.putInt(ConsolePreferences.REFRESH_SECONDS, 1);
 
-        String targetFingerprint = Agents.pair(source, SOURCE, target, TARGET);
         Agents.call(source, "job.create", ManagementClient.args("name", JOB, "source", data.toString(), "target",
-                target.replicationAddress(), "targetFingerprint", targetFingerprint));
+                target.replicationAddress(), "targetFingerprint", agents.targetFingerprint));
         Agents.call(source, "job.start", ManagementClient.args("name", JOB));
     }
 
     @AfterAll
     static void stopAgents() {
         ConsolePreferences.node().putInt(ConsolePreferences.REFRESH_SECONDS, previousRefresh);
-        if (source != null) {
-            source.close();
-        }
-        if (target != null) {
-            target.close();
+        if (agents != null) {
+            agents.close();
         }
     }
 
@@ -140,11 +137,7 @@ class DashboardUiTest {
 
     @AfterEach
     void restoreViews() {
-        for (Shell shell : Display.getCurrent().getShells()) {
-            if (shell != workbench.getActiveWorkbenchWindow().getShell() && shell.getParent() != null) {
-                shell.close();
-            }
-        }
+        ui.closeDialogs(workbench.getActiveWorkbenchWindow().getShell());
         if (page != null && page.getActivePartReference() != null) {
             page.setPartState(page.getActivePartReference(), IWorkbenchPage.STATE_RESTORED);
         }

@@ -46,11 +46,9 @@ import io.doppel.api.failover.FailoverState;
 import io.doppel.api.job.JobState;
 import io.doppel.console.internal.connect.ConsolePreferences;
 import io.doppel.console.internal.connect.ServerRegistry;
-import io.doppel.console.internal.model.ConnectionState;
 import io.doppel.console.internal.model.FailoverRef;
 import io.doppel.console.internal.model.JobRef;
 import io.doppel.console.internal.model.Server;
-import io.doppel.console.internal.model.ServerEntry;
 import io.doppel.console.internal.ui.AgentActions;
 import io.doppel.console.internal.ui.FailoverActionHandler;
 import io.doppel.console.internal.ui.JobColumn;
@@ -80,6 +78,7 @@ class JobsAndFailoverUiTest {
     private static final int FILE_BYTES = 256 * 1024;
     private static final Duration LONG = Duration.ofSeconds(90);
 
+    private static AgentPair agents;
     private static AgentProcess source;
     private static AgentProcess target;
     private static Path data;
@@ -92,10 +91,10 @@ class JobsAndFailoverUiTest {
 
     @BeforeAll
     static void startAgentsAndAJob() throws Exception {
-        Path work = Path.of(System.getProperty("doppel.test.dir", "target/work")).resolve("jobs-ui");
-        source = AgentProcess.start(work.resolve("source-home"), "--name", SOURCE);
-        target = AgentProcess.start(work.resolve("target-home"), "--name", TARGET);
-        data = Files.createDirectories(work.resolve("data"));
+        agents = AgentPair.start("jobs-ui", SOURCE, TARGET);
+        source = agents.source;
+        target = agents.target;
+        data = Files.createDirectories(agents.work.resolve("data"));
         Random random = new Random(42);
         for (int i = 0; i < FILES; i++) {
             byte[] bytes = new byte[FILE_BYTES];
@@ -106,9 +105,8 @@ class JobsAndFailoverUiTest {
         previousRefresh = preferences.getInt(ConsolePreferences.REFRESH_SECONDS, ConsolePreferences.DEFAULT_REFRESH_SECONDS);
         preferences.putInt(ConsolePreferences.REFRESH_SECONDS, 1); // the mirror moves in steps the test can see
 
-        String targetFingerprint = Agents.pair(source, SOURCE, target, TARGET);
         JsonObject job = args("name", JOB, "source", data.toString(), "target", target.replicationAddress(),
-                "targetFingerprint", targetFingerprint, "mirror", "full",
+                "targetFingerprint", agents.targetFingerprint, "mirror", "full",
                 // 12 MiB at 1.5 MB/s: the first copy takes several refreshes, so its progress is seen moving
                 "bandwidth", "1500KB/s");
         call(source, "job.create", job);
@@ -125,11 +123,8 @@ class JobsAndFailoverUiTest {
     @AfterAll
     static void stopAgents() {
         ConsolePreferences.node().putInt(ConsolePreferences.REFRESH_SECONDS, previousRefresh);
-        if (source != null) {
-            source.close();
-        }
-        if (target != null) {
-            target.close();
+        if (agents != null) {
+            agents.close();
         }
     }
 
@@ -140,24 +135,12 @@ class JobsAndFailoverUiTest {
         page = workbench.showPerspective(DoppelPerspective.ID, window);
         window.getShell().setSize(1500, 900);
         registry = workbench.getService(ServerRegistry.class);
-        for (AgentProcess agent : List.of(source, target)) {
-            AgentAddress address = AgentAddress.parse(agent.address());
-            if (registry.model().find(address).isEmpty()) {
-                registry.add(new ServerEntry(address, agent.tokenFile()), null);
-            }
-        }
-        ui.await(() -> server(source).state().connection() == ConnectionState.CONNECTED
-                && server(target).state().connection() == ConnectionState.CONNECTED, "both agents connected");
+        agents.showIn(registry, ui);
     }
 
     @AfterEach
     void closeDialogs() {
-        for (Shell shell : Display.getCurrent().getShells()) {
-            if (shell != workbench.getActiveWorkbenchWindow().getShell() && shell.getParent() != null) {
-                shell.close();
-            }
-        }
-        ui.dispatchPending();
+        ui.closeDialogs(workbench.getActiveWorkbenchWindow().getShell());
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,7 +15,6 @@ import org.eclipse.swt.widgets.Button;
 import org.eclipse.swt.widgets.Combo;
 import org.eclipse.swt.widgets.Composite;
 import org.eclipse.swt.widgets.Display;
-import org.eclipse.swt.widgets.Shell;
 import org.eclipse.swt.widgets.Spinner;
 import org.eclipse.swt.widgets.Text;
 import org.eclipse.ui.IWorkbench;
@@ -33,10 +31,8 @@ import org.junit.jupiter.api.Test;
 import io.doppel.api.failover.FailoverDefinition;
 import io.doppel.api.failover.FailoverState;
 import io.doppel.console.internal.connect.ServerRegistry;
-import io.doppel.console.internal.model.ConnectionState;
 import io.doppel.console.internal.model.FailoverRef;
 import io.doppel.console.internal.model.Server;
-import io.doppel.console.internal.model.ServerEntry;
 import io.doppel.console.internal.ui.ServersView;
 import io.doppel.console.internal.wizards.NewFailoverHandler;
 import io.doppel.console.internal.wizards.NewFailoverWizard;
@@ -56,6 +52,7 @@ class NewFailoverWizardUiTest {
     private static final String SOURCE = "failover-wizard-source";
     private static final String TARGET = "failover-wizard-target";
 
+    private static AgentPair agents;
     private static AgentProcess source;
     private static AgentProcess target;
 
@@ -66,23 +63,15 @@ class NewFailoverWizardUiTest {
 
     @BeforeAll
     static void startAgents() throws Exception {
-        Path work = Path.of(System.getProperty("doppel.test.dir", "target/work")).resolve("failover-wizard");
-        source = AgentProcess.start(work.resolve("source-home"), "--name", SOURCE);
-        target = AgentProcess.start(work.resolve("target-home"), "--name", TARGET);
-        String sourceFingerprint;
-        try (ManagementClient client = Agents.client(source)) {
-            sourceFingerprint = client.fingerprint();
-        }
-        Agents.call(target, "peer.trust", ManagementClient.args("name", SOURCE, "fingerprint", sourceFingerprint));
+        agents = AgentPair.start("failover-wizard", SOURCE, TARGET);
+        source = agents.source;
+        target = agents.target;
     }
 
     @AfterAll
     static void stopAgents() {
-        if (source != null) {
-            source.close();
-        }
-        if (target != null) {
-            target.close();
+        if (agents != null) {
+            agents.close();
         }
     }
 
@@ -95,21 +84,12 @@ class NewFailoverWizardUiTest {
         for (Server server : registry.model().servers()) {
             registry.remove(server);
         }
-        for (AgentProcess agent : List.of(source, target)) {
-            registry.add(new ServerEntry(AgentAddress.parse(agent.address()), agent.tokenFile()), null);
-        }
-        ui.await(() -> registry.model().servers().stream()
-                .allMatch(s -> s.state().connection() == ConnectionState.CONNECTED), "both agents connected");
+        agents.showIn(registry, ui);
     }
 
     @AfterEach
     void closeDialogs() {
-        for (Shell shell : Display.getCurrent().getShells()) {
-            if (shell != workbench.getActiveWorkbenchWindow().getShell() && shell.getParent() != null) {
-                shell.close();
-            }
-        }
-        ui.dispatchPending();
+        ui.closeDialogs(workbench.getActiveWorkbenchWindow().getShell());
     }
 
     @Test

@@ -15,7 +15,6 @@ import java.util.List;
 
 import org.eclipse.jface.dialogs.IDialogConstants;
 import org.eclipse.jface.viewers.StructuredSelection;
-import org.eclipse.jface.wizard.IWizardPage;
 import org.eclipse.jface.wizard.WizardDialog;
 import org.eclipse.swt.SWT;
 import org.eclipse.swt.widgets.Button;
@@ -23,8 +22,6 @@ import org.eclipse.swt.widgets.Combo;
 import org.eclipse.swt.widgets.Composite;
 import org.eclipse.swt.widgets.Control;
 import org.eclipse.swt.widgets.Display;
-import org.eclipse.swt.widgets.Event;
-import org.eclipse.swt.widgets.Label;
 import org.eclipse.swt.widgets.MenuItem;
 import org.eclipse.swt.widgets.Shell;
 import org.eclipse.swt.widgets.Text;
@@ -112,12 +109,7 @@ class NewJobWizardUiTest {
 
     @AfterEach
     void closeDialogs() {
-        for (Shell shell : Display.getCurrent().getShells()) {
-            if (shell != workbench.getActiveWorkbenchWindow().getShell() && shell.getParent() != null) {
-                shell.close();
-            }
-        }
-        ui.dispatchPending();
+        ui.closeDialogs(workbench.getActiveWorkbenchWindow().getShell());
     }
 
     @Test

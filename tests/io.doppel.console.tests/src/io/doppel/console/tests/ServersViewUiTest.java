@@ -91,12 +91,7 @@ class ServersViewUiTest {
 
     @AfterEach
     void closeDialogs() {
-        for (Shell shell : Display.getCurrent().getShells()) {
-            if (shell != workbench.getActiveWorkbenchWindow().getShell() && shell.getParent() != null) {
-                shell.close();
-            }
-        }
-        ui.dispatchPending();
+        ui.closeDialogs(workbench.getActiveWorkbenchWindow().getShell());
     }
 
     @Test

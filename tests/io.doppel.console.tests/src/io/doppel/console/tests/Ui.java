@@ -245,4 +245,14 @@ final class Ui {
         }
         return shot;
     }
+
+    /** Closes every dialog (any shell but the workbench window) and runs what that queued. */
+    void closeDialogs(Shell window) {
+        for (Shell shell : display.getShells()) {
+            if (shell != window && shell.getParent() != null) {
+                shell.close();
+            }
+        }
+        dispatchPending();
+    }
 }

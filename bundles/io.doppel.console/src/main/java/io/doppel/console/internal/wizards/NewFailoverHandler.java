@@ -5,11 +5,8 @@ import org.eclipse.core.commands.ExecutionEvent;
 import org.eclipse.core.commands.ExecutionException;
 import org.eclipse.jface.viewers.ISelection;
 import org.eclipse.jface.viewers.IStructuredSelection;
-import org.eclipse.jface.wizard.WizardDialog;
-import org.eclipse.ui.IWorkbenchWindow;
 import org.eclipse.ui.handlers.HandlerUtil;
 
-import io.doppel.console.internal.connect.ServerRegistry;
 import io.doppel.console.internal.model.FailoverRef;
 import io.doppel.console.internal.model.Server;
 
@@ -21,16 +18,8 @@ public final class NewFailoverHandler extends AbstractHandler {
 
     @Override
     public Object execute(ExecutionEvent event) throws ExecutionException {
-        IWorkbenchWindow window = HandlerUtil.getActiveWorkbenchWindowChecked(event);
-        ServerRegistry registry = window.getService(ServerRegistry.class);
-        if (registry == null) {
-            throw new ExecutionException("The console's server registry is not running: the component in bundle "
-                    + "io.doppel.console was not activated (is org.apache.felix.scr installed and started?)");
-        }
-        WizardDialog dialog = new WizardDialog(window.getShell(), new NewFailoverWizard(registry, selected(event)));
-        dialog.setBlockOnOpen(false);
-        dialog.setPageSize(700, 520);
-        dialog.open();
+        Server preselected = selected(event);
+        WizardOpener.open(event, registry -> new NewFailoverWizard(registry, preselected), 700, 520);
         return null;
     }
 

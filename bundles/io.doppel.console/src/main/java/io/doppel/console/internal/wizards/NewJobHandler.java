@@ -5,12 +5,8 @@ import org.eclipse.core.commands.ExecutionEvent;
 import org.eclipse.core.commands.ExecutionException;
 import org.eclipse.jface.viewers.ISelection;
 import org.eclipse.jface.viewers.IStructuredSelection;
-import org.eclipse.jface.wizard.WizardDialog;
-import org.eclipse.swt.widgets.Shell;
-import org.eclipse.ui.IWorkbenchWindow;
 import org.eclipse.ui.handlers.HandlerUtil;
 
-import io.doppel.console.internal.connect.ServerRegistry;
 import io.doppel.console.internal.model.JobRef;
 import io.doppel.console.internal.model.Server;
 
@@ -25,17 +21,8 @@ public final class NewJobHandler extends AbstractHandler {
 
     @Override
     public Object execute(ExecutionEvent event) throws ExecutionException {
-        IWorkbenchWindow window = HandlerUtil.getActiveWorkbenchWindowChecked(event);
-        Shell shell = window.getShell();
-        ServerRegistry registry = window.getService(ServerRegistry.class);
-        if (registry == null) {
-            throw new ExecutionException("The console's server registry is not running: the component in bundle "
-                    + "io.doppel.console was not activated (is org.apache.felix.scr installed and started?)");
-        }
-        WizardDialog dialog = new WizardDialog(shell, new NewJobWizard(registry, selectedServer(event)));
-        dialog.setBlockOnOpen(false);
-        dialog.setPageSize(700, 560);
-        dialog.open();
+        Server preselected = selectedServer(event);
+        WizardOpener.open(event, registry -> new NewJobWizard(registry, preselected), 700, 560);
         return null;
     }
 
