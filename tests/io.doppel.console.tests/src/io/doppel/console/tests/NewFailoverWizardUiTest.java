@@ -110,7 +110,7 @@ class NewFailoverWizardUiTest {
         Combo image = Ui.combo(page, "&Image:");
         image.setText("site");
         ui.dispatchPending();
-        assertEquals("site", Ui.textAfterLabel(page, "&Name:").getText(), "the name follows the image");
+        assertEquals("site", Ui.textAfterLabel(page, "Na&me:").getText(), "the name follows the image");
         ui.next(dialog);
 
         // Monitoring: the source is a server of this console, so its address and agent port are proposed
@@ -128,7 +128,7 @@ class NewFailoverWizardUiTest {
         misses.setSelection(2);
         misses.notifyListeners(org.eclipse.swt.SWT.Modify, new org.eclipse.swt.widgets.Event());
         Button upTo = Ui.find(page, Button.class, b -> b.getText().equals("may lack &up to")).orElseThrow();
-        ui.choose(upTo, Ui.find(page, Button.class, b -> b.getText().startsWith("is &never promoted")).orElseThrow());
+        ui.choose(upTo, Ui.find(page, Button.class, b -> b.getText().startsWith("is ne&ver promoted")).orElseThrow());
         Spinner limit = Ui.find(page, Spinner.class, s -> s.getToolTipText() != null
                 && s.getToolTipText().startsWith("Most changes the replica may lack")).orElseThrow();
         assertTrue(limit.isEnabled(), "the limit applies once 'may lack up to' is chosen");
@@ -139,7 +139,7 @@ class NewFailoverWizardUiTest {
         // Identity: an address without its interface is refused in the agent's own words
         page = Ui.page(dialog);
         ui.choose(Ui.find(page, Button.class, b -> b.getText().startsWith("&Add the source's addresses")).orElseThrow(),
-                Ui.find(page, Button.class, b -> b.getText().startsWith("Take &none")).orElseThrow());
+                Ui.find(page, Button.class, b -> b.getText().startsWith("Take n&one")).orElseThrow());
         Text addresses = Ui.textAfterLabel(page, "A&ddresses:");
         ui.enter(addresses, "10.0.0.10/24");
         assertFalse(Ui.nextButton(dialog).isEnabled());

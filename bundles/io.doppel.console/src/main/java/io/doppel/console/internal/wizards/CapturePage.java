@@ -78,7 +78,8 @@ final class CapturePage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite page = new Composite(parent, SWT.NONE);
+        Composite page = Scrolling.content(parent);
+        setControl(page.getParent());
         page.setLayout(new GridLayout(1, false));
 
         new Label(page, SWT.NONE).setText("&Interceptor (captures the changes on the source):");
@@ -133,7 +134,6 @@ final class CapturePage extends WizardPage {
         }
         minutes.addListener(SWT.Modify, e -> validate());
 
-        setControl(page);
     }
 
     private static Group group(Composite parent, String title) {

@@ -48,14 +48,15 @@ final class FailoverAppsPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite form = new Composite(parent, SWT.NONE);
+        Composite form = Scrolling.content(parent);
+        setControl(form.getParent());
         GridLayoutFactory.swtDefaults().numColumns(2).applyTo(form);
-        new Label(form, SWT.NONE).setText("&Before:");
+        new Label(form, SWT.NONE).setText("&Run before:");
         pre = new Text(form, SWT.BORDER | SWT.MULTI | SWT.V_SCROLL);
         pre.setToolTipText("Commands run before anything else, one per line: an absolute path and its arguments. "
                 + "They get DOPPEL_JOB, DOPPEL_SOURCE, DOPPEL_TARGET and the addresses in their environment.");
         GridDataFactory.fillDefaults().grab(true, false).hint(SWT.DEFAULT, 40).applyTo(pre);
-        new Label(form, SWT.NONE).setText("A&fter:");
+        new Label(form, SWT.NONE).setText("Run &after:");
         post = new Text(form, SWT.BORDER | SWT.MULTI | SWT.V_SCROLL);
         post.setToolTipText("Commands run once the applications are up, one per line");
         GridDataFactory.fillDefaults().grab(true, false).hint(SWT.DEFAULT, 40).applyTo(post);
@@ -77,7 +78,6 @@ final class FailoverAppsPage extends WizardPage {
         pre.addModifyListener(e -> update());
         post.addModifyListener(e -> update());
         timeout.addModifyListener(e -> update());
-        setControl(form);
     }
 
     @Override

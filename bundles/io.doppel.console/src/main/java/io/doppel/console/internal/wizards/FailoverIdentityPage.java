@@ -34,9 +34,10 @@ final class FailoverIdentityPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite form = new Composite(parent, SWT.NONE);
+        Composite form = Scrolling.content(parent);
+        setControl(form.getParent());
         GridLayoutFactory.swtDefaults().numColumns(2).applyTo(form);
-        none = radio(form, "Take &none of the source's identity (scripts or applications handle clients)");
+        none = radio(form, "Take n&one of the source's identity (scripts or applications handle clients)");
         add = radio(form, "&Add the source's addresses to the target's own");
         Button replace = radio(form, "&Replace the target's addresses with the source's");
         none.setSelection(true);
@@ -64,7 +65,6 @@ final class FailoverIdentityPage extends WizardPage {
         for (Text t : new Text[] {addresses, hostAlias, exposeAt}) {
             t.addModifyListener(e -> update());
         }
-        setControl(form);
         update();
     }
 

@@ -47,7 +47,8 @@ final class FailoverMonitorPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite form = new Composite(parent, SWT.NONE);
+        Composite form = Scrolling.content(parent);
+        setControl(form.getParent());
         GridLayoutFactory.swtDefaults().numColumns(2).applyTo(form);
 
         addresses = field(form, "&Addresses:", "the source's IP addresses or host names, separated by commas");
@@ -73,12 +74,12 @@ final class FailoverMonitorPage extends WizardPage {
         any.setSelection(false);
 
         Group decide = group(form, "Then");
-        Button manual = radio(decide, "raise an alert and wait for the admin's word (&manual)");
-        automatic = radio(decide, "take over &automatically");
+        Button manual = radio(decide, "raise an alert and wait for the admin's wor&d (manual)");
+        automatic = radio(decide, "take over au&tomatically");
         manual.setSelection(true);
 
         Group behind = group(form, "A replica known to lack changes the source journaled");
-        behindNone = radio(behind, "is &never promoted by itself (the admin may accept the loss)");
+        behindNone = radio(behind, "is ne&ver promoted by itself (the admin may accept the loss)");
         Composite some = new Composite(behind, SWT.NONE);
         GridLayoutFactory.fillDefaults().numColumns(2).applyTo(some);
         behindSome = new Button(some, SWT.RADIO);
@@ -103,7 +104,6 @@ final class FailoverMonitorPage extends WizardPage {
         interval.addModifyListener(e -> update());
         misses.addModifyListener(e -> update());
         behindLimit.addModifyListener(e -> update());
-        setControl(form);
     }
 
     @Override

@@ -52,7 +52,8 @@ final class FailoverSourcePage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite form = new Composite(parent, SWT.NONE);
+        Composite form = Scrolling.content(parent);
+        setControl(form.getParent());
         GridLayoutFactory.swtDefaults().numColumns(2).applyTo(form);
 
         new Label(form, SWT.NONE).setText("&Target (takes over):");
@@ -73,7 +74,7 @@ final class FailoverSourcePage extends WizardPage {
         image.setToolTipText("The image the source's job feeds on the target (the job's image name)");
         GridDataFactory.fillDefaults().grab(true, false).applyTo(image);
 
-        new Label(form, SWT.NONE).setText("&Name:");
+        new Label(form, SWT.NONE).setText("Na&me:");
         name = new Text(form, SWT.BORDER);
         name.setMessage("e.g. web");
         GridDataFactory.fillDefaults().grab(true, false).applyTo(name);
@@ -95,7 +96,6 @@ final class FailoverSourcePage extends WizardPage {
             validate();
         });
         name.addListener(SWT.KeyDown, e -> nameEdited = true);
-        setControl(form);
         serversChanged();
     }
 

@@ -24,7 +24,8 @@ final class FailoverSummaryPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite form = new Composite(parent, SWT.NONE);
+        Composite form = Scrolling.content(parent);
+        setControl(form.getParent());
         GridLayoutFactory.swtDefaults().applyTo(form);
         text = new Text(form, SWT.MULTI | SWT.READ_ONLY | SWT.WRAP | SWT.V_SCROLL | SWT.BORDER);
         GridDataFactory.fillDefaults().grab(true, true).hint(500, 240).applyTo(text);
@@ -35,7 +36,6 @@ final class FailoverSummaryPage extends WizardPage {
             draft.startNow = start.getSelection();
             refresh();
         });
-        setControl(form);
     }
 
     @Override

@@ -59,7 +59,8 @@ final class SourcePage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite page = new Composite(parent, SWT.NONE);
+        Composite page = Scrolling.content(parent);
+        setControl(page.getParent());
         page.setLayout(new GridLayout(2, false));
 
         new Label(page, SWT.NONE).setText("&Source server:");
@@ -101,7 +102,6 @@ final class SourcePage extends WizardPage {
         GridDataFactory.fillDefaults().span(2, 1).grab(true, true).hint(SWT.DEFAULT, 110).applyTo(previewText);
 
         servers.fill(s -> true, preselected);
-        setControl(page);
         validate();
         name.setFocus();
     }

@@ -31,7 +31,8 @@ final class SummaryPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite page = new Composite(parent, SWT.NONE);
+        Composite page = Scrolling.content(parent);
+        setControl(page.getParent());
         page.setLayout(new GridLayout(1, false));
         new Label(page, SWT.NONE).setText("Finish will:");
         actions = new Text(page, SWT.BORDER | SWT.MULTI | SWT.READ_ONLY | SWT.WRAP | SWT.V_SCROLL);
@@ -47,14 +48,18 @@ final class SummaryPage extends WizardPage {
         note.setText("The actions run in the background, one after the other; you can cancel between them in the "
                 + "Progress view. If one fails, you are told which, why, and what took effect before it.");
         GridDataFactory.fillDefaults().grab(true, false).hint(500, SWT.DEFAULT).applyTo(note);
-        setControl(page);
     }
 
     @Override
     public void setVisible(boolean visible) {
+        boolean planned = plan.source != null && plan.target != null;
         if (visible) {
-            seen = true;
-            show();
+            seen = planned;
+            if (planned) {
+                show();
+            } else {
+                actions.setText("Choose the source and the target on the earlier pages first.");
+            }
         }
         super.setVisible(visible);
         setPageComplete(seen);

@@ -67,7 +67,8 @@ final class TargetPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite page = new Composite(parent, SWT.NONE);
+        Composite page = Scrolling.content(parent);
+        setControl(page.getParent());
         page.setLayout(new GridLayout(2, false));
 
         new Label(page, SWT.NONE).setText("&Target server:");
@@ -108,7 +109,6 @@ final class TargetPage extends WizardPage {
         trust.addListener(SWT.Selection, e -> validate());
         trustState = wrapped(pairing);
 
-        setControl(page);
     }
 
     private static Label wrapped(Composite parent) {

@@ -62,7 +62,8 @@ final class TransferPage extends WizardPage {
 
     @Override
     public void createControl(Composite parent) {
-        Composite page = new Composite(parent, SWT.NONE);
+        Composite page = Scrolling.content(parent);
+        setControl(page.getParent());
         page.setLayout(new GridLayout(2, false));
 
         new Label(page, SWT.NONE).setText("&Compression:");
@@ -93,7 +94,6 @@ final class TransferPage extends WizardPage {
         rpo.setToolTipText("An event is logged when changes the target has not applied go back further than this");
         rpo.addListener(SWT.Modify, e -> validate());
 
-        setControl(page);
         validate();
     }
 
