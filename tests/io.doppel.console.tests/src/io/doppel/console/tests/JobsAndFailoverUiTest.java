@@ -56,6 +56,8 @@ import io.doppel.console.internal.ui.JobsView;
 import io.doppel.console.internal.ui.ServerColumn;
 import io.doppel.console.internal.ui.ServersView;
 import io.doppel.console.internal.ui.VerifyReportView;
+import io.doppel.console.internal.wizards.JobSettingsDialog;
+import io.doppel.console.internal.wizards.JobSettingsHandler;
 import io.doppel.console.internal.workbench.DoppelPerspective;
 import io.doppel.management.AgentAddress;
 import io.doppel.management.ManagementClient;
@@ -251,6 +253,35 @@ class JobsAndFailoverUiTest {
 
     @Test
     @Order(4)
+    void theBandwidthAndTheRulesOfTheRunningJobChangeThroughTheirDialogAndABadRateIsRefused() throws Exception {
+        execute(JobSettingsHandler.COMMAND, jobRef());
+        Shell dialog = ui.awaitShell(JobSettingsDialog.TITLE_PREFIX + JOB + "'");
+        assertEquals("1500KB/s", Ui.textAfterLabel(dialog, "&Bandwidth:").getText(), "the current schedule to edit");
+        ui.enter(Ui.textAfterLabel(dialog, "&Bandwidth:"), "fast");
+        ui.click(Ui.button(dialog, "&Change"));
+        Shell refused = ui.awaitShell(AgentActions.FAILED_TITLE_PREFIX + "change the bandwidth of job '" + JOB + "' on "
+                + SOURCE);
+        assertTrue(Ui.allLabels(refused).contains("'fast' is not a rate"), Ui.allLabels(refused));
+        assertTrue(Ui.allLabels(refused).contains("Next step: Correct what the agent names above"),
+                Ui.allLabels(refused));
+        refused.close();
+        assertEquals("1500KB/s", jobRef().status().definition().bandwidth(), "a refused change changes nothing");
+
+        execute(JobSettingsHandler.COMMAND, jobRef());
+        dialog = ui.awaitShell(JobSettingsDialog.TITLE_PREFIX + JOB + "'");
+        ui.enter(Ui.textAfterLabel(dialog, "&Bandwidth:"), "20MB/s");
+        ui.enter(Ui.find(dialog, org.eclipse.swt.widgets.Text.class, t -> t.getMessage().startsWith("pattern")).orElseThrow(),
+                "*.tmp");
+        ui.click(Ui.button(dialog, "&Add Rule"));
+        ui.click(Ui.button(dialog, "&Change"));
+        ui.await(LONG, () -> "20MB/s".equals(jobRef().status().definition().bandwidth())
+                && List.of("- *.tmp").equals(jobRef().status().definition().rules()),
+                "the running job with the new bandwidth and rules");
+        assertEquals(JobState.REPLICATING, jobRef().state(), "changed while it runs");
+    }
+
+    @Test
+    @Order(5)
     void aRefusedActionIsADialogWithTheAgentsReasonAndANextStep() {
         JsonObject args = new JsonObject();
         args.addProperty("name", JOB);
@@ -266,7 +297,7 @@ class JobsAndFailoverUiTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void failOverNowStatesThePlanAndTakesOverThenFailBackGivesItBack() throws Exception {
         execute("io.doppel.console.commands.job.stop", jobRef());
         Shell stop = ui.awaitShell("Stop job '" + JOB + "'");

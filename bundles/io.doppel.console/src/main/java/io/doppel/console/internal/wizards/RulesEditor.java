@@ -105,6 +105,13 @@ final class RulesEditor {
         return List.copyOf(rules);
     }
 
+    /** Shows these rules, in order, for editing. */
+    void rules(List<String> initial) {
+        rules.clear();
+        rules.addAll(initial);
+        show(-1);
+    }
+
     private void addRule() {
         String p = pattern.getText().strip();
         if (p.isEmpty()) {
