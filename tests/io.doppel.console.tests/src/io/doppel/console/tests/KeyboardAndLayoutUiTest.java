@@ -107,7 +107,25 @@ class KeyboardAndLayoutUiTest {
     void everyViewKeepsItsControlsInsideItWhenTheWindowIsSmallOrLarge() throws Exception {
         Shell window = workbench.getActiveWorkbenchWindow().getShell();
         List<String> views = List.of(ServersView.ID, JobsView.ID, DoppelPerspective.DASHBOARD_VIEW,
-                DoppelPerspective.EVENTS_VIEW, VerifyReportView.ID);
+                DoppelPerspective.EVENTS_VIEW, VerifyReportView.ID, org.eclipse.ui.IPageLayout.ID_PROP_SHEET);
+        // painting them logs no error (an icon that cannot be drawn throws at every paint of its tab)
+        List<org.eclipse.core.runtime.IStatus> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.eclipse.core.runtime.ILogListener listener = (status, plugin) -> {
+            if (status.getSeverity() == org.eclipse.core.runtime.IStatus.ERROR) {
+                errors.add(status);
+            }
+        };
+        org.eclipse.core.runtime.Platform.addLogListener(listener);
+        try {
+            showEveryView(window, views);
+        } finally {
+            org.eclipse.core.runtime.Platform.removeLogListener(listener);
+        }
+        assertTrue(errors.isEmpty(), () -> "errors while the views were shown: " + errors.stream()
+                .map(e -> e.getMessage() + (e.getException() == null ? "" : ": " + e.getException())).toList());
+    }
+
+    private void showEveryView(Shell window, List<String> views) throws Exception {
         for (Point size : List.of(new Point(900, 560), new Point(1600, 1000))) {
             window.setSize(size);
             for (String id : views) {

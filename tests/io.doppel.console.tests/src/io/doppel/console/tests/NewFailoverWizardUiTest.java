@@ -149,19 +149,26 @@ class NewFailoverWizardUiTest {
         ui.enter(Ui.textAfterLabel(page, "&Host name:"), "www-primary");
         ui.next(dialog);
 
-        // Scripts and applications: the plugins installed on the target, each with a form from its settings
+        // Scripts and applications: the plugins installed on the target; the script plugin with its vendor's
+        // form (contributed by this fragment), the others with a plain form built from their declared settings
         page = Ui.page(dialog);
         Composite apps = page;
         ui.await(() -> Ui.find(apps, Button.class, b -> b.getText().startsWith("Start 'script'")).isPresent(),
                 "the target's application plugins");
+        org.eclipse.swt.widgets.Group postgres = Ui.find(page, org.eclipse.swt.widgets.Group.class,
+                g -> g.getText().equals("postgresql")).orElseThrow();
+        assertTrue(Ui.descendants(postgres).stream().anyMatch(c -> c instanceof Text t && t.getToolTipText() != null
+                && !t.getToolTipText().isBlank()), "a plain form of the declared settings, each with its meaning");
         Button script = Ui.find(page, Button.class, b -> b.getText().startsWith("Start 'script'")).orElseThrow();
         script.setSelection(true);
         ui.click(script);
         org.eclipse.swt.widgets.Group scriptGroup = Ui.find(page, org.eclipse.swt.widgets.Group.class,
                 g -> g.getText().equals("script")).orElseThrow();
-        Text start = Ui.textAfterLabel(scriptGroup, "start:");
-        assertTrue(start.isEnabled());
-        assertFalse(start.getToolTipText().isBlank(), "each setting explains itself with the plugin's own words");
+        Text start = Ui.textAfterLabel(scriptGroup, ScriptPluginPage.START_LABEL);
+        ui.enter(start, "bin/true");
+        assertFalse(Ui.nextButton(dialog).isEnabled(), "the vendor's form refuses a relative command");
+        assertEquals("script: the start command must begin with an absolute path",
+                dialog.getCurrentPage().getErrorMessage());
         ui.enter(start, "/bin/true");
         ui.next(dialog);
 

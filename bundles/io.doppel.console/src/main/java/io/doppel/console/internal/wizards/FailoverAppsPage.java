@@ -21,11 +21,13 @@ import com.google.gson.JsonObject;
 
 import io.doppel.console.internal.connect.AgentCalls;
 import io.doppel.console.internal.model.Server;
+import io.doppel.console.spi.FailoverPluginPage;
 
 /**
  * Fourth page of New Failover: scripts around the takeover and the application plugins to start on
  * the replica. The plugins are the ones installed on the target ({@code failover.plugins}); each
- * chosen plugin gets a form built from the settings it declares, with its own descriptions.
+ * chosen plugin gets its vendor's form (extension point {@code io.doppel.console.failoverPluginPages}),
+ * or else a form built from the settings it declares, with its own descriptions.
  */
 final class FailoverAppsPage extends WizardPage {
 
@@ -37,6 +39,8 @@ final class FailoverAppsPage extends WizardPage {
     private Text post;
     private Spinner timeout;
     private Server readFrom;
+    /** The vendors' forms of the plugins listed now, by plugin id. */
+    private final Map<String, FailoverPluginPage> vendors = new LinkedHashMap<>();
 
     FailoverAppsPage(FailoverDraft draft, AgentCalls calls) {
         super("failover-apps", "Scripts and applications", null);
@@ -95,6 +99,7 @@ final class FailoverAppsPage extends WizardPage {
             c.dispose();
         }
         draft.applications.clear();
+        vendors.clear();
         Label reading = new Label(plugins, SWT.NONE);
         reading.setText("Reading the application plugins installed on " + draft.target.displayName() + "\u2026");
         relayout();
@@ -133,36 +138,59 @@ final class FailoverAppsPage extends WizardPage {
                     + (p.has("reason") && !p.get("reason").isJsonNull() ? p.get("reason").getAsString() : "unknown"));
             GridDataFactory.fillDefaults().span(2, 1).grab(true, false).applyTo(why);
         }
-        Map<String, Text> fields = new LinkedHashMap<>();
         Map<String, String> declared = new TreeMap<>();
         if (p.has("settings") && p.get("settings").isJsonObject()) {
             p.getAsJsonObject("settings").entrySet().forEach(e -> declared.put(e.getKey(), e.getValue().getAsString()));
         }
-        declared.forEach((key, meaning) -> {
-            Label label = new Label(group, SWT.NONE);
-            label.setText(key + ":");
-            Text value = new Text(group, SWT.BORDER);
-            value.setMessage(meaning.length() > 80 ? meaning.substring(0, 77) + "\u2026" : meaning);
-            value.setToolTipText(meaning);
-            value.setEnabled(false);
-            GridDataFactory.fillDefaults().grab(true, false).applyTo(value);
-            fields.put(key, value);
-            value.addModifyListener(e -> {
+        FailoverPluginPage vendor = VendorPages.create(id);
+        java.util.function.Supplier<Map<String, String>> settings;
+        Runnable enable;
+        if (vendor != null) {
+            // the vendor's own form for its plugin
+            Composite form = new Composite(group, SWT.NONE);
+            GridDataFactory.fillDefaults().grab(true, false).span(2, 1).applyTo(form);
+            vendor.createControls(form, Map.copyOf(declared), () -> {
                 if (draft.applications.containsKey(id)) {
-                    draft.applications.get(id).put(key, value.getText());
+                    draft.applications.put(id, new LinkedHashMap<>(vendor.settings()));
                 }
                 update();
             });
-        });
+            vendors.put(id, vendor);
+            settings = vendor::settings;
+            enable = () -> form.setEnabled(use.getSelection());
+        } else {
+            // a plain form: a field per declared setting, its meaning as the hint
+            Map<String, Text> fields = new LinkedHashMap<>();
+            declared.forEach((key, meaning) -> {
+                Label label = new Label(group, SWT.NONE);
+                label.setText(key + ":");
+                Text value = new Text(group, SWT.BORDER);
+                value.setMessage(meaning.length() > 80 ? meaning.substring(0, 77) + "\u2026" : meaning);
+                value.setToolTipText(meaning);
+                GridDataFactory.fillDefaults().grab(true, false).applyTo(value);
+                fields.put(key, value);
+                value.addModifyListener(e -> {
+                    if (draft.applications.containsKey(id)) {
+                        draft.applications.get(id).put(key, value.getText());
+                    }
+                    update();
+                });
+            });
+            settings = () -> {
+                Map<String, String> values = new LinkedHashMap<>();
+                fields.forEach((k, t) -> values.put(k, t.getText()));
+                return values;
+            };
+            enable = () -> fields.values().forEach(t -> t.setEnabled(use.getSelection()));
+        }
+        enable.run();
         use.addListener(SWT.Selection, e -> {
             if (use.getSelection()) {
-                Map<String, String> settings = new LinkedHashMap<>();
-                fields.forEach((k, t) -> settings.put(k, t.getText()));
-                draft.applications.put(id, settings);
+                draft.applications.put(id, new LinkedHashMap<>(settings.get()));
             } else {
                 draft.applications.remove(id);
             }
-            fields.values().forEach(t -> t.setEnabled(use.getSelection()));
+            enable.run();
             update();
         });
     }
@@ -182,6 +210,12 @@ final class FailoverAppsPage extends WizardPage {
         String problem = draft.problem();
         String error = problem != null && (problem.startsWith("preScripts") || problem.startsWith("postScripts")
                 || problem.startsWith("applications") || problem.startsWith("stepTimeout")) ? problem : null;
+        for (Map.Entry<String, FailoverPluginPage> vendor : vendors.entrySet()) {
+            String wrong = draft.applications.containsKey(vendor.getKey()) ? vendor.getValue().problem() : null;
+            if (error == null && wrong != null) {
+                error = vendor.getKey() + ": " + wrong;
+            }
+        }
         setErrorMessage(error);
         setPageComplete(error == null);
     }
