@@ -423,7 +423,7 @@ final class Mirror {
                 there.put(l.name(), l);
             }
         }
-        TreeSet<String> names = new TreeSet<>(sourceNames(dir));
+        TreeSet<String> names = new TreeSet<>(listSource(dir));
         names.addAll(there.keySet());
         String resumeName = resumeRest.isEmpty() ? null : resumeRest.get(0);
         planSums(dir, there, names, resumeName);
@@ -445,6 +445,7 @@ final class Mirror {
                             names.add(n);
                         }
                     }
+                    gate.listed(dir);
                     name = last == null ? (names.isEmpty() ? null : names.first()) : names.higher(last);
                     if (name == null) {
                         gate.advance(dir, true);
@@ -549,6 +550,7 @@ final class Mirror {
             a = lstat(p);
             if (a == null || a.isOther()) {
                 // gone, or a FIFO, socket or device: not part of the image
+                gate.gone(path);
                 if (there != null) {
                     append(List.of(new Op.Remove(path)));
                 }
@@ -822,6 +824,20 @@ final class Mirror {
     }
 
     // --- the source tree
+
+    /** Lists {@code dir} outside the lock, telling the gate, which judges the changes captured meanwhile. */
+    private List<String> listSource(RelPath dir) throws IOException {
+        synchronized (job) {
+            gate.listing(dir);
+        }
+        try {
+            return sourceNames(dir);
+        } finally {
+            synchronized (job) {
+                gate.listed(dir);
+            }
+        }
+    }
 
     private List<String> sourceNames(RelPath dir) throws IOException {
         List<String> names = new ArrayList<>();

@@ -49,6 +49,13 @@ final class MirrorGate {
     private long forgetBefore;
     /** Names that appeared, unsent, in directories the walk is inside: directory → names. */
     private final Map<RelPath, Set<String>> discovered = new HashMap<>();
+    /** Directories the walk is listing now, outside the lock (with how many listings of each). */
+    private final Map<RelPath, Integer> listing = new HashMap<>();
+    /**
+     * What the walk looked at since the last captured change: directories it listed and paths it
+     * found gone. The next change may have been made before these looks and captured after them.
+     */
+    private final Set<RelPath> looked = new HashSet<>();
 
     /** The order of the walk: component by component, a directory before what it contains. */
     static int compare(RelPath a, RelPath b) {
@@ -79,6 +86,7 @@ final class MirrorGate {
         namesChanged.clear();
         linked.clear();
         discovered.clear();
+        looked.clear();
     }
 
     /** The mirror ended (done, failed or stopped): every change travels again. */
@@ -91,6 +99,8 @@ final class MirrorGate {
         namesChanged.clear();
         linked.clear();
         discovered.clear();
+        looked.clear();
+        listing.clear();
     }
 
     /** The walk began {@code path}: it is visited, and its subtree too if {@code done}. */
@@ -247,6 +257,46 @@ final class MirrorGate {
         }
     }
 
+    /** The walk begins to list {@code dir} (outside the lock). */
+    void listing(RelPath dir) {
+        listing.merge(dir, 1, Integer::sum);
+    }
+
+    /** The walk has listed {@code dir}. */
+    void listed(RelPath dir) {
+        listing.computeIfPresent(dir, (d, n) -> n == 1 ? null : n - 1);
+        if (active) {
+            looked.add(dir);
+        }
+    }
+
+    /** The walk found {@code path} gone (the target holds nothing there now). */
+    void gone(RelPath path) {
+        if (active) {
+            looked.add(path);
+        }
+    }
+
+    /**
+     * Whether the walk may have seen the name {@code path} as the change being captured now left
+     * it, before the change was captured: an interceptor makes a change and hands it over after, so
+     * a look of the walk in between sees the change's effect while the gate still judges it by the
+     * tree before. Such a look is the last one before that capture (an interceptor hands its changes
+     * over one at a time, in the order it made them), or one still under way.
+     */
+    private boolean overtaken(RelPath path) {
+        if (looked.isEmpty() && listing.isEmpty()) {
+            return false;
+        }
+        for (RelPath p = path; !p.isRoot(); p = p.parent()) {
+            RelPath parent = p.parent();
+            if (looked.contains(p) || looked.contains(parent) || listing.containsKey(parent)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * What to journal for a live change {@code op}, to be numbered from {@code seq}: the op itself,
      * nothing (it changes only unvisited paths), or removals that keep the target's visited region
@@ -257,7 +307,12 @@ final class MirrorGate {
         if (!active) {
             return List.of(op);
         }
-        List<Op> out = decide(op);
+        List<Op> out;
+        try {
+            out = decide(op);
+        } finally {
+            looked.clear();
+        }
         if (out.isEmpty() || out.get(0) != op) {
             // a name created where the walk has not been yet, in a directory it is inside
             switch (op) {
@@ -281,12 +336,12 @@ final class MirrorGate {
         return switch (op) {
             case Op.Rename r -> moved(r.path(), r.to(), r.mode() == Op.RenameMode.EXCHANGE, op);
             case Op.Link l -> {
-                boolean from = visited(l.path());
-                boolean to = visited(l.to());
+                boolean from = visited(l.path()) && !overtaken(l.path());
+                boolean to = visited(l.to()) && !overtaken(l.to());
                 if (from && to) {
                     yield List.of(op);
                 }
-                if (to) {
+                if (visited(l.to())) {
                     makePending(l.to());
                     dropLinked(l.to());
                     yield List.of(new Op.Remove(l.to()));
@@ -313,8 +368,10 @@ final class MirrorGate {
     }
 
     private List<Op> moved(RelPath from, RelPath to, boolean exchange, Op op) {
-        boolean pf = partial(from);
-        boolean pt = partial(to);
+        // A name the walk may have seen as this change left it counts as one the target holds in
+        // part: the target may lack it or hold it already moved, so it is removed and walked again.
+        boolean pf = partial(from) || visited(from) && overtaken(from);
+        boolean pt = partial(to) || visited(to) && overtaken(to);
         boolean vf = !pf && visited(from);
         boolean vt = !pt && visited(to);
         if (vf && vt) {

@@ -81,6 +81,36 @@ class MirrorGateTest {
     }
 
     @Test
+    void aRenameTheWalkSawBeforeItWasCapturedMakesItsNewNameWalkedAgain() {
+        // The writer renamed w5 to r1 and hands the rename over only after the walk found w5 gone
+        // and went past r1's place: the target has neither name, so r1 must be walked again.
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.advance(p(""), false);
+        gate.listing(p(""));
+        gate.listed(p(""));
+        gate.advance(p("a"), true);
+        assertEquals(List.of(write("a")), gate.filter(write("a"), 1), "a listing affects only the next change");
+        gate.advance(p("w5"), true);
+        gate.gone(p("w5"));
+        assertEquals(List.of(new Op.Remove(p("w5")), new Op.Remove(p("r1"))), gate.filter(rename("w5", "r1"), 2));
+        assertFalse(gate.visited(p("r1")), "pending");
+        assertEquals(List.of(rename("a", "b")), gate.filter(rename("a", "b"), 3),
+                "a rename after the next change is judged by position again");
+        // a rename captured while the walk lists the directory it leaves
+        gate.listing(p("d"));
+        gate.advance(p("d"), true);
+        assertEquals(List.of(new Op.Remove(p("d/x")), new Op.Remove(p("c"))), gate.filter(rename("d/x", "c"), 4));
+        assertEquals(List.of(new Op.Remove(p("d/y")), new Op.Remove(p("c2"))), gate.filter(rename("d/y", "c2"), 5),
+                "every change captured while the listing runs");
+        gate.listed(p("d"));
+        gate.filter(write("a"), 6);
+        assertEquals(List.of(rename("d/z", "c3")), gate.filter(rename("d/z", "c3"), 7));
+        gate.walkDone();
+        assertEquals(p("c"), gate.nextPending());
+    }
+
+    @Test
     void movingTheDirectoryTheWalkIsInsideRemovesItAndNewNamesThereAreRemembered() {
         MirrorGate gate = new MirrorGate();
         gate.begin(null, Set.of());
