@@ -67,10 +67,22 @@ public final class AgentProcess implements AutoCloseable {
         return agent;
     }
 
+    /** Starts an agent of another installation (a copy of the product) on {@code home}, and waits until it answers. */
+    public static AgentProcess startFrom(Path installation, Path home, String... extraArgs) {
+        AgentProcess agent = launch(installation, List.of(), java.util.Map.of(), home, extraArgs);
+        agent.awaitListening();
+        return agent;
+    }
+
     private static AgentProcess launch(List<String> wrapper, java.util.Map<String, String> environment, Path home,
             String... extraArgs) {
+        return launch(productDir(), wrapper, environment, home, extraArgs);
+    }
+
+    private static AgentProcess launch(Path installation, List<String> wrapper, java.util.Map<String, String> environment,
+            Path home, String... extraArgs) {
         List<String> command = new ArrayList<>(wrapper);
-        command.addAll(List.of(productDir().resolve("bin/doppel-agent").toString(), "--home",
+        command.addAll(List.of(installation.resolve("bin/doppel-agent").toString(), "--home",
                 home.toString(), "--listen", "127.0.0.1:0", "--replication-listen", "127.0.0.1:0"));
         command.addAll(List.of(extraArgs)); // a later --listen wins
         try {

@@ -12,7 +12,7 @@ import java.util.Map;
 public final class DoppelCli {
 
     private static final List<CliCommand> COMMANDS = List.of(new StatusCommand(), new JobCommand(), new EventsCommand(),
-            new FailoverCommand(), new PeerCommand(), new SettingsCommand(),
+            new FailoverCommand(), new PeerCommand(), new SettingsCommand(), new PluginCommand(),
             new IdentityCommand(), new CommandsCommand(), new CompletionCommand(() -> DoppelCli.COMMANDS));
 
     private DoppelCli() {
