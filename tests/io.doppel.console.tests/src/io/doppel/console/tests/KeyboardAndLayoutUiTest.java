@@ -138,10 +138,10 @@ class KeyboardAndLayoutUiTest {
     }
 
     /**
-     * Every field has a label with a mnemonic, and the mnemonics of the visible page (its labels,
+     * Every field that can take the focus has a label with a mnemonic, and the mnemonics of the visible page (its labels,
      * check boxes, radio and push buttons, including the dialog's own buttons) are all different.
      */
-    private static void checkMnemonics(Shell shell, String where) {
+    static void checkMnemonics(Shell shell, String where) {
         Map<Character, String> taken = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Control c : Ui.descendants(shell)) {
@@ -166,14 +166,14 @@ class KeyboardAndLayoutUiTest {
         assertTrue(problems.isEmpty(), () -> where + ": " + problems);
     }
 
-    /** Whether the label names the input field right after it. */
+    /** Whether the label names the input field right after it, one that can take the focus (enabled). */
     private static boolean labels(Label label) {
         Control[] siblings = label.getParent().getChildren();
         for (int i = 0; i < siblings.length - 1; i++) {
             if (siblings[i] == label) {
                 Control next = siblings[i + 1];
-                return next instanceof Text t && (t.getStyle() & org.eclipse.swt.SWT.READ_ONLY) == 0
-                        || next instanceof Combo || next instanceof Spinner;
+                return (next instanceof Text t && (t.getStyle() & org.eclipse.swt.SWT.READ_ONLY) == 0
+                        || next instanceof Combo || next instanceof Spinner) && next.getEnabled();
             }
         }
         return false;
@@ -205,7 +205,7 @@ class KeyboardAndLayoutUiTest {
      * The fields, lists and buttons inside {@code root} are not squeezed to nothing, and lie within the
      * window's client area unless a scroller holds them.
      */
-    private void checkInside(Shell window, Composite root, String where) {
+    static void checkInside(Shell window, Composite root, String where) {
         Rectangle area = window.getClientArea();
         Rectangle client = window.getDisplay().map(window, null, area);
         List<String> problems = new ArrayList<>();

@@ -155,6 +155,19 @@ class NewFailoverWizardUiTest {
         Composite apps = page;
         ui.await(() -> Ui.find(apps, Button.class, b -> b.getText().startsWith("Start 'script'")).isPresent(),
                 "the target's application plugins");
+        // every usable field of every form, the plain ones of the plugins chosen too, by a mnemonic of its own
+        KeyboardAndLayoutUiTest.checkMnemonics(dialog.getShell(), "New Failover \u25b8 Scripts and applications");
+        java.util.List<Button> plainPlugins = Ui.descendants(apps).stream().filter(c -> c instanceof Button b
+                && b.getText().startsWith("Start '") && !b.getText().startsWith("Start 'script'") && b.isEnabled())
+                .map(Button.class::cast).toList();
+        for (Button plugin : plainPlugins) { // one at a time: a page has letters for a plugin's fields, not for all
+            plugin.setSelection(true);
+            ui.click(plugin);
+            KeyboardAndLayoutUiTest.checkMnemonics(dialog.getShell(), "New Failover \u25b8 Scripts and applications, "
+                    + "with " + plugin.getText());
+            plugin.setSelection(false);
+            ui.click(plugin);
+        }
         org.eclipse.swt.widgets.Group postgres = Ui.find(page, org.eclipse.swt.widgets.Group.class,
                 g -> g.getText().equals("postgresql")).orElseThrow();
         assertTrue(Ui.descendants(postgres).stream().anyMatch(c -> c instanceof Text t && t.getToolTipText() != null

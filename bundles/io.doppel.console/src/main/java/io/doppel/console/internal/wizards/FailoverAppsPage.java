@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.eclipse.jface.dialogs.IDialogConstants;
 import org.eclipse.jface.layout.GridDataFactory;
 import org.eclipse.jface.layout.GridLayoutFactory;
 import org.eclipse.jface.wizard.WizardPage;
@@ -41,6 +42,12 @@ final class FailoverAppsPage extends WizardPage {
     private Server readFrom;
     /** The vendors' forms of the plugins listed now, by plugin id. */
     private final Map<String, FailoverPluginPage> vendors = new LinkedHashMap<>();
+    /** The plain forms' fields: their labels get mnemonics while the field can be used (see giveMnemonics). */
+    private final java.util.List<PlainField> plainFields = new java.util.ArrayList<>();
+
+    /** A field of a plain form, its label and the label's text without a mnemonic. */
+    private record PlainField(Label label, String text, Text field) {
+    }
 
     FailoverAppsPage(FailoverDraft draft, AgentCalls calls) {
         super("failover-apps", "Scripts and applications", null);
@@ -100,6 +107,7 @@ final class FailoverAppsPage extends WizardPage {
         }
         draft.applications.clear();
         vendors.clear();
+        plainFields.clear();
         Label reading = new Label(plugins, SWT.NONE);
         reading.setText("Reading the application plugins installed on " + draft.target.displayName() + "\u2026");
         relayout();
@@ -115,6 +123,7 @@ final class FailoverAppsPage extends WizardPage {
                 for (JsonElement p : answer.result().getAsJsonArray()) {
                     plugin(p.getAsJsonObject());
                 }
+                giveMnemonics();
             }
             relayout();
         });
@@ -163,12 +172,13 @@ final class FailoverAppsPage extends WizardPage {
             Map<String, Text> fields = new LinkedHashMap<>();
             declared.forEach((key, meaning) -> {
                 Label label = new Label(group, SWT.NONE);
-                label.setText(key + ":");
+                label.setText(key.replace("&", "&&") + ":");
                 Text value = new Text(group, SWT.BORDER);
                 value.setMessage(meaning.length() > 80 ? meaning.substring(0, 77) + "\u2026" : meaning);
                 value.setToolTipText(meaning);
                 GridDataFactory.fillDefaults().grab(true, false).applyTo(value);
                 fields.put(key, value);
+                plainFields.add(new PlainField(label, key + ":", value));
                 value.addModifyListener(e -> {
                     if (draft.applications.containsKey(id)) {
                         draft.applications.get(id).put(key, value.getText());
@@ -191,8 +201,26 @@ final class FailoverAppsPage extends WizardPage {
                 draft.applications.remove(id);
             }
             enable.run();
+            giveMnemonics();
             update();
         });
+    }
+
+    /**
+     * Each usable field of a plain form (its plugin chosen) gets a letter of its label that is free on this
+     * page, its first free one where it can: not used by the page's own fields, the vendors' forms, the other
+     * settings or the wizard's buttons. The fields of plugins not chosen cannot take the focus and get none, so that the
+     * letters last for the ones in use.
+     */
+    private void giveMnemonics() {
+        plainFields.forEach(f -> f.label().setText(f.text().replace("&", "&&")));
+        java.util.Set<Character> taken = Mnemonics.taken((Composite) getControl(), IDialogConstants.BACK_LABEL,
+                IDialogConstants.NEXT_LABEL, IDialogConstants.FINISH_LABEL, IDialogConstants.CANCEL_LABEL);
+        java.util.List<PlainField> usable = plainFields.stream().filter(f -> f.field().getEnabled()).toList();
+        java.util.List<String> texts = Mnemonics.assign(usable.stream().map(PlainField::text).toList(), taken);
+        for (int i = 0; i < usable.size(); i++) {
+            usable.get(i).label().setText(texts.get(i));
+        }
     }
 
     private void relayout() {
