@@ -86,8 +86,13 @@ class ReplicationProductTest {
             Cli.ok(Cli.on(source, "job", "start", "web"));
             Files.writeString(data.resolve("after-edit.html"), "compressed harder\n");
             Path replicated = target.home().resolve("images/primary/web/after-edit.html");
-            awaitCondition(WAIT, () -> "compressed harder\n".equals(read(replicated)),
-                    "the edited job to replicate again");
+            try {
+                awaitCondition(WAIT, () -> "compressed harder\n".equals(read(replicated)),
+                        "the edited job to replicate again");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nsource job: " + job(source) + "\nsource log (end):\n"
+                        + tail(log(source), 60) + "\ntarget log (end):\n" + tail(log(target), 30), e);
+            }
 
             Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
             awaitCondition(WAIT, () -> !job(source).get("state").getAsString().equals("REPLICATING"),
@@ -120,6 +125,11 @@ class ReplicationProductTest {
     private static String lastError(AgentProcess source) {
         JsonObject job = job(source);
         return job.get("lastError").isJsonNull() ? "" : job.get("lastError").getAsString();
+    }
+
+    private static String tail(String text, int lines) {
+        String[] all = text.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
     }
 
     private static String log(AgentProcess agent) {

@@ -51,6 +51,8 @@ final class Job implements Link.Listener {
     /** Largest batch of ops in one frame. */
     static final int BATCH_BYTES = 1024 * 1024;
     private static final long MAX_BACKOFF_MS = 30_000;
+    /** The longest wait between attempts while the target's disk is full: space may return any time. */
+    private static final long FULL_BACKOFF_MS = 10_000;
 
     private volatile JobDefinition definition;
     private volatile BandwidthSchedule schedule;
@@ -79,6 +81,8 @@ final class Job implements Link.Listener {
     private long rewindTo = -1;
     private boolean linkClosed;
     private String linkCloseReason;
+    /** The target refused for want of space, and has not applied anything since: retry, but not at once. */
+    private boolean targetFull;
     private Thread sender;
     /**
      * Changes captured this long after a mirror ended may have been made before the mirror read
@@ -943,8 +947,16 @@ final class Job implements Link.Listener {
                 }
                 Link l = Link.connect(definition.target(), tls.get(this::refusedAtTls), listenerFor(generation), 10);
                 try {
-                    if (stream(l)) {
+                    boolean accepted = stream(l);
+                    boolean full;
+                    synchronized (this) {
+                        full = targetFull;
+                    }
+                    if (accepted && !full) {
                         backoff = 500;
+                    } else if (full) {
+                        backoff = Math.min(backoff, FULL_BACKOFF_MS / 2); // retried at least every 10 s
+                        disconnected("the target's disk is full");
                     } else {
                         disconnected("the target closed the connection during the handshake");
                     }
@@ -1297,6 +1309,19 @@ final class Job implements Link.Listener {
                 linkCloseReason = "the target refused for now: " + r.message() + "; retrying";
                 linkClosed = true;
             }
+            case Frame.Refused r when "NO_SPACE".equals(r.code()) -> {
+                // the image's disk is full: nothing is lost (the journal keeps every change the target
+                // has not applied); the job goes on capturing and retries until space returns
+                String why = "the target cannot store the changes: " + r.message()
+                        + "; free space there: the job keeps its changes and retries";
+                if (!targetFull) {
+                    event(io.doppel.api.event.Severity.ERROR, "target.full", why);
+                }
+                linkCloseReason = why;
+                lastError = why; // the connection may be seen closed before this frame
+                linkClosed = true;
+                targetFull = true;
+            }
             case Frame.Refused r -> fail("the target refused: " + r.message() + " [" + r.code() + "]"
                     + (r.seq() > 0 ? " at op " + r.seq() : ""));
             case Frame.Heartbeat h -> { }
@@ -1324,14 +1349,19 @@ final class Job implements Link.Listener {
             linkCloseReason = reason;
         }
         if (sender != null && state.canMoveTo(JobState.DISCONNECTED) && state != JobState.ERROR) {
-            lastError = reason;
-            move(JobState.DISCONNECTED, reason);
+            // why the target closed it (a refusal) says more than how the connection ended
+            lastError = linkCloseReason;
+            move(JobState.DISCONNECTED, linkCloseReason);
         }
         notifyAll();
     }
 
     /** The target applied ops up to {@code applied}; the journal can let go of them up to {@code durable}. */
     private void acknowledged(long applied, long durable) {
+        if (targetFull && applied > appliedSeq) {
+            targetFull = false;
+            event(io.doppel.api.event.Severity.INFO, "target.space", "the target stores the changes again");
+        }
         if (applied > journal.lastSeq()) {
             fail("the target acknowledged op " + applied + " that was never sent");
             return;
