@@ -61,7 +61,13 @@ class PluginInstallProductTest {
             assertNotEquals(null, feature(available, "io.doppel.failover.app.postgresql.feature").get("installed"),
                     "the product ships PostgreSQL: " + available);
 
+            assertTrue(available.getAsJsonArray("features").asList().stream().noneMatch(
+                    f -> f.getAsJsonObject().get("id").getAsString().equals("io.doppel.console.feature")),
+                    "only plugins for agents are offered: " + available);
+
             // refusals say what to do and change nothing
+            refused(agent, "is not a plugin for agents", "plugin", "install", site.toString(),
+                    "io.doppel.console.feature");
             refused(agent, "is neither an absolute path nor a file:, http: or https: URL", "plugin", "install",
                     "relative/site", FEATURE);
             refused(agent, "no update site can be read at", "plugin", "install", dir.resolve("nowhere").toString(),

@@ -47,6 +47,8 @@ final class Installation {
 
     private static final Logger LOG = LoggerFactory.getLogger(Installation.class);
     private static final String GROUP = ".feature.group";
+    /** The agent's feature group: plugins for agents build on it. */
+    private static final String AGENT = "io.doppel.agent.feature" + GROUP;
 
     /** A feature plugin: {@code installed} is the version this installation has, or null. */
     record Feature(String id, String name, String version, String description, boolean doppel, String installed) { }
@@ -110,9 +112,12 @@ final class Installation {
         IProfile profile = profile();
         List<Feature> features = new ArrayList<>();
         withRepository(uri, repo -> {
+            Set<String> forAgents = forAgents(repo);
             for (IInstallableUnit iu : groups(repo.query(QueryUtil.createLatestQuery(QueryUtil.createIUGroupQuery()),
                     null))) {
-                features.add(feature(iu, installed(profile, iu.getId())));
+                if (forAgents.contains(iu.getId())) {
+                    features.add(feature(iu, installed(profile, iu.getId())));
+                }
             }
             return null;
         });
@@ -134,7 +139,12 @@ final class Installation {
                     throw new IllegalArgumentException("features: the update site " + uri + " has no feature '"
                             + featureId(id) + "'; it offers " + (offered.isEmpty() ? "none" : String.join(", ", offered)));
                 }
-                units.add(found.iterator().next());
+                IInstallableUnit unit = found.iterator().next();
+                if (!forAgents(repo).contains(unit.getId())) {
+                    throw new IllegalArgumentException("features: '" + featureId(id) + "' is not a plugin for agents "
+                            + "(it does not build on " + featureId(AGENT) + "); doppel plugin available lists those");
+                }
+                units.add(unit);
             }
             ProvisioningSession session = new ProvisioningSession(agent());
             InstallOperation operation = new InstallOperation(session, units);
@@ -330,6 +340,22 @@ final class Installation {
             }
         }
         return Set.of();
+    }
+
+    /**
+     * The feature groups of {@code repo} an agent can take: the agent's own and those that build on
+     * it (require it). The console's features, for one, do not.
+     */
+    private static Set<String> forAgents(IMetadataRepository repo) {
+        Set<String> ids = new HashSet<>();
+        for (IInstallableUnit agentGroup : repo.query(QueryUtil.createIUQuery(AGENT), null)) {
+            ids.add(agentGroup.getId());
+            for (IInstallableUnit iu : repo.query(QueryUtil.createMatchQuery("requirements.exists(rc | $0 ~= rc)",
+                    agentGroup), null)) {
+                ids.add(iu.getId());
+            }
+        }
+        return ids;
     }
 
     private static Path installFolder(IProfile profile) {

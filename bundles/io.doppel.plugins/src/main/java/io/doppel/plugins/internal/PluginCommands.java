@@ -7,6 +7,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 import org.eclipse.equinox.p2.core.IProvisioningAgentProvider;
+import org.eclipse.equinox.p2.core.spi.IAgentServiceFactory;
 
 import io.doppel.management.spi.CommandException;
 import io.doppel.management.spi.CommandRegistrations;
@@ -20,8 +21,18 @@ public final class PluginCommands {
 
     private final CommandRegistrations commands;
 
+    /**
+     * The commands register once p2's profile registry, planner and engine can be had: until then
+     * (p2's bundles start lazily with the agent) they would refuse for the wrong reason.
+     */
     @Activate
-    public PluginCommands(BundleContext context, @Reference IProvisioningAgentProvider provider) {
+    public PluginCommands(BundleContext context, @Reference IProvisioningAgentProvider provider,
+            @Reference(target = "(p2.agent.servicename=org.eclipse.equinox.p2.engine.IProfileRegistry)")
+            IAgentServiceFactory profiles,
+            @Reference(target = "(p2.agent.servicename=org.eclipse.equinox.p2.planner.IPlanner)")
+            IAgentServiceFactory planner,
+            @Reference(target = "(p2.agent.servicename=org.eclipse.equinox.p2.engine.IEngine)")
+            IAgentServiceFactory engine) {
         Installation installation = new Installation(context, provider);
         commands = new CommandRegistrations(context);
         commands.register("plugins.list", "The feature plugins of this agent's installation: id, name, version, "
