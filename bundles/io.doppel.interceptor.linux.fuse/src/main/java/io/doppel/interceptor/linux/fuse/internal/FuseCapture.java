@@ -61,6 +61,11 @@ public final class FuseCapture implements Capture {
     }
 
     static FuseCapture start(CaptureRequest request, Settings settings) throws CaptureException {
+        if (mountedByDeadAgent(request.stateDir().resolve(MARKER))) {
+            // this job's own mount, left by its agent when it was killed: the kernel may still answer
+            // for it from its caches, so asking the mount whether it lives would say yes
+            detachStale(request.root().toAbsolutePath().normalize());
+        }
         recover(request.root()); // a dead mount left by a killed agent goes; a living one refuses the start
         Path root;
         try {
@@ -255,6 +260,36 @@ public final class FuseCapture implements Capture {
         } catch (IOException dead) {
             detachStale(path);
         }
+    }
+
+    /**
+     * Whether {@code marker} says this job's mount was made by a process that is gone (or is
+     * another process now under the same pid, started after the mount).
+     */
+    static boolean mountedByDeadAgent(Path marker) {
+        String text;
+        try {
+            text = Files.readString(marker, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return false; // no marker: the last capture ended cleanly, or never began
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("mounted (\\S+) by pid (\\d+)").matcher(text);
+        if (!m.find()) {
+            return false;
+        }
+        long pid = Long.parseLong(m.group(2));
+        if (pid == ProcessHandle.current().pid()) {
+            return false;
+        }
+        Instant mountedAt;
+        try {
+            mountedAt = Instant.parse(m.group(1));
+        } catch (java.time.format.DateTimeParseException e) {
+            mountedAt = Instant.MAX;
+        }
+        Instant at = mountedAt;
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().startInstant().map(start -> !start.isAfter(at)).orElse(true)).isEmpty();
     }
 
     private static boolean detachStale(Path path) {
