@@ -1,0 +1,310 @@
+package io.doppel.product.tests;
+
+import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.doppel.testing.AgentProcess;
+import io.doppel.testing.NetNs;
+import io.doppel.testing.Trees;
+
+/**
+ * The fault matrix in the bounded form every CI run goes through (docs/RELIABILITY.md): a source on
+ * test host a, protected by the FUSE interceptor mounted in place, replicates to a target on host b
+ * while a mixed workload changes the source; faults strike one after the other, and after each the
+ * image must equal the source (content, modes, links) once the workload paused. Nothing the source
+ * wrote may be missing or stale on the target, whatever the fault.
+ */
+class FaultMatrixTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(180);
+    private static final String TEMP = ".doppel-";
+
+    @TempDir
+    Path dir;
+
+    /** Scenario → what the workload did and how long the image took to equal the source once it paused. */
+    private final Map<String, String> results = new LinkedHashMap<>();
+
+    @Test
+    void theImageEqualsTheSourceAfterEveryFault() throws Exception {
+        Failovers.requireHosts(Files.exists(Path.of("/dev/fuse")) ? null : "/dev/fuse is missing");
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path sourceHome = dir.resolve("source");
+        Path targetHome = dir.resolve("target");
+        Path image = targetHome.resolve("images/primary/web");
+        try (NetNs ns = NetNs.create("fm")) {
+            Failovers hosts = new Failovers(ns, WAIT);
+            AgentProcess[] target = {startTarget(ns, targetHome)};
+            AgentProcess[] source = {startSource(ns, sourceHome)};
+            try {
+                hosts.pair(source[0], target[0]);
+                Random seed = new Random(1);
+                seed(data, seed);
+                hosts.ok("a", source[0], "job", "create", "web", "--source", data.toString(), "--target",
+                        ns.address(2) + ":7421", "--interceptor", "linux.fuse");
+                hosts.ok("a", source[0], "job", "start", "web");
+                awaitSame(ns, data, image, "the first copy", source[0], target[0]);
+
+                // kill -9 of the target while the workload runs
+                fault(ns, "kill -9 target", data, image, () -> {
+                    target[0].kill();
+                    target[0] = startTarget(ns, targetHome);
+                }, source, target);
+
+                // the link between them goes down for 1 s, then for 30 s (the bounded form of 5 min)
+                for (int seconds : new int[] {1, 30}) {
+                    fault(ns, "partition " + seconds + " s", data, image, () -> {
+                        ns.ipIn("b", "link", "set", NetNs.DEVICE, "down");
+                        pause(Duration.ofSeconds(seconds)); // the fault's own length
+                        ns.ipIn("b", "link", "set", NetNs.DEVICE, "up");
+                    }, source, target);
+                }
+
+                // kill -9 of the source: its mount dies with it, the application's writes fail until
+                // the restarted agent mounts again and resynchronises what it could not capture
+                fault(ns, "kill -9 source", data, image, () -> {
+                    source[0].kill();
+                    source[0] = startSource(ns, sourceHome);
+                }, source, target);
+
+                // kill -9 of both, the target first
+                fault(ns, "kill -9 both", data, image, () -> {
+                    target[0].kill();
+                    source[0].kill();
+                    target[0] = startTarget(ns, targetHome);
+                    source[0] = startSource(ns, sourceHome);
+                }, source, target);
+            } finally {
+                for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
+                    if (a != null) {
+                        a.close();
+                    }
+                }
+                // a killed source leaves its dead mount behind
+                io.doppel.testing.Cli.exec(List.of("umount", "-l", data.toString()), 30);
+            }
+        }
+        StringBuilder table = new StringBuilder("fault matrix (CI form):\n");
+        results.forEach((k, v) -> table.append(String.format("  %-16s %s%n", k, v)));
+        System.out.println(table);
+    }
+
+    @FunctionalInterface
+    private interface Fault {
+        void strike() throws Exception;
+    }
+
+    /** Runs the workload, strikes, lets the workload go on a little, pauses it, and awaits equality. */
+    private void fault(NetNs ns, String name, Path data, Path image, Fault fault, AgentProcess[] source,
+            AgentProcess[] target) throws Exception {
+        // each fault's workload in a directory of its own, beside what the earlier ones left
+        Workload w = new Workload(data.resolve("w" + results.size()), new Random(name.hashCode()));
+        w.start();
+        w.awaitSteps(50);
+        fault.strike();
+        try {
+            awaitCondition(WAIT, () -> mounted(ns, source[0]), "the source to capture again after: " + name);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + explain(ns, source[0], target[0]), e);
+        }
+        int before = w.steps();
+        if (w.failure() == null) {
+            w.awaitSteps(before + 50);
+        }
+        w.stop();
+        if (!name.contains("source") && !name.contains("both")) {
+            // only the source's own death reaches the application: everything else is the replica's business
+            assertTrue(w.failure() == null, "the application saw the fault '" + name + "': " + w.failure());
+        }
+        long ended = System.nanoTime();
+        awaitSame(ns, data, image, "the image to equal the source after: " + name + " (" + w.steps()
+                + " workload steps)", source[0], target[0]);
+        Throwable seen = w.failure();
+        results.put(name, String.format("%4d workload steps, image equal %5d ms after they paused%s", w.steps(),
+                Duration.ofNanos(System.nanoTime() - ended).toMillis(), seen == null ? ""
+                        : "; the application saw: " + seen.getClass().getSimpleName() + " " + seen.getMessage()));
+    }
+
+    private static boolean mounted(NetNs ns, AgentProcess source) {
+        io.doppel.testing.Cli.Result r = io.doppel.testing.Cli.in(ns.in("a"), source, "--json", "job", "list");
+        if (r.exitCode() != 0) {
+            return false;
+        }
+        JsonObject job = JsonParser.parseString(r.stdout()).getAsJsonArray().get(0).getAsJsonObject();
+        return job.has("capture") && !job.get("capture").isJsonNull()
+                && job.get("capture").getAsString().contains("mounted");
+    }
+
+    private static void awaitSame(NetNs ns, Path data, Path image, String what, AgentProcess source,
+            AgentProcess target) {
+        try {
+            awaitCondition(WAIT, () -> Trees.same(data, image, TEMP), what);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\ndifferences:\n" + Trees.difference(data, image, TEMP)
+                    + explain(ns, source, target), e);
+        }
+    }
+
+    /** What the agents say, for a failure in CI to explain itself. */
+    private static String explain(NetNs ns, AgentProcess source, AgentProcess target) {
+        return "\nsource job: " + io.doppel.testing.Cli.in(ns.in("a"), source, "--json", "job", "list").stdout()
+                + "\nsource output:\n" + source.output() + "\nsource log (end):\n" + tail(source.logFile())
+                + "\ntarget log (end):\n" + tail(target.logFile());
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(" + e + ")";
+        }
+    }
+
+    private static AgentProcess startTarget(NetNs ns, Path home) {
+        return AgentProcess.start(ns.in("b"), Map.of(), home, "--name", "replica", "--listen", "127.0.0.1:7420",
+                "--replication-listen", "0.0.0.0:7421");
+    }
+
+    private static AgentProcess startSource(NetNs ns, Path home) {
+        return AgentProcess.start(ns.in("a"), Map.of(), home, "--name", "primary", "--listen", "127.0.0.1:7420");
+    }
+
+    private static void seed(Path data, Random random) throws IOException {
+        for (int d = 0; d < 5; d++) {
+            Path sub = Files.createDirectories(data.resolve("seed/dir-" + d));
+            for (int f = 0; f < 20; f++) {
+                byte[] bytes = new byte[random.nextInt(128 * 1024)];
+                random.nextBytes(bytes);
+                Files.write(sub.resolve("file-" + f + ".bin"), bytes);
+            }
+        }
+        Files.createSymbolicLink(data.resolve("seed/latest"), Path.of("dir-0/file-0.bin"));
+    }
+
+    private static void pause(Duration d) throws InterruptedException {
+        Thread.sleep(d.toMillis());
+    }
+
+    /**
+     * An application at work on the protected directory, through its usual path: creates, writes at
+     * offsets, appends, renames, deletes, chmods, new directories. It stops at the first failure
+     * (a killed source's mount fails every call until the agent is back) and says so.
+     */
+    static final class Workload {
+        /**
+         * At most this many steps per fault: unbounded, a 30 s partition makes some 26,000 entries,
+         * beyond the FUSE interceptor's descriptors under a 20,000 open-files limit (docs/FUSE.md).
+         */
+        static final int MAX_STEPS = 4000;
+        private final Path root;
+        private final Random random;
+        private final List<Path> files = new ArrayList<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private volatile int steps;
+        private final Thread thread;
+        private int serial;
+
+        Workload(Path root, Random random) throws IOException {
+            this.root = Files.createDirectories(root);
+            this.random = random;
+            try (var s = Files.list(root)) {
+                s.filter(Files::isRegularFile).forEach(files::add);
+            }
+            thread = new Thread(this::run, "workload");
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        private void run() {
+            try {
+                while (!stop.get() && steps < MAX_STEPS) {
+                    step();
+                    steps++;
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }
+
+        int steps() {
+            return steps;
+        }
+
+        Throwable failure() {
+            return failure.get();
+        }
+
+        /** Waits until {@code n} steps are done or the workload failed. */
+        void awaitSteps(int n) {
+            awaitCondition(WAIT, () -> steps >= n || failure.get() != null || !thread.isAlive(), n + " workload steps");
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(WAIT.toMillis());
+            assertTrue(!thread.isAlive(), "the workload stops");
+        }
+
+        private void step() throws IOException {
+            int kind = random.nextInt(100);
+            if (files.isEmpty() || kind < 20) {
+                Path p = root.resolve("f-" + serial++ + ".bin");
+                Files.write(p, bytes(random.nextInt(96 * 1024)));
+                files.add(p);
+            } else if (kind < 55) {
+                Path p = files.get(random.nextInt(files.size()));
+                try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+                    long at = (long) (random.nextDouble() * (ch.size() + 1));
+                    ch.write(java.nio.ByteBuffer.wrap(bytes(1 + random.nextInt(8192))), at);
+                }
+            } else if (kind < 65) {
+                Path p = files.get(random.nextInt(files.size()));
+                Files.write(p, bytes(1 + random.nextInt(4096)), java.nio.file.StandardOpenOption.APPEND);
+            } else if (kind < 75) {
+                int i = random.nextInt(files.size());
+                Path to = root.resolve("r-" + serial++ + ".bin");
+                Files.move(files.get(i), to);
+                files.set(i, to);
+            } else if (kind < 85) {
+                Files.delete(files.remove(random.nextInt(files.size())));
+            } else if (kind < 92) {
+                Path p = files.get(random.nextInt(files.size()));
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        random.nextBoolean() ? "rw-r-----" : "rw-rw-r--"));
+            } else {
+                Path d = Files.createDirectories(root.resolve("d-" + serial++));
+                Path p = d.resolve("inner.bin");
+                Files.write(p, bytes(random.nextInt(16 * 1024)));
+                files.add(p);
+            }
+        }
+
+        private byte[] bytes(int n) {
+            byte[] b = new byte[n];
+            random.nextBytes(b);
+            return b;
+        }
+    }
+}
