@@ -529,7 +529,16 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         return job;
     }
 
+    /** Saves one at a time: they share the temporary file (a job's stop and the end of its restore may save at once). */
+    private final Object saving = new Object();
+
     private void save(JobDefinition d, boolean running, boolean paused) {
+        synchronized (saving) {
+            saveLocked(d, running, paused);
+        }
+    }
+
+    private void saveLocked(JobDefinition d, boolean running, boolean paused) {
         Path file = dir.resolve(d.name()).resolve(DEFINITION);
         try {
             Path tmp = file.resolveSibling(DEFINITION + ".tmp");
