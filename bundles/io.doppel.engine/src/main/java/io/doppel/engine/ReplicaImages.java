@@ -39,6 +39,15 @@ public interface ReplicaImages {
     long lastHeard(String source, String image);
 
     /**
+     * How long the connection that feeds the image has been silent, in ms measured on the monotonic
+     * clock, so that a step of the system clock neither makes a living source look dead nor a dead
+     * one alive; -1 if no connection feeds it.
+     *
+     * @since 1.3
+     */
+    long silentMillis(String source, String image);
+
+    /**
      * The last op the source said it had journaled (its journal's head, announced while it streams
      * ahead of what it sent), since this agent started; -1 if it never said. Compared with what
      * the image applied it bounds what a takeover lacks of the source.

@@ -105,9 +105,9 @@ final class Steps {
             throw new ApplicationException("image " + d.source() + "/" + d.image() + " is held already ("
                     + images.hold(d.source(), d.image()) + "), by another failover or an unfinished fail-back");
         }
-        long heard = images.lastHeard(d.source(), d.image());
-        long silentMillis = System.currentTimeMillis() - heard;
-        if (heard >= 0 && silentMillis < Math.max(1000, 2L * d.intervalMillis())) {
+        long silentMillis = images.silentMillis(d.source(), d.image());
+        boolean heard = silentMillis >= 0;
+        if (heard && silentMillis < Math.max(1000, 2L * d.intervalMillis())) {
             // a frame during the last rounds: the source lives, whatever the probes said
             if (!force) {
                 throw new ApplicationException("the source '" + d.source() + "' still replicates into the image (last "
@@ -116,7 +116,7 @@ final class Steps {
             }
             host.event(Severity.WARNING, "failover.forced", "the source still replicates into the image; its "
                     + "connection is closed because the takeover was forced");
-        } else if (heard >= 0) {
+        } else if (heard) {
             host.event(Severity.INFO, "failover.stale-connection", "the source's replication connection is silent "
                     + "for " + silentMillis / 1000 + " s (a dead source leaves it open until it times out): it is "
                     + "closed");

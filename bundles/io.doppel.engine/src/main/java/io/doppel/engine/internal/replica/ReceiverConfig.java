@@ -21,4 +21,14 @@ public @interface ReceiverConfig {
     @AttributeDefinition(name = "Worker threads", description = "Threads applying ops (one image is applied by one thread at a time).",
             min = "1", max = "64")
     int workerThreads() default 4;
+
+    @AttributeDefinition(name = "Handshake timeout (s)",
+            description = "Seconds a new connection has to finish its TLS handshake and say hello; then it is dropped.",
+            min = "1", max = "300")
+    int handshakeTimeoutSeconds() default 10;
+
+    @AttributeDefinition(name = "Waiting connections",
+            description = "Connections that may wait to authenticate at once; beyond that the oldest waiting one is dropped.",
+            min = "1", max = "10000")
+    int maxPendingConnections() default 128;
 }

@@ -6,7 +6,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -21,15 +20,17 @@ import org.slf4j.LoggerFactory;
 import io.doppel.engine.internal.apply.ImageApplier;
 import io.doppel.engine.internal.peers.PeerStore;
 import io.doppel.engine.internal.transport.Frame;
+import io.doppel.engine.internal.transport.Handshake;
 import io.doppel.engine.internal.transport.Tls;
 
 /** Per-connection protocol of the receiver: hello, then batches of ops for one image. */
 final class ReceiverHandler extends IoHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReceiverHandler.class);
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String IMAGE = "doppel.image";
+    private static final String HEARD = "doppel.heard";
     private static final String PEER = "doppel.peer";
+    private static final String TLS_REFUSED = "doppel.tlsRefused";
     /** Set on a restore's connection to an image handed back after a failover, until its rebase. */
     private static final String RESTORE_ONLY = "doppel.restoreOnly";
     private static final int SILENCE_SECONDS = 30;
@@ -48,6 +49,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private volatile io.doppel.api.event.EventLog events;
     private final Holds holds;
     private final java.util.function.BiConsumer<String, String> restored;
+    private final ConnectionGuard guard;
 
     /** The agent's event log for security refusals, or {@code null} while there is none. */
     void events(io.doppel.api.event.EventLog log) {
@@ -67,7 +69,9 @@ final class ReceiverHandler extends IoHandlerAdapter {
 
     ReceiverHandler(PeerStore peers, Path images, Path state, Map<String, ImageSession> open,
             java.util.concurrent.Executor syncer, java.util.concurrent.Executor inspectors, Holds holds,
-            java.util.function.BiConsumer<String, String> restored) {
+            java.util.function.BiConsumer<String, String> restored, int maxPending, int handshakeTimeoutSeconds) {
+        this.guard = new ConnectionGuard(maxPending, handshakeTimeoutSeconds,
+                message -> event(io.doppel.api.event.Severity.WARNING, "security.refused", message));
         this.peers = peers;
         this.holds = holds;
         this.restored = restored;
@@ -79,6 +83,17 @@ final class ReceiverHandler extends IoHandlerAdapter {
     }
 
     @Override
+    public void sessionCreated(IoSession session) {
+        // in the I/O thread, before TLS: a connection is on the clock from its first moment
+        guard.opened(session);
+    }
+
+    /** Connections that have not yet authenticated and said hello. */
+    int waitingConnections() {
+        return guard.waitingCount();
+    }
+
+    @Override
     public void sessionOpened(IoSession session) {
         sessions.add(session);
         session.getConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
@@ -87,6 +102,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
 
     @Override
     public void messageReceived(IoSession session, Object message) {
+        session.setAttribute(HEARD, System.nanoTime());
         switch ((Frame) message) {
             case Frame.Hello h -> hello(session, h);
             case Frame.Ops o -> {
@@ -142,13 +158,9 @@ final class ReceiverHandler extends IoHandlerAdapter {
             refuse(session, "PROTOCOL", "a second hello on one connection", 0);
             return;
         }
-        if (h.protocol() != Frame.PROTOCOL) {
-            refuse(session, "PROTOCOL_VERSION", "this target speaks replication protocol " + Frame.PROTOCOL + ", not "
-                    + h.protocol(), 0);
-            return;
-        }
-        if (!NAME.matcher(h.image()).matches() || !NAME.matcher(h.job()).matches()) {
-            refuse(session, "BAD_ARGUMENT", "job and image names must be 1-64 letters, digits, '.', '_' or '-'", 0);
+        Handshake.Refusal refusal = Handshake.check(h);
+        if (refusal != null) {
+            refuse(session, refusal.code(), refusal.message(), 0);
             return;
         }
         String fingerprint;
@@ -183,6 +195,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
             try {
                 ImageSession image = new ImageSession(key, sourceName, root, ImageApplier.open(root, imageState), syncer);
                 open.put(key, image);
+                guard.admitted(session);
                 session.setAttribute(IMAGE, image);
                 session.setAttribute(PEER, fingerprint);
                 if (hold == io.doppel.engine.ReplicaImages.Hold.RESTORE_ONLY) {
@@ -227,6 +240,10 @@ final class ReceiverHandler extends IoHandlerAdapter {
 
     @Override
     public void sessionIdle(IoSession session, IdleStatus status) {
+        guard.check(session, System.currentTimeMillis());
+        if (guard.waiting(session)) {
+            return; // not authenticated yet: no heartbeats; the guard closes it when its time is up
+        }
         if (status == IdleStatus.READER_IDLE) {
             LOG.warn("Replication source {} silent for {} s; closing", session.getRemoteAddress(), SILENCE_SECONDS);
             session.closeNow();
@@ -247,7 +264,17 @@ final class ReceiverHandler extends IoHandlerAdapter {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        if (root instanceof javax.net.ssl.SSLException || root instanceof CertificateException) {
+        if (!(root instanceof CertificateException) && root instanceof javax.net.ssl.SSLException
+                && guard.waiting(session)) {
+            // no identity was presented at all (not TLS, a broken handshake): summarised, not one event each
+            LOG.debug("Replication connection from {} failed its TLS handshake: {}", session.getRemoteAddress(),
+                    root.getMessage());
+            guard.notTls(session, root.getMessage());
+        } else if ((root instanceof javax.net.ssl.SSLException || root instanceof CertificateException)
+                && session.setAttributeIfAbsent(TLS_REFUSED, Boolean.TRUE) != null) {
+            // MINA reports one failed handshake more than once: one log line and one event per connection
+            LOG.debug("Replication connection from {}: {}", session.getRemoteAddress(), root.getMessage());
+        } else if (root instanceof javax.net.ssl.SSLException || root instanceof CertificateException) {
             LOG.warn("Security: replication connection from {} refused at TLS: {}", session.getRemoteAddress(),
                     root.getMessage());
             event(io.doppel.api.event.Severity.ERROR, "security.refused", "replication connection from "
@@ -263,6 +290,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
     @Override
     public void sessionClosed(IoSession session) {
         sessions.remove(session);
+        guard.closed(session);
         ImageSession image = (ImageSession) session.getAttribute(IMAGE);
         if (image != null) {
             // closed (flushed and unlocked) before it is forgotten: until then a new connection for
@@ -305,6 +333,24 @@ final class ReceiverHandler extends IoHandlerAdapter {
             }
         }
         return last;
+    }
+
+    /**
+     * How long the connections feeding the image have been silent, in ms on the monotonic clock (a
+     * step of the system clock does not change it), or -1 if none feeds it.
+     */
+    long silentMillis(String key) {
+        long silent = -1;
+        long now = System.nanoTime();
+        for (IoSession s : sessions) {
+            ImageSession image = (ImageSession) s.getAttribute(IMAGE);
+            Object heard = s.getAttribute(HEARD);
+            if (image != null && image.key().equals(key)) {
+                long ms = heard instanceof Long at ? (now - at) / 1_000_000 : 0;
+                silent = silent < 0 ? ms : Math.min(silent, ms);
+            }
+        }
+        return silent;
     }
 
     /** Closes the connection that feeds an image, if any; returns whether there was one. */

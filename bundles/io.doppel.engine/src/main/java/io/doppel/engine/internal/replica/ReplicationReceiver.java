@@ -64,6 +64,8 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
     private final Path images;
     private final Path imageStates;
     private final Holds holds;
+    /** What is wrong with this agent's own certificate (expired, expiring soon), or {@code null}. */
+    private final Tls.Problem ownCertificate;
     private final java.util.List<java.util.function.BiConsumer<String, String>> restoredListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -91,7 +93,16 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         this.imageStates = home.area("images");
         this.holds = new Holds(imageStates.resolve("holds"));
         handler = new ReceiverHandler(peers, images, imageStates, open, syncers, inspectors, holds,
-                (source, image) -> restoredListeners.forEach(l -> l.accept(source, image)));
+                (source, image) -> restoredListeners.forEach(l -> l.accept(source, image)),
+                config.maxPendingConnections(), config.handshakeTimeoutSeconds());
+        ownCertificate = Tls.ownCertificateProblem(home, java.time.Instant.now());
+        if (ownCertificate != null) {
+            if (ownCertificate.severity() == io.doppel.api.event.Severity.WARNING) {
+                LOG.warn("Security: {}", ownCertificate.message());
+            } else {
+                LOG.error("Security: {}", ownCertificate.message());
+            }
+        }
         workers = new OrderedThreadPoolExecutor(1, config.workerThreads(), 60, TimeUnit.SECONDS, named("doppel-apply-"));
         acceptor = new NioSocketAcceptor(1);
         acceptor.setReuseAddress(true);
@@ -106,6 +117,8 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         acceptor.getFilterChain().addLast("workers", new ExecutorFilter(workers));
         acceptor.setHandler(handler);
         acceptor.getSessionConfig().setTcpNoDelay(true);
+        // from its first moment (before TLS), so that a connection that never authenticates is dropped
+        acceptor.getSessionConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.WRITER_IDLE, 1);
         acceptor.getSessionConfig().setReceiveBufferSize(4 * 1024 * 1024);
         // Reads of a fixed, small size: MINA's TLS filter allocates (and zeroes) a buffer sized for
         // everything left in a read for each 16 KiB record it decrypts, so a 1 MiB read cost about
@@ -174,6 +187,11 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
     @Override
     public long lastHeard(String source, String image) {
         return handler.lastHeard(checked(source) + "/" + checked(image));
+    }
+
+    @Override
+    public long silentMillis(String source, String image) {
+        return handler.silentMillis(checked(source) + "/" + checked(image));
     }
 
     @Override
@@ -298,6 +316,18 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
             policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
     void setEvents(io.doppel.api.event.EventLog log) {
         handler.events(log);
+        if (ownCertificate != null) {
+            try {
+                log.post(ownCertificate.severity(), null, "security.certificate", ownCertificate.message());
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot post the event security.certificate: {}", e.toString());
+            }
+        }
+    }
+
+    /** Connections that have not yet authenticated and said hello (tests, status). */
+    public int waitingConnections() {
+        return handler.waitingConnections();
     }
 
     void unsetEvents(io.doppel.api.event.EventLog log) {

@@ -1409,7 +1409,6 @@ final class Job implements Link.Listener {
     }
 
     private static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+        return SteadyClock.nowMicros();
     }
 }

@@ -212,8 +212,17 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     private Job newJob(JobDefinition d) throws IOException {
         String expected = d.targetFingerprint() == null ? null : PeerStore.normalise(d.targetFingerprint());
+        // A refused target is a security event on this side too: once per reason, not at every retry.
+        java.util.concurrent.atomic.AtomicReference<String> lastRefusal = new java.util.concurrent.atomic.AtomicReference<>();
         Job job = new Job(d, dir.resolve(d.name()).resolve("journal"), onRefusal -> Tls.context(home, peers, expected,
-                onRefusal));
+                reason -> {
+                    io.doppel.api.event.EventLog log = events;
+                    if (log != null && !reason.equals(lastRefusal.getAndSet(reason))) {
+                        log.post(io.doppel.api.event.Severity.ERROR, d.name(), "security.refused",
+                                "the target " + d.target() + " was refused: " + reason);
+                    }
+                    onRefusal.accept(reason);
+                }));
         job.events((severity, code, message) -> {
             io.doppel.api.event.EventLog log = events;
             if (log != null) {

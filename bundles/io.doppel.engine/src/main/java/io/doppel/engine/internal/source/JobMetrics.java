@@ -25,7 +25,7 @@ public final class JobMetrics implements MetricsSource {
     @Override
     public void writeMetrics(StringBuilder out) {
         List<JobStatus> all = jobs.jobs();
-        long nowMicros = java.time.Instant.now().toEpochMilli() * 1000;
+        long nowMicros = SteadyClock.nowMicros();
         family(out, "doppel_job_state", "gauge", "The job's state: 1 for the state it is in.");
         for (JobStatus j : all) {
             for (JobState s : JobState.values()) {

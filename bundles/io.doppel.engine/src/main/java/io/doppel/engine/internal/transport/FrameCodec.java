@@ -61,11 +61,16 @@ public final class FrameCodec implements ProtocolCodecFactory {
     /**
      * Reads frames straight into an array of the frame's size. (MINA's CumulativeProtocolDecoder
      * compacts its whole accumulated buffer on every incomplete read: with 16 KiB TLS records and
-     * 1 MiB frames that copied each byte about 32 times and was the receiver's bottleneck.)
+     * 1 MiB frames that copied each byte about 32 times and was the receiver's bottleneck.) The
+     * array grows with the bytes that arrive, at most doubling: a peer that announces a 32 MiB
+     * frame and then stalls holds what it sent, not what it announced.
      */
     static final class FrameDecoder extends ProtocolDecoderAdapter {
+        /** What a frame's array starts with before its bytes arrive. */
+        static final int FIRST_CHUNK = 64 * 1024;
         private final ByteBuffer header = ByteBuffer.allocate(5);
         private byte[] body;
+        private int length;
         private int filled;
 
         @Override
@@ -78,18 +83,22 @@ public final class FrameCodec implements ProtocolCodecFactory {
                     if (header.hasRemaining()) {
                         return;
                     }
-                    int length = header.getInt(0);
-                    if (length < 1 || length > Frame.MAX_BODY + 1) {
-                        throw new ProtocolDecoderException("frame length " + Integer.toUnsignedString(length)
+                    int announced = header.getInt(0);
+                    if (announced < 1 || announced > Frame.MAX_BODY + 1) {
+                        throw new ProtocolDecoderException("frame length " + Integer.toUnsignedString(announced)
                                 + " outside 1.." + (Frame.MAX_BODY + 1));
                     }
-                    body = new byte[length - 1];
+                    length = announced - 1;
+                    body = new byte[Math.min(length, Math.max(FIRST_CHUNK, in.remaining()))];
                     filled = 0;
                 }
-                int n = Math.min(in.remaining(), body.length - filled);
+                int n = Math.min(in.remaining(), length - filled);
+                if (filled + n > body.length) {
+                    body = java.util.Arrays.copyOf(body, Math.min(length, Math.max(filled + n, 2 * body.length)));
+                }
                 in.get(body, filled, n);
                 filled += n;
-                if (filled == body.length) {
+                if (filled == length) {
                     int type = header.get(4) & 0xff;
                     byte[] complete = body;
                     body = null;
@@ -101,6 +110,11 @@ public final class FrameCodec implements ProtocolCodecFactory {
                     }
                 }
             }
+        }
+
+        /** Bytes held for the frame being read (tests check it against what arrived). */
+        int held() {
+            return body == null ? 0 : body.length;
         }
     }
 }

@@ -4,6 +4,8 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -15,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.doppel.agent.AgentHome;
+import io.doppel.api.event.Severity;
 import io.doppel.engine.internal.peers.PeerStore;
 
 /**
@@ -59,6 +62,53 @@ public final class Tls {
         }
     }
 
+    /** Something an admin must fix about a certificate, and how urgent it is. */
+    public record Problem(Severity severity, String message) { }
+
+    /** Warn this long before the own certificate expires. */
+    static final Duration EXPIRY_WARNING = Duration.ofDays(30);
+
+    /**
+     * Checks a peer's (or this agent's) certificate against the clock: expired and not yet valid
+     * certificates are {@code ERROR}s (refused, however trusted their fingerprint is, since a
+     * pairing pins a key for the certificate's lifetime and no longer); one that expires within
+     * {@link #EXPIRY_WARNING} is a {@code WARNING}.
+     */
+    static Problem validity(X509Certificate cert, Instant now) {
+        Instant notBefore = cert.getNotBefore().toInstant();
+        Instant notAfter = cert.getNotAfter().toInstant();
+        if (now.isAfter(notAfter)) {
+            return new Problem(Severity.ERROR, "its certificate expired on " + notAfter + "; re-create that agent's "
+                    + "identity (stop it, move <home>/identity aside, start it) and pair its new fingerprint again "
+                    + "('doppel peer trust')");
+        }
+        if (now.isBefore(notBefore)) {
+            return new Problem(Severity.ERROR, "its certificate is not valid before " + notBefore + " (now is " + now
+                    + "); check the clocks of both agents, or re-create that agent's identity and pair it again");
+        }
+        if (now.plus(EXPIRY_WARNING).isAfter(notAfter)) {
+            return new Problem(Severity.WARNING, "its certificate expires on " + notAfter + "; re-create that agent's "
+                    + "identity and pair its new fingerprint on its peers before then");
+        }
+        return null;
+    }
+
+    /** What is wrong with this agent's own certificate now, or {@code null} if nothing is. */
+    public static Problem ownCertificateProblem(AgentHome home, Instant now) {
+        try {
+            java.security.cert.Certificate cert = home.keyStore().getCertificate(AgentHome.KEY_ALIAS);
+            if (!(cert instanceof X509Certificate x509)) {
+                return new Problem(Severity.ERROR, "this agent has no certificate in its identity");
+            }
+            Problem p = validity(x509, now);
+            return p == null ? null : new Problem(p.severity(), "this agent's own certificate: "
+                    + p.message().replace("that agent's", "this agent's").replaceFirst("^its certificate ", "")
+                    + (p.severity() == Severity.WARNING ? "" : ". Its peers refuse this agent until that is done"));
+        } catch (java.security.KeyStoreException e) {
+            return new Problem(Severity.ERROR, "this agent's identity cannot be read: " + e.getMessage());
+        }
+    }
+
     private record Pinned(PeerStore peers, String expected, java.util.function.Consumer<String> onRefusal)
             implements X509TrustManager {
 
@@ -78,17 +128,18 @@ public final class Tls {
             }
             X509Certificate cert = chain[0];
             String fp = fingerprint(cert);
-            try {
-                cert.checkValidity();
-            } catch (CertificateException e) {
-                throw refuse(role + " " + fp + " refused: its certificate is not valid now (" + e.getMessage() + ")");
-            }
+            String who = role + " " + fp + " (" + cert.getSubjectX500Principal().getName() + ")";
             if (expected != null && !expected.equals(fp)) {
-                throw refuse(role + " refused: its fingerprint " + fp + " is not the expected " + expected);
+                throw refuse(who + " refused: its fingerprint is not the expected " + expected
+                        + "; if that agent's identity was re-created on purpose, pair the new fingerprint");
             }
             if (!peers.isTrusted(fp)) {
-                throw refuse(role + " " + fp + " (" + cert.getSubjectX500Principal().getName()
-                        + ") refused: not a trusted peer; pair it with 'doppel peer trust'");
+                throw refuse(who + " refused: not a trusted peer (a different key than any paired one, even if the "
+                        + "name matches); pair it with 'doppel peer trust' if it is yours");
+            }
+            Problem validity = validity(cert, Instant.now());
+            if (validity != null && validity.severity() != Severity.WARNING) {
+                throw refuse(who + " refused: " + validity.message());
             }
         }
 

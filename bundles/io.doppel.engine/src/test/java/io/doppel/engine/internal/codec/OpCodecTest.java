@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.fuzz.Fuzz;
 
 class OpCodecTest {
 
@@ -90,38 +91,61 @@ class OpCodecTest {
 
     @Test
     void randomBytesOnlyEverYieldCodecExceptions() {
-        Random random = new Random(7);
-        for (int i = 0; i < 200_000; i++) {
+        long seed = Fuzz.seed(7);
+        Random random = new Random(seed);
+        int inputs = Fuzz.inputs(400_000) / 2;
+        long started = System.nanoTime();
+        int decoded = 0;
+        for (int i = 0; i < inputs; i++) {
             byte[] junk = new byte[random.nextInt(80)];
             random.nextBytes(junk);
-            if (junk.length > 0) {
-                junk[0] = 1; // get past the format byte most of the time
+            if (junk.length > 0 && random.nextInt(4) != 0) {
+                junk[0] = (byte) (1 + random.nextInt(2)); // get past the format byte most of the time
+            }
+            if (junk.length > 1 && random.nextBoolean()) {
+                junk[1] = (byte) random.nextInt(20); // and often past the kind
             }
             try {
                 OpCodec.decode(junk);
+                decoded++;
             } catch (CodecException expected) {
                 // the only acceptable failure
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("random input " + i + " of seed " + seed + " threw " + e, e);
             }
         }
+        Fuzz.report("ops (random)", inputs, decoded, started);
     }
 
     @Test
     void mutatedValidOpsOnlyEverYieldCodecExceptionsOrValidOps() {
-        Random random = new Random(11);
-        List<Op> ops = everyKind();
-        for (int i = 0; i < 200_000; i++) {
-            byte[] bytes = OpCodec.encode(new SequencedOp(1 + random.nextInt(1000), 0, ops.get(i % ops.size())));
-            int flips = 1 + random.nextInt(3);
-            for (int f = 0; f < flips; f++) {
-                bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
-            }
+        long seed = Fuzz.seed(11);
+        Random random = new Random(seed);
+        List<byte[]> valid = new java.util.ArrayList<>();
+        for (Op op : everyKind()) {
+            valid.add(OpCodec.encode(new SequencedOp(1 + random.nextInt(1000), 0, op)));
+        }
+        for (Op op : List.of(new Op.Entry(A, Op.EntryType.FILE, null, 0644, 1, 2), new Op.Remove(A),
+                new Op.MoveAside(B, "20261122T101500Z"))) {
+            valid.add(OpCodec.encode(new SequencedOp(5, 0, op)));
+        }
+        int inputs = Fuzz.inputs(400_000) - Fuzz.inputs(400_000) / 2;
+        long started = System.nanoTime();
+        int decoded = 0;
+        for (int i = 0; i < inputs; i++) {
+            byte[] bytes = Fuzz.mutate(random, valid, 0);
             try {
-                SequencedOp decoded = OpCodec.decode(bytes);
-                assertEquals(null, RelPath.problemWith(decoded.op().path().value()));
+                SequencedOp op = OpCodec.decode(bytes);
+                assertEquals(null, RelPath.problemWith(op.op().path().value()));
+                decoded++;
             } catch (CodecException expected) {
                 // fine
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("mutated input " + i + " of seed " + seed + " (" + java.util.HexFormat.of()
+                        .formatHex(bytes, 0, Math.min(bytes.length, 256)) + ") threw " + e, e);
             }
         }
+        Fuzz.report("ops (mutated)", inputs, decoded, started);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
 import io.doppel.engine.internal.codec.CodecException;
 import io.doppel.engine.internal.codec.SequencedOp;
+import io.doppel.engine.internal.fuzz.Fuzz;
 
 class FrameTest {
 
@@ -126,29 +127,37 @@ class FrameTest {
 
     @Test
     void randomAndMutatedFramesOnlyEverYieldCodecExceptions() {
-        Random random = new Random(1234);
+        long seed = Fuzz.seed(1234);
+        Random random = new Random(seed);
         List<byte[]> valid = new ArrayList<>();
         for (Frame f : new Frame[] {new Frame.Hello(1, "j", "i"), new Frame.Ack(3, 2), batch(1, 5),
                 new Frame.Compressed(batch(1, 5), 6), new Frame.Refused("X", "m", 0),
                 new Frame.ReadRequest(1, 0, "f", 0, 10), new Frame.Data(1, 0, 3, new byte[] {1, 2, 3}, null),
-                new Frame.Xattrs(1, 0, true, java.util.Map.of("user.k", new byte[] {1}), null)}) {
+                new Frame.Xattrs(1, 0, true, java.util.Map.of("user.k", new byte[] {1}), null),
+                new Frame.ListRequest(1, 0, "d", ""), new Frame.StatRequest(2, 0, "a/b"), new Frame.Rebase(4),
+                new Frame.Listing(4, 100, true, List.of(new Frame.Listed("f", 'f', 0644, 1, 2, 10, 5, "", 2, 77, -5)),
+                        false, null),
+                new Frame.SumsRequest(1, 0, "f", 4096), new Frame.XattrsRequest(1, 0, "f")}) {
             byte[] body = Frame.body(f);
             byte[] typed = new byte[body.length + 1];
             typed[0] = (byte) Frame.type(f);
             System.arraycopy(body, 0, typed, 1, body.length);
             valid.add(typed);
         }
+        int inputs = Fuzz.inputs(300_000);
+        long started = System.nanoTime();
         int decoded = 0;
-        for (int i = 0; i < 300_000; i++) {
+        for (int i = 0; i < inputs; i++) {
             byte[] frame;
             if (i % 2 == 0) {
                 frame = new byte[1 + random.nextInt(64)];
                 random.nextBytes(frame);
                 frame[0] = (byte) (1 + random.nextInt(17));
             } else {
-                frame = valid.get(i % valid.size()).clone();
-                for (int f = 0; f < 1 + random.nextInt(3); f++) {
-                    frame[1 + random.nextInt(frame.length - 1)] ^= (byte) (1 << random.nextInt(8));
+                // structured mutations of valid frames; the type byte is kept most of the time
+                frame = Fuzz.mutate(random, valid, random.nextInt(8) == 0 ? 0 : 1);
+                if (frame.length == 0) {
+                    continue;
                 }
             }
             try {
@@ -156,8 +165,12 @@ class FrameTest {
                 decoded++;
             } catch (CodecException expected) {
                 // the only acceptable failure
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("input " + i + " of seed " + seed + " (" + java.util.HexFormat.of()
+                        .formatHex(frame, 0, Math.min(frame.length, 256)) + ") threw " + e, e);
             }
         }
+        Fuzz.report("frames", inputs, decoded, started);
         assertTrue(decoded > 0, "some mutations stay valid (e.g. in data bytes)");
     }
 }
