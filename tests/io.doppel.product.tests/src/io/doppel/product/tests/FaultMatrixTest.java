@@ -4,6 +4,7 @@ import static io.doppel.testing.Await.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import io.doppel.testing.AgentProcess;
+import io.doppel.testing.LatencyRelay;
 import io.doppel.testing.NetNs;
 import io.doppel.testing.Trees;
 
@@ -107,6 +109,134 @@ class FaultMatrixTest {
         System.out.println(table);
     }
 
+    /**
+     * The same pair over a bad link rather than a broken one: the job's connection goes through a
+     * relay of the harness (on the LAN, between host a and host b). One after the other, each under
+     * the workload, and each still in force while the image must become equal: 50–200 ms of latency
+     * each way; 5 % of host b's packets dropped each way (nftables); the link squeezed to 8 Mbit/s
+     * (tbf on both hosts); the source's clock jumping 2 h ahead and the target's 90 min back, then
+     * the source's jumping back. The application must never notice.
+     */
+    @Test
+    void theImageEqualsTheSourceOverABadLink() throws Exception {
+        Failovers.requireHosts(missingBadLinkTools());
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path sourceHome = dir.resolve("source");
+        Path targetHome = dir.resolve("target");
+        Path image = targetHome.resolve("images/primary/web");
+        Path sourceClock = dir.resolve("source.clock");
+        Path targetClock = dir.resolve("target.clock");
+        Files.writeString(sourceClock, "+0\n");
+        Files.writeString(targetClock, "+0\n");
+        try (NetNs ns = NetNs.create("bl")) {
+            String harness = ns.joinHarness();
+            Failovers hosts = new Failovers(ns, WAIT);
+            AgentProcess[] target = {AgentProcess.start(ns.in("b"), clock(targetClock), targetHome, "--name",
+                    "replica", "--listen", "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421")};
+            AgentProcess[] source = {AgentProcess.start(ns.in("a"), clock(sourceClock), sourceHome, "--name",
+                    "primary", "--listen", "127.0.0.1:7420")};
+            try (LatencyRelay relay = new LatencyRelay(new InetSocketAddress(harness, 7421),
+                    new InetSocketAddress(ns.address(2), 7421))) {
+                hosts.pair(source[0], target[0]);
+                seed(data, new Random(2));
+                hosts.ok("a", source[0], "job", "create", "web", "--source", data.toString(), "--target",
+                        harness + ":7421", "--interceptor", "linux.fuse", "--rpo", "1800");
+                hosts.ok("a", source[0], "job", "start", "web");
+                awaitSame(ns, data, image, "the first copy through the relay", source[0], target[0]);
+
+                relay.delay(50, 200);
+                long delayedBefore = relay.delayedChunks();
+                fault(ns, "latency 50-200 ms", data, image, () -> { }, source, target, 400);
+                assertTrue(relay.delayedChunks() > delayedBefore, "the latency was in the job's path");
+                relay.delay(0, 0);
+
+                fault(ns, "5 % packet loss", data, image, () -> {
+                    nft(ns, "b", "add table inet doppeltest");
+                    for (String hook : new String[] {"input", "output"}) {
+                        nft(ns, "b", "add chain inet doppeltest " + hook + " { type filter hook " + hook
+                                + " priority 0 ; }");
+                        nft(ns, "b", "add rule inet doppeltest " + hook + " numgen random mod 100 < 5 counter drop");
+                    }
+                }, source, target, 400);
+                String dropped = ns.runIn("b", "nft", "list", "table", "inet", "doppeltest").stdout();
+                assertTrue(java.util.regex.Pattern.compile("counter packets [1-9]").matcher(dropped).find(),
+                        "packets were dropped: " + dropped);
+                nft(ns, "b", "delete table inet doppeltest");
+
+                fault(ns, "8 Mbit/s (tbf)", data, image, () -> {
+                    for (String host : new String[] {"a", "b"}) {
+                        tc(ns, host, "qdisc", "add", "dev", NetNs.DEVICE, "root", "tbf", "rate", "8mbit", "burst",
+                                "32kb", "latency", "400ms");
+                    }
+                }, source, target, 150);
+                for (String host : new String[] {"a", "b"}) {
+                    tc(ns, host, "qdisc", "del", "dev", NetNs.DEVICE, "root");
+                }
+
+                fault(ns, "clocks jump", data, image, () -> {
+                    Files.writeString(sourceClock, "+2h\n");
+                    Files.writeString(targetClock, "-90m\n");
+                }, source, target, 400);
+                fault(ns, "clock jumps back", data, image, () -> Files.writeString(sourceClock, "+0\n"),
+                        source, target, 400);
+                JsonObject job = JsonParser.parseString(hosts.ok("a", source[0], "--json", "job", "list").stdout())
+                        .getAsJsonArray().get(0).getAsJsonObject();
+                assertTrue("REPLICATING".equals(job.get("state").getAsString()), "the job replicates on: " + job);
+                // what the target has not applied never went back 30 min, whatever the clocks said
+                String events = hosts.ok("a", source[0], "--json", "events", "--job", "web", "--limit", "1000")
+                        .stdout();
+                assertTrue(!events.contains("rpo.exceeded"), "no clock jump counts as lag: " + events);
+            } finally {
+                for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
+                    a.close();
+                }
+                io.doppel.testing.Cli.exec(List.of("umount", "-l", data.toString()), 30);
+            }
+        }
+        StringBuilder table = new StringBuilder("fault matrix, bad link (CI form):\n");
+        results.forEach((k, v) -> table.append(String.format("  %-18s %s%n", k, v)));
+        System.out.println(table);
+    }
+
+    /** What the bad-link scenarios need that this machine lacks, or {@code null}. */
+    private static String missingBadLinkTools() {
+        if (!Files.exists(Path.of("/dev/fuse"))) {
+            return "/dev/fuse is missing";
+        }
+        for (String tool : List.of("/usr/sbin/nft", "/usr/sbin/tc", FAKETIME)) {
+            if (!Files.exists(Path.of(tool))) {
+                return tool + " is missing (packages nftables, iproute2, libfaketime)";
+            }
+        }
+        return null;
+    }
+
+    private static final String FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+    /**
+     * An agent's environment for a clock of its own: its wall clock is the real one plus the offset
+     * written in {@code offsetFile} (read again each second); its monotonic clock is left alone, as an
+     * NTP step leaves it.
+     */
+    private static Map<String, String> clock(Path offsetFile) {
+        return Map.of("LD_PRELOAD", FAKETIME, "FAKETIME_TIMESTAMP_FILE", offsetFile.toString(),
+                "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    }
+
+    private static void nft(NetNs ns, String host, String rule) {
+        List<String> command = new ArrayList<>(List.of("nft"));
+        command.addAll(List.of(rule.split(" ")));
+        io.doppel.testing.Cli.Result r = ns.runIn(host, command.toArray(String[]::new));
+        assertTrue(r.exitCode() == 0, "nft " + rule + ": " + r);
+    }
+
+    private static void tc(NetNs ns, String host, String... args) {
+        List<String> command = new ArrayList<>(List.of("tc"));
+        command.addAll(List.of(args));
+        io.doppel.testing.Cli.Result r = ns.runIn(host, command.toArray(String[]::new));
+        assertTrue(r.exitCode() == 0, String.join(" ", command) + ": " + r);
+    }
+
     @FunctionalInterface
     private interface Fault {
         void strike() throws Exception;
@@ -115,6 +245,12 @@ class FaultMatrixTest {
     /** Runs the workload, strikes, lets the workload go on a little, pauses it, and awaits equality. */
     private void fault(NetNs ns, String name, Path data, Path image, Fault fault, AgentProcess[] source,
             AgentProcess[] target) throws Exception {
+        fault(ns, name, data, image, fault, source, target, 50);
+    }
+
+    /** The same, with {@code stepsUnder} workload steps after the fault struck. */
+    private void fault(NetNs ns, String name, Path data, Path image, Fault fault, AgentProcess[] source,
+            AgentProcess[] target, int stepsUnder) throws Exception {
         // each fault's workload in a directory of its own, beside what the earlier ones left
         Workload w = new Workload(data.resolve("w" + results.size()), new Random(name.hashCode()));
         w.start();
@@ -127,10 +263,10 @@ class FaultMatrixTest {
         }
         int before = w.steps();
         if (w.failure() == null) {
-            w.awaitSteps(before + 50);
+            w.awaitSteps(before + stepsUnder);
         }
         w.stop();
-        if (!name.contains("source") && !name.contains("both")) {
+        if (!name.contains("kill -9 source") && !name.contains("both")) {
             // only the source's own death reaches the application: everything else is the replica's business
             assertTrue(w.failure() == null, "the application saw the fault '" + name + "': " + w.failure());
         }

@@ -167,6 +167,24 @@ public final class NetNs implements AutoCloseable {
         addHost(host);
     }
 
+    /**
+     * Joins the test's own network to the LAN (a link on the bridge, addressed {@code 10.213.N.254})
+     * so that the harness can stand between hosts, e.g. as a relay; returns that address. The link
+     * goes with the LAN at {@link #close()}.
+     */
+    public String joinHarness() {
+        String device = harnessDevice();
+        ip("link", "add", device, "type", "veth", "peer", "name", "ph", "netns", name("lan"));
+        ip("-n", name("lan"), "link", "set", "ph", "master", "br0", "up");
+        ip("addr", "add", address(254) + "/24", "dev", device);
+        ip("link", "set", device, "up");
+        return address(254);
+    }
+
+    private String harnessDevice() {
+        return "dh" + prefix.substring(4, prefix.length() - 1).replace("-", "");
+    }
+
     /** Runs {@code ip args…} in a host's network. */
     public Cli.Result ipIn(String host, String... args) {
         List<String> command = new ArrayList<>(List.of("ip", "-n", name(host)));
@@ -183,6 +201,9 @@ public final class NetNs implements AutoCloseable {
 
     @Override
     public void close() {
+        if (Files.exists(Path.of("/sys/class/net", harnessDevice()))) {
+            run(List.of("ip", "link", "del", harnessDevice()));
+        }
         for (String host : List.of("a", "b", "c", "lan")) {
             if (Files.exists(Path.of("/run/netns", name(host)))) {
                 run(List.of("ip", "netns", "del", name(host)));
