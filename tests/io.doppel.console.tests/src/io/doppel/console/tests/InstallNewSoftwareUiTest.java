@@ -41,8 +41,10 @@ import io.doppel.testing.Await;
 /**
  * Help ▸ Install New Software… as an admin uses it: the real menu item, the p2 install wizard, the
  * Add Repository dialog with Doppel's update site as the build made it (product/target/repository),
- * the categories and feature names the site offers, and the install of the PostgreSQL failover
- * plugin through the wizard, the license page and the trust dialogs.
+ * the categories and feature names the site offers (console plugins; plugins for agents only in
+ * categories that say so, and not at all when the features are listed without categories),
+ * and the install of the PostgreSQL plugin's console pages through the wizard, the license page and
+ * the trust dialogs, which brings none of the agent's bundles.
  * <p>
  * The install wizard and the dialogs it opens are modal: their event loops run inside the UI
  * thread's dispatch, so the steps run on a driver thread that acts on the widgets through
@@ -58,10 +60,16 @@ import io.doppel.testing.Await;
 class InstallNewSoftwareUiTest {
 
     private static final String PROFILE = "DoppelConsoleTestProfile";
-    private static final String POSTGRESQL_FEATURE = "io.doppel.failover.app.postgresql.feature.feature.group";
-    private static final String POSTGRESQL_LABEL = "Doppel Failover for PostgreSQL";
-    private static final String POSTGRESQL_BUNDLE = "io.doppel.failover.app.postgresql";
-    private static final List<String> CATEGORIES = List.of("Doppel", "Doppel application plugins", "Doppel interceptors");
+    private static final String POSTGRESQL_FEATURE = "io.doppel.failover.app.postgresql.console.feature.feature.group";
+    private static final String POSTGRESQL_LABEL = "Doppel Failover for PostgreSQL: console pages";
+    private static final String POSTGRESQL_BUNDLE = "io.doppel.failover.app.postgresql.console";
+    private static final String CONSOLE_PLUGINS = "Doppel console plugins";
+    /** Plugins for agents (Server ▸ Plugins… installs them there): offered as such, or not at all. */
+    private static final List<String> AGENT_PLUGINS = List.of("Doppel Failover for PostgreSQL",
+            "Doppel Failover for MariaDB and MySQL", "Doppel Linux FUSE Interceptor", "Doppel Notifications");
+    /** Bundles of the agent, which a console plugin must not bring into the console. */
+    private static final List<String> AGENT_BUNDLES = List.of("io.doppel.agent_", "io.doppel.engine_",
+            "io.doppel.failover_", "io.doppel.failover.app.postgresql_");
     /** What nothing requires but p2 needs at run time, and the UI itself. */
     private static final List<String> P2_BUNDLES = List.of("org.eclipse.equinox.p2.ui.sdk", "org.eclipse.equinox.p2.ui",
             "org.eclipse.equinox.p2.operations", "org.eclipse.equinox.p2.engine", "org.eclipse.equinox.p2.director",
@@ -92,7 +100,7 @@ class InstallNewSoftwareUiTest {
     }
 
     @Test
-    void installNewSoftwareListsDoppelsCategoriesAndInstallsThePostgresqlPlugin() throws Throwable {
+    void installNewSoftwareOffersConsolePluginsOnlyAndInstallsOneWithoutTheAgent() throws Throwable {
         Path site = updateSite();
         assertTrue(Files.isRegularFile(site.resolve("content.jar")) || Files.isRegularFile(site.resolve("content.xml.xz")),
                 () -> "the build's update site is missing: " + site);
@@ -108,16 +116,39 @@ class InstallNewSoftwareUiTest {
             robot.click(add, "A&dd");
             robot.await(add::isDisposed, "the Add Repository dialog to close");
 
-            Tree tree = robot.await(() -> treeWithItem(wizard, CATEGORIES.get(1)), "the site's categories in the wizard");
+            Tree tree = robot.await(() -> treeWithItem(wizard, CONSOLE_PLUGINS), "the site's categories in the wizard");
             List<String> categories = robot.onUi(() -> Arrays.stream(tree.getItems()).map(TreeItem::getText).toList());
-            assertTrue(categories.containsAll(CATEGORIES), () -> "categories listed: " + categories);
+            // every category opened: what is for agents says so, and the console's own plugins have theirs
+            List<String> offered = new ArrayList<>();
+            for (String category : categories) {
+                TreeItem c = robot.onUi(() -> item(tree.getItems(), category).orElseThrow());
+                robot.expand(tree, c);
+                if (category.equals(CONSOLE_PLUGINS)) {
+                    robot.await(() -> item(c.getItems(), POSTGRESQL_LABEL), "'" + POSTGRESQL_LABEL + "' under " + category);
+                }
+                List<String> members = robot.onUi(() -> Arrays.stream(c.getItems()).map(TreeItem::getText).toList());
+                if (members.stream().anyMatch(AGENT_PLUGINS::contains)) {
+                    assertTrue(category.endsWith("(for agents)"), () -> "plugins for agents under '" + category + "'");
+                }
+                offered.addAll(members);
+            }
+            System.out.println("Install New Software offers: " + categories + " " + offered);
 
-            TreeItem applications = robot.onUi(() -> item(tree.getItems(), CATEGORIES.get(1)).orElseThrow());
-            robot.expand(tree, applications);
-            TreeItem postgresql = robot.await(() -> item(applications.getItems(), POSTGRESQL_LABEL),
-                    "'" + POSTGRESQL_LABEL + "' under " + CATEGORIES.get(1));
-            List<String> plugins = robot.onUi(() -> Arrays.stream(applications.getItems()).map(TreeItem::getText).toList());
-            assertTrue(plugins.contains("Doppel Failover for MariaDB and MySQL"), () -> "application plugins listed: " + plugins);
+            // not grouped by category, the console offers nothing that is for agents only
+            robot.toggle(wizard, "&Group items by category");
+            robot.await(() -> item(tree.getItems(), POSTGRESQL_LABEL), "the features without categories");
+            List<String> ungrouped = robot.onUi(() -> Arrays.stream(tree.getItems()).map(TreeItem::getText).toList());
+            assertTrue(ungrouped.stream().noneMatch(AGENT_PLUGINS::contains) && !ungrouped.contains("Doppel Agent"),
+                    () -> "offered without categories: " + ungrouped);
+            robot.toggle(wizard, "&Group items by category");
+            robot.await(() -> item(tree.getItems(), CONSOLE_PLUGINS), "the categories again");
+            TreeItem consoleCategory = robot.onUi(() -> item(tree.getItems(), CONSOLE_PLUGINS).orElseThrow());
+            robot.expand(tree, consoleCategory);
+            robot.await(() -> item(consoleCategory.getItems(), POSTGRESQL_LABEL), "'" + POSTGRESQL_LABEL + "' again");
+
+            TreeItem consolePlugins = robot.onUi(() -> item(tree.getItems(), CONSOLE_PLUGINS).orElseThrow());
+            TreeItem postgresql = robot.onUi(() -> item(consolePlugins.getItems(), POSTGRESQL_LABEL).orElseThrow());
+            System.out.println("Install New Software offers: " + categories + " " + offered);
 
             robot.check(tree, postgresql);
             robot.click(wizard, "&Next >");
@@ -142,6 +173,8 @@ class InstallNewSoftwareUiTest {
         try (Stream<Path> plugins = Files.list(installFolder.resolve("plugins"))) {
             List<String> jars = plugins.map(p -> p.getFileName().toString()).toList();
             assertTrue(jars.stream().anyMatch(j -> j.startsWith(POSTGRESQL_BUNDLE + "_")), () -> "plugins/ holds " + jars);
+            assertTrue(jars.stream().noneMatch(j -> AGENT_BUNDLES.stream().anyMatch(j::startsWith)),
+                    () -> "a console plugin brought the agent's bundles: " + jars);
         }
     }
 
@@ -319,6 +352,18 @@ class InstallNewSoftwareUiTest {
             display.asyncExec(() -> {
                 if (!button.isDisposed()) {
                     button.notifyListeners(SWT.Selection, new Event());
+                }
+            });
+        }
+
+        /** Turns a check box over, as a click on it does. */
+        void toggle(Shell shell, String label) {
+            Button box = await(() -> Ui.find(shell, Button.class, b -> label.equals(b.getText()) && b.isEnabled()),
+                    "an enabled check box '" + label + "' in '" + onUi(shell::getText) + "'");
+            display.asyncExec(() -> {
+                if (!box.isDisposed()) {
+                    box.setSelection(!box.getSelection());
+                    box.notifyListeners(SWT.Selection, new Event());
                 }
             });
         }

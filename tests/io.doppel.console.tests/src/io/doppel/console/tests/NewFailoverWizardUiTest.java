@@ -171,7 +171,26 @@ class NewFailoverWizardUiTest {
         org.eclipse.swt.widgets.Group postgres = Ui.find(page, org.eclipse.swt.widgets.Group.class,
                 g -> g.getText().equals("postgresql")).orElseThrow();
         assertTrue(Ui.descendants(postgres).stream().anyMatch(c -> c instanceof Text t && t.getToolTipText() != null
-                && !t.getToolTipText().isBlank()), "a plain form of the declared settings, each with its meaning");
+                && !t.getToolTipText().isBlank()), "a form of the declared settings, each with its meaning");
+        // the PostgreSQL plugin's own page, from its console plugin: it refuses what the plugin would refuse
+        Button pg = Ui.find(page, Button.class, b -> b.getText().startsWith("Start 'postgresql'")).orElseThrow();
+        pg.setSelection(true);
+        ui.click(pg);
+        Text datadir = Ui.textAfterLabel(postgres, "&Data directory:");
+        ui.enter(datadir, "/var/lib/postgresql/15/main");
+        assertFalse(Ui.nextButton(dialog).isEnabled(), "the PostgreSQL page refuses an absolute data directory");
+        assertEquals("postgresql: the data directory is relative to the replicated data (e.g. main), not an absolute path",
+                dialog.getCurrentPage().getErrorMessage());
+        ui.enter(datadir, "main");
+        assertTrue(Ui.textAfterLabel(postgres, "&More settings:").getMessage().startsWith("default: "),
+                "each field says its default");
+        ui.enter(Ui.textAfterLabel(postgres, "&More settings:"), "shared_buffers");
+        assertEquals("postgresql: 'shared_buffers' is not a server setting: write name=value, e.g. shared_buffers=256MB",
+                dialog.getCurrentPage().getErrorMessage());
+        ui.enter(Ui.textAfterLabel(postgres, "&More settings:"), "");
+        ui.enter(datadir, "");
+        pg.setSelection(false);
+        ui.click(pg);
         Button script = Ui.find(page, Button.class, b -> b.getText().startsWith("Start 'script'")).orElseThrow();
         script.setSelection(true);
         ui.click(script);
