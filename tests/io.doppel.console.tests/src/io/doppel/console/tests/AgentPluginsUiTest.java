@@ -277,6 +277,41 @@ class AgentPluginsUiTest {
     }
 
     /** Opens Server ▸ Plugins… through the menu bar, the server selected in the Servers view. */
+    /**
+     * An installation the agent cannot write: the dialog says so, and Install and Remove stay
+     * disabled. The tests run as root, who may write anywhere, so the folder is made immutable
+     * ({@code chattr +i}), which refuses writes to root too; it is made mutable again afterwards.
+     */
+    @Test
+    @Order(4)
+    void anInstallationTheAgentCannotWriteOffersNeitherInstallNorRemove() throws Exception {
+        assertEquals(0, new ProcessBuilder("chattr", "+i", installation.toString()).inheritIO().start().waitFor(),
+                "chattr +i " + installation);
+        try {
+            assertFalse(Files.isWritable(installation), "an immutable folder is not writable, even for root");
+            Shell dialog = open();
+            Table installed = table(dialog, AgentPluginsDialog.INSTALLED_LABEL);
+            ui.await(() -> ids(installed).contains("io.doppel.agent.feature"), "the installed features listed");
+            ui.await(() -> Ui.allLabels(dialog).contains("unavailable"), "the line that says why nothing can change");
+            String text = Ui.allLabels(dialog);
+            assertTrue(text.contains("Install and Remove are unavailable: the agent's user cannot write the"), text);
+            installed.setSelection(0);
+            installed.notifyListeners(SWT.Selection, new Event());
+            ui.dispatchPending();
+            assertFalse(Ui.button(dialog, AgentPluginsDialog.REMOVE).isEnabled(), "Remove with a feature selected");
+            ui.enter(Ui.textAfterLabel(dialog, AgentPluginsDialog.SITE_LABEL), updateSite().toString());
+            ui.click(Ui.button(dialog, AgentPluginsDialog.LIST));
+            Table available = table(dialog, AgentPluginsDialog.AVAILABLE_LABEL);
+            ui.await(LONG, () -> ids(available).contains(FEATURE), "the update site's features listed");
+            check(available, item(available, FEATURE));
+            assertFalse(Ui.button(dialog, AgentPluginsDialog.INSTALL).isEnabled(), "Install with a feature checked");
+            assertTrue(Ui.button(dialog, AgentPluginsDialog.INSTALL).getToolTipText().startsWith("Unavailable"),
+                    "the button says why");
+        } finally {
+            new ProcessBuilder("chattr", "-i", installation.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     private Shell open() throws Exception {
         ServersView servers = (ServersView) page.showView(ServersView.ID);
         servers.viewer().setSelection(new StructuredSelection(server()), true);
