@@ -269,6 +269,39 @@ class ConnectionFloodTest {
         assertTrue(threads() - threadsBefore <= THREAD_BOUND, "threads: " + threadsBefore + " -> " + threads());
         assertTrue(heapAfterGc() - heapBefore <= HEAP_BOUND, "heap grew by " + (heapAfterGc() - heapBefore) / 1024
                 + " KiB");
+        // an admin gets in while the flood still waits: the oldest connection that has not
+        // authenticated makes room for the new one
+        ManagementClient during = ManagementClient.connect(AgentAddress.parse(address),
+                Credentials.fromFile(pair.home.managementTokenFile()), Duration.ofSeconds(10));
+        try {
+            assertEquals(pair.home.identity().name(), during.agentName(), "an admin during the flood");
+        } finally {
+            during.close();
+        }
+        // a client that sends a byte of its first frame every half second is dropped like a silent
+        // one: the time to authenticate counts from the connection's start, not from its last byte
+        Socket dribbler = tcp(address);
+        Thread dribbling = new Thread(() -> {
+            try {
+                java.io.OutputStream out = dribbler.getOutputStream();
+                out.write(new byte[] {0, 0, 0, 100});
+                for (int i = 0; i < 180 && !dribbler.isClosed(); i++) {
+                    out.write('{');
+                    out.flush();
+                    Thread.sleep(500); // the hostile client's own pace, for 90 s at most
+                }
+            } catch (IOException | InterruptedException e) {
+                // closed by the agent: what the test waits for
+            }
+        }, "dribbler");
+        dribbling.start();
+        try {
+            awaitCondition(Duration.ofSeconds(45), () -> closedByAgent(dribbler),
+                    "the management endpoint to drop a client that dribbles (it would dribble for 90 s)");
+        } finally {
+            dribbling.interrupt();
+            dribbling.join(10_000);
+        }
         for (Socket s : silent) {
             awaitCondition(WAIT, () -> closedByAgent(s), "the management endpoint to drop a silent connection");
         }

@@ -17,7 +17,8 @@ public @interface EndpointConfig {
     int port() default 7420;
 
     @AttributeDefinition(name = "Maximum connections",
-            description = "Connections beyond this are refused at once.", min = "1", max = "10000")
+            description = "Beyond this, a new connection takes the place of the oldest one that has not "
+                    + "authenticated yet, or is refused if all have.", min = "1", max = "10000")
     int maxConnections() default 64;
 
     @AttributeDefinition(name = "Worker threads", description = "Threads that run management commands (a call "
@@ -25,6 +26,7 @@ public @interface EndpointConfig {
     int workerThreads() default 16;
 
     @AttributeDefinition(name = "Authentication timeout (s)",
-            description = "A connection that has not authenticated by then is closed.", min = "1", max = "600")
+            description = "A connection that has not authenticated this long after it opened is closed, "
+                    + "whatever it sends.", min = "1", max = "600")
     int authTimeoutSeconds() default 10;
 }

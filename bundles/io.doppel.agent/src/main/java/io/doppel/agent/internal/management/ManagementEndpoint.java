@@ -69,8 +69,10 @@ public final class ManagementEndpoint {
         acceptor.setReuseAddress(true);
         acceptor.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
         acceptor.getFilterChain().addLast("workers", new ExecutorFilter(workers));
-        acceptor.setHandler(new SessionHandler(home, commands, credentials, config.maxConnections()));
-        acceptor.getSessionConfig().setIdleTime(IdleStatus.BOTH_IDLE, config.authTimeoutSeconds());
+        acceptor.setHandler(new SessionHandler(home, commands, credentials, config.maxConnections(),
+                config.authTimeoutSeconds()));
+        // every second until the connection authenticated (the handler counts from its start)
+        acceptor.getSessionConfig().setIdleTime(IdleStatus.WRITER_IDLE, 1);
         acceptor.getSessionConfig().setTcpNoDelay(true);
         InetSocketAddress wanted = listenAddress(context, config);
         try {

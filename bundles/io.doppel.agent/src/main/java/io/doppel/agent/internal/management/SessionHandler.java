@@ -28,28 +28,56 @@ final class SessionHandler extends IoHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     private static final String NONCE = "doppel.nonce";
     private static final String AUTHENTICATED = "doppel.authenticated";
+    private static final String OPENED = "doppel.opened";
 
     private final AgentHome home;
     private final CommandRegistry commands;
     private final Credentials credentials;
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
+    private final long authTimeoutNanos;
+    /** Connections that have not authenticated yet, oldest first. */
+    private final java.util.LinkedHashSet<IoSession> waiting = new java.util.LinkedHashSet<>();
 
-    SessionHandler(AgentHome home, CommandRegistry commands, Credentials credentials, int maxConnections) {
+    SessionHandler(AgentHome home, CommandRegistry commands, Credentials credentials, int maxConnections,
+            int authTimeoutSeconds) {
         this.home = home;
         this.commands = commands;
         this.credentials = credentials;
         this.maxConnections = maxConnections;
+        this.authTimeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(authTimeoutSeconds);
     }
 
+    /**
+     * A new connection gets a place even when all are taken, as long as some are still waiting to
+     * authenticate: the oldest of those is dropped for it. So connections that never authenticate
+     * cannot lock an admin out; only {@code maxConnections} authenticated ones can.
+     */
     @Override
     public void sessionOpened(IoSession session) {
-        if (open.incrementAndGet() > maxConnections) {
-            LOG.warn("Management connection from {} refused: {} connections already open", session.getRemoteAddress(),
-                    maxConnections);
-            session.write(Messages.error(Messages.E_PROTOCOL, "too many management connections; try again later"));
-            session.closeOnFlush();
-            return;
+        session.setAttribute(OPENED, System.nanoTime());
+        IoSession evicted = null;
+        synchronized (waiting) {
+            if (open.incrementAndGet() > maxConnections) {
+                var oldest = waiting.iterator();
+                if (!oldest.hasNext()) {
+                    LOG.warn("Management connection from {} refused: {} authenticated connections already open",
+                            session.getRemoteAddress(), maxConnections);
+                    session.write(Messages.error(Messages.E_PROTOCOL, "too many management connections; try again "
+                            + "later"));
+                    session.closeOnFlush();
+                    return;
+                }
+                evicted = oldest.next();
+                oldest.remove();
+            }
+            waiting.add(session);
+        }
+        if (evicted != null) {
+            LOG.warn("Security: management connection from {} dropped before it authenticated: {} connections were "
+                    + "open and a new one came", evicted.getRemoteAddress(), maxConnections);
+            evicted.write(Messages.error(Messages.E_AUTH, "too many connections waiting to authenticate"));
+            evicted.closeNow();
         }
         String nonce = Messages.newNonce();
         session.setAttribute(NONCE, nonce);
@@ -58,12 +86,23 @@ final class SessionHandler extends IoHandlerAdapter {
 
     @Override
     public void sessionClosed(IoSession session) {
+        synchronized (waiting) {
+            waiting.remove(session);
+        }
         open.decrementAndGet();
     }
 
+    /**
+     * Called every second while the connection waits to authenticate (the agent writes nothing to
+     * it then, so this comes whatever the client sends): the time to authenticate counts from the
+     * connection's start, on the monotonic clock, so a client that sends a byte now and then is
+     * dropped like a silent one.
+     */
     @Override
     public void sessionIdle(IoSession session, IdleStatus status) {
-        if (!session.containsAttribute(AUTHENTICATED)) {
+        Object opened = session.getAttribute(OPENED);
+        boolean late = !(opened instanceof Long at) || System.nanoTime() - at >= authTimeoutNanos;
+        if (!session.containsAttribute(AUTHENTICATED) && late) {
             LOG.warn("Security: management connection from {} closed: no authentication in time",
                     session.getRemoteAddress());
             session.write(Messages.error(Messages.E_AUTH, "authentication timed out"));
@@ -114,7 +153,10 @@ final class SessionHandler extends IoHandlerAdapter {
         }
         session.removeAttribute(NONCE);
         session.setAttribute(AUTHENTICATED, Boolean.TRUE);
-        session.getConfig().setIdleTime(IdleStatus.BOTH_IDLE, 0);
+        synchronized (waiting) {
+            waiting.remove(session);
+        }
+        session.getConfig().setIdleTime(IdleStatus.WRITER_IDLE, 0);
         LOG.info("Management client authenticated from {}", session.getRemoteAddress());
         session.write(Messages.welcome(credentials.agentProof(nonce, clientNonce)));
     }
