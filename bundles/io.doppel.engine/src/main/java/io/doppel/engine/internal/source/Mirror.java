@@ -629,6 +629,7 @@ final class Mirror {
         }
         boolean wrote = false;
         boolean wholeFile = content && theirs == null;
+        long readUpTo = size;
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long s0;
             synchronized (job) {
@@ -638,6 +639,16 @@ final class Mirror {
                 BasicFileAttributes now = lstat(p);
                 if (now == null || !now.isRegularFile() || !java.util.Objects.equals(now.fileKey(), inode)) {
                     return Outcome.AGAIN;
+                }
+                if (now.size() != size || nanos(now.lastModifiedTime()) != mtime) {
+                    // written since the first look, while the file was still unvisited: those writes
+                    // did not travel, and what the first look decided (nothing to copy, or up to
+                    // which size) is stale. Nothing is captured while this lock is held, so this look
+                    // is the last one before the file turns visited below.
+                    if (!content) {
+                        return Outcome.AGAIN; // looked at again as unknown on the target: copied whole
+                    }
+                    readUpTo = now.size();
                 }
                 List<Op> ops = new ArrayList<>(2);
                 int m = mode(p);
@@ -662,7 +673,7 @@ final class Mirror {
             }
             if (content) {
                 ByteBuffer buf = ByteBuffer.allocate(Math.max(CHUNK, blockSize));
-                for (long off = 0; off < size; off += buf.capacity()) {
+                for (long off = 0; off < readUpTo; off += buf.capacity()) {
                     checkInterrupted();
                     int n = read(ch, buf, off);
                     synchronized (job) {
