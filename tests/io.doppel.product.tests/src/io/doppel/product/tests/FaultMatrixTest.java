@@ -72,7 +72,7 @@ class FaultMatrixTest {
                 }, source, target);
 
                 // the link between them goes down for 1 s, then for 30 s (the bounded form of 5 min)
-                for (int seconds : new int[] {1, 30}) {
+                for (int seconds : partitions()) {
                     fault(ns, "partition " + seconds + " s", data, image, () -> {
                         ns.ipIn("b", "link", "set", NetNs.DEVICE, "down");
                         pause(Duration.ofSeconds(seconds)); // the fault's own length
@@ -196,6 +196,18 @@ class FaultMatrixTest {
         StringBuilder table = new StringBuilder("fault matrix, bad link (CI form):\n");
         results.forEach((k, v) -> table.append(String.format("  %-18s %s%n", k, v)));
         System.out.println(table);
+    }
+
+    /**
+     * The partitions' lengths in seconds: 1 and 30 in CI; {@code -Ddoppel.faults.partitions=1,30,300}
+     * adds the 5 min one of the full run.
+     */
+    private static int[] partitions() {
+        String lengths = System.getProperty("doppel.faults.partitions", "");
+        if (!lengths.matches("\\d+(,\\d+)*")) {
+            lengths = "1,30";
+        }
+        return java.util.Arrays.stream(lengths.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     /** What the bad-link scenarios need that this machine lacks, or {@code null}. */
