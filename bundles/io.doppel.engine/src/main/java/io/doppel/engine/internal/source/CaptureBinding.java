@@ -1,24 +1,16 @@
 package io.doppel.engine.internal.source;
 
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 
-import io.doppel.api.capture.Capture;
 import io.doppel.api.capture.CaptureException;
-import io.doppel.api.capture.CaptureRequest;
 import io.doppel.api.capture.Interceptor;
-import io.doppel.api.capture.OpSink;
 import io.doppel.api.job.JobDefinition;
-import io.doppel.api.op.Op;
-import io.doppel.engine.ReplicationException;
 
 /**
- * Connects a job to the interceptor that captures its changes: picks it (the job's choice, or the
- * best available), starts it on the job's source directory, and feeds what it captures into the
- * job's journal.
+ * Picks the interceptor that captures a job's changes: the job's choice, or the best available.
+ * {@link SharedCapture} starts it and feeds what it captures into the journals.
  */
 final class CaptureBinding {
 
@@ -52,27 +44,6 @@ final class CaptureBinding {
         return installed.stream().filter(i -> i.availability().available())
                 .max(Comparator.comparing((Interceptor i) -> i.guarantees().byteLevel())
                         .thenComparing(i -> i.guarantees().totalOrder()));
-    }
-
-    static Capture start(Interceptor interceptor, Job job, Path stateDir) throws CaptureException {
-        JobDefinition d = job.definition();
-        OpSink sink = new OpSink() {
-            @Override
-            public long accept(Op op) throws CaptureException {
-                try {
-                    return job.capture(op);
-                } catch (ReplicationException e) {
-                    throw new CaptureException(e.getMessage(), e);
-                }
-            }
-
-            @Override
-            public CompletionStage<Long> acceptAndWait(Op op) {
-                return job.captureAndWait(op);
-            }
-        };
-        return interceptor.start(new CaptureRequest(d.name(), Path.of(d.source()), job::included, sink,
-                stateDir, d.synchronous()));
     }
 
     static String ids(List<Interceptor> installed) {

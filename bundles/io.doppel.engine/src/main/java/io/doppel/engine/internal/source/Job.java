@@ -308,7 +308,7 @@ final class Job implements Link.Listener {
             throw new IllegalStateException("job '" + definition.name() + "' is verifying already ("
                     + verify.report().entriesCompared() + " entries compared)");
         }
-        Verify v = new Verify(this, Path.of(definition.source()), verifyFile, repair, orphans, orphanAgeDays, reason);
+        Verify v = new Verify(this, readRoot(), verifyFile, repair, orphans, orphanAgeDays, reason);
         verify = v;
         v.start(journal.lastSeq());
         return v.report();
@@ -361,7 +361,7 @@ final class Job implements Link.Listener {
             return CompletableFuture.completedFuture("a mirror was running (it compares everything anyway)");
         }
         gate.end();
-        Mirror m = Mirror.repair(this, gate, Path.of(definition.source()), mirrorFile, paths);
+        Mirror m = Mirror.repair(this, gate, readRoot(), mirrorFile, paths);
         startMirror(m);
         return m.finished();
     }
@@ -541,7 +541,7 @@ final class Job implements Link.Listener {
 
     private Object inode(RelPath path) throws IOException {
         try {
-            return java.nio.file.Files.readAttributes(Path.of(definition.source()).resolve(path.value()),
+            return java.nio.file.Files.readAttributes(readRoot().resolve(path.value()),
                     java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (java.nio.file.NoSuchFileException e) {
             return null;
@@ -623,6 +623,23 @@ final class Job implements Link.Listener {
         startDueMirror(wasStopped);
     }
 
+    /**
+     * Where the source tree is read (mirrors, verifications): beneath the capture's mount while one
+     * runs ({@link io.doppel.api.capture.Capture#backing}), else the source directory itself.
+     */
+    private volatile Path backing;
+
+    Path readRoot() {
+        Path b = backing;
+        return b != null ? b : Path.of(definition.source());
+    }
+
+    /** The job's interceptor captures now: a mirror that waited for it starts. */
+    synchronized void captureStarted(Path backing) {
+        this.backing = backing;
+        captureStarted();
+    }
+
     /** The job's interceptor captures now: a mirror that waited for it starts. */
     synchronized void captureStarted() {
         captureRunning = true;
@@ -635,16 +652,45 @@ final class Job implements Link.Listener {
 
     synchronized void captureStopped() {
         captureRunning = false;
+        backing = null;
     }
+
+    /** Whether the job takes changes now (running, mirroring or paused). */
+    synchronized boolean capturing() {
+        return state.isCapturing();
+    }
+
+    /**
+     * A change was made that this job cannot replicate as an op (a shared capture saw it cross the
+     * border of this job's replication set): a difference mirror copies it, now, after the running
+     * mirror, or when the job starts.
+     */
+    synchronized void resyncFor(String why) {
+        event(io.doppel.api.event.Severity.WARNING, "capture.resync", why + "; a difference mirror copies it");
+        if (sender == null) {
+            mirrorNeeded = why;
+            return;
+        }
+        if (mirror != null) {
+            resyncAfterMirror = why;
+            return;
+        }
+        LOG.warn("Job '{}': {}; a {} mirror resynchronises it", definition.name(), why, autoMode());
+        gate.end();
+        startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false, why));
+    }
+
+    /** Why another mirror is to follow the running one, else null. */
+    private String resyncAfterMirror;
 
     private void startDueMirror(boolean wasStopped) {
         if (mirrorPlan != null && mirrorPlan.running()) {
-            startMirror(Mirror.resume(this, gate, Path.of(definition.source()), mirrorFile, mirrorPlan));
+            startMirror(Mirror.resume(this, gate, readRoot(), mirrorFile, mirrorPlan));
         } else if (mirrorNeeded != null) {
-            startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(),
+            startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(),
                     false, mirrorNeeded));
         } else if (wasStopped && journal.lastSeq() > 0 && mirrors()) {
-            startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(), false,
+            startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false,
                     "the job restarted: changes made while it was stopped were not captured"));
         }
         mirrorNeeded = null;
@@ -673,7 +719,7 @@ final class Job implements Link.Listener {
                     + mirror.status().filesDone() + " of " + mirror.status().filesTotal() + " entries)");
         }
         gate.end();
-        startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, mode, checksumAll,
+        startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, mode, checksumAll,
                 "requested by the admin"));
         return status();
     }
@@ -714,6 +760,12 @@ final class Job implements Link.Listener {
             }
             if (failure != null) {
                 fail(failure + "; start the job again to resume the mirror");
+            } else if (resyncAfterMirror != null && sender != null) {
+                String why = resyncAfterMirror;
+                resyncAfterMirror = null;
+                gate.end();
+                startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false,
+                        why));
             } else if (state == JobState.MIRRORING) {
                 move(JobState.REPLICATING, "mirror done");
             }
@@ -817,9 +869,9 @@ final class Job implements Link.Listener {
         move(JobState.PAUSED, "paused before the agent restarted");
         // changes captured while paused must respect the unfinished mirror's gate
         if (mirrorPlan != null && mirrorPlan.running()) {
-            Mirror.resume(this, gate, Path.of(definition.source()), mirrorFile, mirrorPlan).begin(journal.lastSeq());
+            Mirror.resume(this, gate, readRoot(), mirrorFile, mirrorPlan).begin(journal.lastSeq());
         } else if (mirrorNeeded != null) {
-            Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(), false, mirrorNeeded)
+            Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false, mirrorNeeded)
                     .begin(journal.lastSeq());
         }
     }
@@ -1239,7 +1291,7 @@ final class Job implements Link.Listener {
         }
         LOG.warn("Job '{}': {}; a {} mirror resynchronises it", definition.name(), why, autoMode());
         gate.end();
-        startMirror(Mirror.start(this, gate, Path.of(definition.source()), mirrorFile, autoMode(), false, why));
+        startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false, why));
         return journal.lastSeq();
     }
 

@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 
 import io.doppel.agent.AgentHome;
 import io.doppel.agent.JobCatalog;
-import io.doppel.api.capture.Capture;
 import io.doppel.api.capture.CaptureException;
 import io.doppel.api.capture.Interceptor;
 import io.doppel.api.job.JobDefinition;
@@ -60,8 +59,10 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
     private final Path dir;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final List<Interceptor> interceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Running captures by job name, with the interceptor each came from. */
-    private final Map<String, Map.Entry<Interceptor, Capture>> captures = new ConcurrentHashMap<>();
+    /** The capture each capturing job belongs to, by job name. */
+    private final Map<String, SharedCapture> captures = new ConcurrentHashMap<>();
+    /** Running captures by {@link SharedCapture#key}: jobs protecting one directory share one. */
+    private final Map<String, SharedCapture> running = new ConcurrentHashMap<>();
     /** Starts scheduled verifications. */
     private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(r -> {
@@ -143,10 +144,10 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         }
     }
 
-    void removeInterceptor(Interceptor interceptor) {
+    synchronized void removeInterceptor(Interceptor interceptor) {
         interceptors.remove(interceptor);
-        captures.forEach((name, running) -> {
-            if (running.getKey() == interceptor) {
+        captures.forEach((name, shared) -> {
+            if (shared.interceptor() == interceptor) {
                 stopCapture(name);
                 Job job = jobs.get(name);
                 if (job != null) {
@@ -158,7 +159,16 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     private synchronized void startCapture(Job job) {
         String name = job.definition().name();
-        if (captures.containsKey(name)) {
+        SharedCapture mine = captures.get(name);
+        if (mine != null) {
+            try {
+                if (mine.join(job)) { // it had lapsed (it failed): it captures again
+                    job.capture(mine.describe(job));
+                    job.captureStarted(mine.capture().backing());
+                }
+            } catch (CaptureException e) {
+                throw new IllegalStateException(e.getMessage(), e); // not for a member
+            }
             return;
         }
         try {
@@ -172,27 +182,48 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
                 return;
             }
             Interceptor interceptor = chosen.get();
-            Path stateDir = dir.resolve(name).resolve("capture").resolve(interceptor.id());
-            Files.createDirectories(stateDir);
-            Capture capture = CaptureBinding.start(interceptor, job, stateDir);
-            captures.put(name, Map.entry(interceptor, capture));
-            job.capture(interceptor.id() + ": " + capture.describe());
-            job.captureStarted();
-            LOG.info("Job '{}' captures with '{}': {}", name, interceptor.id(), capture.describe());
+            Path root = Path.of(job.definition().source());
+            String key = SharedCapture.key(interceptor, root);
+            SharedCapture shared = running.get(key);
+            if (shared != null) {
+                shared.join(job);
+            } else {
+                Path stateDir = SharedCapture.stateDir(home.area("captures"), interceptor, root,
+                        dir.resolve(name).resolve("capture").resolve(interceptor.id()));
+                shared = SharedCapture.start(interceptor, job, stateDir);
+                running.put(key, shared);
+            }
+            captures.put(name, shared);
+            for (Map.Entry<String, SharedCapture> member : captures.entrySet()) {
+                Job other = jobs.get(member.getKey());
+                if (member.getValue() == shared && other != null && other != job) {
+                    other.capture(shared.describe(other));
+                }
+            }
+            job.capture(shared.describe(job));
+            job.captureStarted(shared.capture().backing());
+            LOG.info("Job '{}' captures with '{}': {}", name, interceptor.id(), shared.describe(job));
         } catch (CaptureException | IOException e) {
             job.capture("not capturing: " + e.getMessage());
             job.failWith("capture cannot start: " + e.getMessage());
         }
     }
 
-    private void stopCapture(String name) {
-        var running = captures.remove(name);
-        if (running != null) {
-            running.getValue().close();
-            Job job = jobs.get(name);
-            if (job != null) {
-                job.captureStopped();
+    private synchronized void stopCapture(String name) {
+        SharedCapture shared = captures.remove(name);
+        Job job = jobs.get(name);
+        if (shared != null && job != null) {
+            if (shared.leave(job)) {
+                running.values().remove(shared);
+            } else {
+                captures.forEach((other, s) -> {
+                    Job j = jobs.get(other);
+                    if (s == shared && j != null) {
+                        j.capture(shared.describe(j));
+                    }
+                });
             }
+            job.captureStopped();
         }
     }
 
@@ -200,6 +231,8 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
     void deactivate() {
         timer.shutdownNow();
         List.copyOf(captures.keySet()).forEach(this::stopCapture);
+        List.copyOf(running.values()).forEach(SharedCapture::close);
+        running.clear();
         for (Job job : jobs.values()) {
             try {
                 job.close();
@@ -391,6 +424,12 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         if (!captures.containsKey(name)) {
             try {
                 var interceptor = CaptureBinding.choose(job.definition(), List.copyOf(interceptors));
+                if (interceptor.isPresent() && running.containsKey(SharedCapture.key(interceptor.get(),
+                        Path.of(job.definition().source())))) {
+                    throw new IllegalStateException("job '" + name + "' cannot restore into "
+                            + job.definition().source() + ": other jobs capture that directory ("
+                            + capturing(job.definition().source()) + "); stop them first, then restore");
+                }
                 if (interceptor.isPresent()) {
                     interceptor.get().recover(Path.of(job.definition().source()));
                 }
@@ -498,12 +537,13 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
     public JobStatus stop(String name) {
         Job job = job(name);
         save(job.definition(), false, false);
-        stopCapture(name);
         try {
-            job.stop();
+            job.stop(); // its mirror and verification first: they may read beneath the capture's mount
         } catch (IOException e) {
             throw new UncheckedIOException("job '" + name + "' stopped, but its journal could not be flushed: "
                     + e.getMessage(), e);
+        } finally {
+            stopCapture(name);
         }
         return job.status();
     }
@@ -566,6 +606,19 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         }
     }
 
+    /** The names of the jobs capturing {@code source}, quoted. */
+    private String capturing(String source) {
+        List<String> names = new ArrayList<>();
+        captures.keySet().forEach(n -> {
+            Job j = jobs.get(n);
+            if (j != null && Path.of(j.definition().source()).normalize().equals(Path.of(source).normalize())) {
+                names.add("'" + n + "'");
+            }
+        });
+        names.sort(null);
+        return String.join(", ", names);
+    }
+
     // --- ReplicationEngine
 
     @Override
@@ -588,11 +641,11 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
 
     @Override
     public List<JobStatus> jobs() {
-        captures.forEach((name, running) -> {
-            String failure = running.getValue().failure();
+        captures.forEach((name, shared) -> {
+            String failure = shared.capture().failure();
             Job job = jobs.get(name);
             if (failure != null && job != null) {
-                job.capture(running.getKey().id() + " stopped capturing: " + failure);
+                job.capture(shared.interceptor().id() + " stopped capturing: " + failure);
             }
         });
         List<JobStatus> result = new ArrayList<>();

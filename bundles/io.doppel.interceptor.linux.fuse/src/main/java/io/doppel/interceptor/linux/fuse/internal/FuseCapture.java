@@ -179,6 +179,16 @@ public final class FuseCapture implements Capture {
         return emitter.failure();
     }
 
+    /**
+     * The tree beneath the mount, through the directory descriptor opened before mounting: a mirror
+     * or a verification reads it without passing through the mount (whose workers may wait for the
+     * job a reader holds). The final "." makes the descriptor's link a directory to every call.
+     */
+    @Override
+    public Path backing() {
+        return Path.of("/proc/self/fd/" + rootFd + "/.");
+    }
+
     /** Changes that were not replicated but did not stop the others. */
     public List<String> notices() {
         return emitter.notices();
