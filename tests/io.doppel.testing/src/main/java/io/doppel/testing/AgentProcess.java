@@ -99,6 +99,40 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts agents on the given homes side by side (each with its extra arguments, environment
+     * {@code environment}) and waits until all answer: starts overlap instead of following one another.
+     */
+    public static List<AgentProcess> startAll(java.util.Map<String, String> environment, List<Path> homes,
+            List<String[]> extraArgs) {
+        List<AgentProcess> agents = new ArrayList<>();
+        for (int i = 0; i < homes.size(); i++) {
+            agents.add(launch(List.of(), environment, homes.get(i), extraArgs.get(i)));
+        }
+        agents.forEach(AgentProcess::awaitListening);
+        return agents;
+    }
+
+    /**
+     * The agent's resident memory: now and at its peak ({@code VmRSS}, {@code VmHWM} of its JVM, in
+     * KiB); {@code {-1, -1}} once it has ended.
+     */
+    public long[] residentKiB() {
+        long[] kib = {-1, -1};
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    kib[0] = Long.parseLong(line.replaceAll("\\D", ""));
+                } else if (line.startsWith("VmHWM:")) {
+                    kib[1] = Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return new long[] {-1, -1};
+        }
+        return kib;
+    }
+
     private void awaitListening() {
         // a killed agent leaves its endpoint file behind: only one written since this launch counts
         Await.awaitCondition(START_TIMEOUT, () -> writtenSinceLaunch(endpointFile()) || !process.isAlive(),
