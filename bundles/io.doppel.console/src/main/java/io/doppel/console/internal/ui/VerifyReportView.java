@@ -153,8 +153,12 @@ public final class VerifyReportView extends ViewPart {
                     } catch (JsonParseException e) {
                         return Status.error("The verification report of job '" + followed.name() + "' is not readable", e);
                     }
-                    report = latest;
-                    onDisplay(VerifyReportView.this::showReport);
+                    VerifyReport shown = latest;
+                    onDisplay(() -> {
+                        // set on the display thread with what it shows: report() never runs ahead of the table
+                        report = shown;
+                        showReport();
+                    });
                     if (latest == null || !latest.running()) {
                         registry.refresh(followed.server(), null);
                         return Status.OK_STATUS;
