@@ -75,10 +75,13 @@ final class ConnectionGuard {
         return pending.contains(session);
     }
 
-    /** Called about every second per connection: drops a waiting one whose time is up. */
-    void check(IoSession session, long nowMillis) {
+    /**
+     * Called about every second per connection with its age (monotonic clock): drops a waiting one
+     * whose time is up.
+     */
+    void check(IoSession session, long ageMillis) {
         synchronized (this) {
-            if (!pending.contains(session) || nowMillis - session.getCreationTime() < handshakeTimeoutMillis) {
+            if (!pending.contains(session) || ageMillis < handshakeTimeoutMillis) {
                 return;
             }
             pending.remove(session);

@@ -33,7 +33,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private static final String TLS_REFUSED = "doppel.tlsRefused";
     /** Set on a restore's connection to an image handed back after a failover, until its rebase. */
     private static final String RESTORE_ONLY = "doppel.restoreOnly";
-    private static final int SILENCE_SECONDS = 30;
+    static final int SILENCE_SECONDS = 30;
     /** Writer-idle periods (1 s each) between heartbeats. */
     private static final int HEARTBEAT_EVERY_IDLE = 10;
 
@@ -96,8 +96,6 @@ final class ReceiverHandler extends IoHandlerAdapter {
     @Override
     public void sessionOpened(IoSession session) {
         sessions.add(session);
-        session.getConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
-        session.getConfig().setIdleTime(IdleStatus.WRITER_IDLE, 1);
     }
 
     @Override
@@ -240,7 +238,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
 
     @Override
     public void sessionIdle(IoSession session, IdleStatus status) {
-        guard.check(session, System.currentTimeMillis());
+        guard.check(session, io.doppel.engine.internal.transport.Liveness.ageMillis(session));
         if (guard.waiting(session)) {
             return; // not authenticated yet: no heartbeats; the guard closes it when its time is up
         }
@@ -252,7 +250,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
             if (image != null) {
                 image.idle(session);
             }
-            if (session.getIdleCount(IdleStatus.WRITER_IDLE) % HEARTBEAT_EVERY_IDLE == 0) {
+            if (io.doppel.engine.internal.transport.Liveness.idleCount(session, IdleStatus.WRITER_IDLE)
+                    % HEARTBEAT_EVERY_IDLE == 0) {
                 session.write(new Frame.Heartbeat(System.currentTimeMillis()));
             }
         }

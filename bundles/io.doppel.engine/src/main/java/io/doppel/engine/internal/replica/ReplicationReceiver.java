@@ -52,6 +52,7 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
     static final int READ_BYTES = 32 * 1024;
 
     private final NioSocketAcceptor acceptor;
+    private final io.doppel.engine.internal.transport.Liveness liveness;
     private final OrderedThreadPoolExecutor workers;
     /** Forces images to disk off the applying threads; when its queue is full the caller syncs itself. */
     private final java.util.concurrent.ThreadPoolExecutor syncers;
@@ -117,8 +118,10 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         acceptor.getFilterChain().addLast("workers", new ExecutorFilter(workers));
         acceptor.setHandler(handler);
         acceptor.getSessionConfig().setTcpNoDelay(true);
-        // from its first moment (before TLS), so that a connection that never authenticates is dropped
-        acceptor.getSessionConfig().setIdleTime(org.apache.mina.core.session.IdleStatus.WRITER_IDLE, 1);
+        // idle events from each connection's first moment (before TLS), so that one that never
+        // authenticates is dropped; on the monotonic clock, whatever the wall clock does
+        liveness = io.doppel.engine.internal.transport.Liveness.watch(acceptor, "doppel-replication-timer",
+                ReceiverHandler.SILENCE_SECONDS, 1);
         acceptor.getSessionConfig().setReceiveBufferSize(4 * 1024 * 1024);
         // Reads of a fixed, small size: MINA's TLS filter allocates (and zeroes) a buffer sized for
         // everything left in a read for each 16 KiB record it decrypts, so a 1 MiB read cost about
@@ -282,6 +285,7 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
 
     private void shutdown() {
         acceptor.unbind();
+        liveness.close();
         acceptor.dispose(true);
         workers.shutdown();
         syncers.shutdown();

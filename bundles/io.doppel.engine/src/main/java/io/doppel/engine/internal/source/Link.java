@@ -19,6 +19,7 @@ import org.apache.mina.transport.socket.nio.NioSocketConnector;
 
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.engine.internal.transport.FrameCodec;
+import io.doppel.engine.internal.transport.Liveness;
 
 /**
  * One replication connection from a job to its target: MINA with mutual TLS. Frames from the target
@@ -30,10 +31,12 @@ final class Link implements AutoCloseable {
     static final int SILENCE_SECONDS = 30;
 
     private final NioSocketConnector connector;
+    private final Liveness liveness;
     private final IoSession session;
 
-    private Link(NioSocketConnector connector, IoSession session) {
+    private Link(NioSocketConnector connector, Liveness liveness, IoSession session) {
         this.connector = connector;
+        this.liveness = liveness;
         this.session = session;
     }
 
@@ -66,13 +69,14 @@ final class Link implements AutoCloseable {
         connector.getSessionConfig().setSendBufferSize(4 * 1024 * 1024);
         connector.getSessionConfig().setReceiveBufferSize(1024 * 1024);
         connector.getSessionConfig().setReadBufferSize(64 * 1024);
-        connector.getSessionConfig().setIdleTime(IdleStatus.READER_IDLE, SILENCE_SECONDS);
-        connector.getSessionConfig().setIdleTime(IdleStatus.WRITER_IDLE, SILENCE_SECONDS / 3);
+        // silence and heartbeats on the monotonic clock, not MINA's idle times (a step of the wall clock)
+        Liveness liveness = Liveness.watch(connector, "doppel-link-timer", SILENCE_SECONDS, SILENCE_SECONDS / 3);
         Handler handler = new Handler(listener::received, listener::closed);
         connector.setHandler(handler);
         ConnectFuture future = connector.connect(new InetSocketAddress(host, port));
         future.awaitUninterruptibly();
         if (!future.isConnected()) {
+            liveness.close();
             connector.dispose(true);
             Throwable cause = future.getException();
             throw new IOException("cannot connect to target " + hostPort + ": "
@@ -80,7 +84,7 @@ final class Link implements AutoCloseable {
         }
         // Frames go only over an established TLS session: written earlier, they could wait in the
         // filter until the next write.
-        Link link = new Link(connector, future.getSession());
+        Link link = new Link(connector, liveness, future.getSession());
         // The client side of the TLS filter starts its handshake with the first write: a heartbeat.
         // A handshake message can stay queued in the filter until the next write (the source then
         // waited for its 10 s idle heartbeat), so while the handshake is not done a heartbeat is
@@ -119,6 +123,7 @@ final class Link implements AutoCloseable {
     @Override
     public void close() {
         session.closeNow().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        liveness.close();
         connector.dispose(true);
     }
 
