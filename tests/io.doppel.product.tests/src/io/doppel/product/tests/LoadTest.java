@@ -172,7 +172,9 @@ class LoadTest {
                 List<String> create = new ArrayList<>(List.of("job", "create", "fan-" + t, "--source",
                         data.toString(), "--target", target.replicationAddress(), "--interceptor", "linux.fuse"));
                 if (t == 3) {
-                    create.addAll(List.of("--rule", "- private"));
+                    // a directory-only rule: the mount's workers ask whether a path is a directory, beneath the
+                    // mount, while the application makes directories through it
+                    create.addAll(List.of("--rule", "- private/"));
                 }
                 Cli.ok(Cli.on(source, create.toArray(String[]::new)));
                 images.put("fan-" + t, target.home().resolve("images/primary/fan-" + t));

@@ -153,7 +153,8 @@ final class Job implements Link.Listener {
     Job(JobDefinition definition, Path journalDir, TlsSupplier tls) throws IOException {
         this.definition = definition;
         this.schedule = BandwidthSchedule.parse(definition.bandwidth());
-        this.rules = ReplicationRules.parse(definition.rules(), java.nio.file.Path.of(definition.source()));
+        this.rules = ReplicationRules.parse(definition.rules(), java.nio.file.Path.of(definition.source()))
+                .readingFrom(this::readRoot);
         this.tls = tls;
         this.journal = Journal.open(journalDir, SEGMENT_BYTES,
                 (definition.queueMemoryMiB() == 0 ? DEFAULT_QUEUE_MEMORY_MIB : definition.queueMemoryMiB()) * 1024L * 1024);
@@ -382,7 +383,7 @@ final class Job implements Link.Listener {
     /** Changes the replication set; interceptors ask {@link #included} on every scan. */
     synchronized void rules(JobDefinition redefined, ReplicationRules newRules) {
         definition = redefined;
-        rules = newRules;
+        rules = newRules.readingFrom(this::readRoot);
         LOG.info("Job '{}': replication set now {}", definition.name(), newRules);
     }
 

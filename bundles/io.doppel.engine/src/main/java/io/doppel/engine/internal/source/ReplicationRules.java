@@ -1,7 +1,6 @@
 package io.doppel.engine.internal.source;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -37,15 +36,24 @@ public final class ReplicationRules {
     private final List<String> texts;
     private final List<Rule> rules;
     private final boolean sameVolumeOnly;
-    private final Path root;
+    private final java.util.function.Supplier<Path> root;
     private final Map<RelPath, Boolean> volumeCache = new ConcurrentHashMap<>();
-    private FileStore rootStore;
 
-    private ReplicationRules(List<String> texts, List<Rule> rules, boolean sameVolumeOnly, Path root) {
+    private ReplicationRules(List<String> texts, List<Rule> rules, boolean sameVolumeOnly,
+            java.util.function.Supplier<Path> root) {
         this.texts = texts;
         this.rules = rules;
         this.sameVolumeOnly = sameVolumeOnly;
         this.root = root;
+    }
+
+    /**
+     * The same rules, looking at the tree (is it a directory, which volume) through {@code root} as it
+     * is at each question: a job whose interceptor is mounted over its directory reads beneath the
+     * mount, since the interceptor asks from within a mount worker, which must never wait on itself.
+     */
+    public ReplicationRules readingFrom(java.util.function.Supplier<Path> root) {
+        return new ReplicationRules(texts, rules, sameVolumeOnly, root);
     }
 
     /** Parses rules; the exception names the rule and what is wrong with it. */
@@ -79,7 +87,7 @@ public final class ReplicationRules {
             }
             rules.add(new Rule(include, Pattern.compile((anchored ? "" : "(?:.*/)?") + glob(p)), dirOnly, t));
         }
-        return new ReplicationRules(texts, List.copyOf(rules), sameVolume, root);
+        return new ReplicationRules(texts, List.copyOf(rules), sameVolume, () -> root);
     }
 
     public List<String> texts() {
@@ -106,8 +114,9 @@ public final class ReplicationRules {
         if (!DefaultExcludes.included(path)) {
             return DefaultExcludes.RULE;
         }
+        Path from = root.get();
         boolean isDir = rules.stream().anyMatch(Rule::directoryOnly) || sameVolumeOnly
-                ? Files.isDirectory(root.resolve(path.value()), LinkOption.NOFOLLOW_LINKS) : false;
+                ? Files.isDirectory(from.resolve(path.value()), LinkOption.NOFOLLOW_LINKS) : false;
         for (Rule r : rules) {
             if (r.directoryOnly() && !isDir) {
                 continue;
@@ -116,17 +125,16 @@ public final class ReplicationRules {
                 return r.include() ? null : r.text();
             }
         }
-        return sameVolumeOnly && isDir && onOtherVolume(path) ? "- @other-volumes" : null;
+        return sameVolumeOnly && isDir && onOtherVolume(from, path) ? "- @other-volumes" : null;
     }
 
-    private boolean onOtherVolume(RelPath dir) {
+    /** Whether a directory is on another file system than the root (its device differs). */
+    private boolean onOtherVolume(Path from, RelPath dir) {
         return volumeCache.computeIfAbsent(dir, d -> {
             try {
-                if (rootStore == null) {
-                    rootStore = Files.getFileStore(root);
-                }
-                return !Files.getFileStore(root.resolve(d.value())).equals(rootStore);
-            } catch (IOException e) {
+                return !Files.getAttribute(from, "unix:dev").equals(Files.getAttribute(from.resolve(d.value()), "unix:dev",
+                        LinkOption.NOFOLLOW_LINKS));
+            } catch (IOException | UnsupportedOperationException e) {
                 return false;
             }
         });

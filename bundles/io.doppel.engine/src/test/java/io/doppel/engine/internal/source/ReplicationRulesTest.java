@@ -1,5 +1,6 @@
 package io.doppel.engine.internal.source;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,23 @@ class ReplicationRulesTest {
             ReplicationRules fromSlash = ReplicationRules.parse(List.of("- @other-volumes"), Path.of("/"));
             assertFalse(fromSlash.included(RelPath.of("proc")), "/proc is another file system than /");
         }
+    }
+
+    @Test
+    void directoriesAreLookedAtWhereTheJobReads() throws IOException {
+        // a job mounted over its directory reads beneath the mount: the rules look there, as it is now
+        Path mounted = Files.createDirectories(root.resolve("mounted"));
+        Path beneath = Files.createDirectories(root.resolve("beneath"));
+        java.util.concurrent.atomic.AtomicReference<Path> reading = new java.util.concurrent.atomic.AtomicReference<>(
+                mounted);
+        ReplicationRules r = ReplicationRules.parse(List.of("- cache/", "- @other-volumes"), mounted)
+                .readingFrom(reading::get);
+        Files.createDirectories(beneath.resolve("cache"));
+        Files.writeString(mounted.resolve("cache"), "a file where the job reads a directory");
+        assertTrue(in(r, "cache"), "a file called cache is not excluded");
+        reading.set(beneath);
+        assertFalse(in(r, "cache"), "the directory beneath is");
+        assertEquals(List.of("- cache/", "- @other-volumes"), r.texts(), "the same rules");
     }
 
     @Test
