@@ -36,7 +36,7 @@ import io.doppel.testing.Trees;
  */
 class FaultMatrixTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(180);
+    static final Duration WAIT = Duration.ofSeconds(180);
     private static final String TEMP = ".doppel-";
 
     @TempDir
@@ -179,6 +179,24 @@ class FaultMatrixTest {
                 }, source, target, 400);
                 fault(ns, "clock jumps back", data, image, () -> Files.writeString(sourceClock, "+0\n"),
                         source, target, 400);
+
+                // the source's clock went back 2 h: a target that falls silent (its process stopped; the kernel
+                // still acknowledges TCP) must be noticed after 30 s of silence all the same, not 2 h later
+                String pid = Long.toString(target[0].process().pid());
+                long stopped = System.nanoTime();
+                io.doppel.testing.Cli.ok(io.doppel.testing.Cli.exec(List.of("kill", "-STOP", pid), 10));
+                try {
+                    awaitCondition(Duration.ofSeconds(90), () -> hosts.ok("a", source[0], "--json", "events", "--job",
+                            "web", "--limit", "50").stdout().contains("sent nothing for 30 s"),
+                            "the source to notice its silent target");
+                } finally {
+                    io.doppel.testing.Cli.ok(io.doppel.testing.Cli.exec(List.of("kill", "-CONT", pid), 10));
+                }
+                results.put("silent target", String.format("noticed %.1f s after the target stopped",
+                        (System.nanoTime() - stopped) / 1e9));
+                fault(ns, "after the silence", data, image, () -> { }, source, target, 100);
+                System.out.println("the source's job around the silence:\n"
+                        + hosts.ok("a", source[0], "events", "--job", "web", "--limit", "12").stdout());
                 JsonObject job = JsonParser.parseString(hosts.ok("a", source[0], "--json", "job", "list").stdout())
                         .getAsJsonArray().get(0).getAsJsonObject();
                 assertTrue("REPLICATING".equals(job.get("state").getAsString()), "the job replicates on: " + job);
@@ -202,7 +220,7 @@ class FaultMatrixTest {
      * The partitions' lengths in seconds: 1 and 30 in CI; {@code -Ddoppel.faults.partitions=1,30,300}
      * adds the 5 min one of the full run.
      */
-    private static int[] partitions() {
+    static int[] partitions() {
         String lengths = System.getProperty("doppel.faults.partitions", "");
         if (!lengths.matches("\\d+(,\\d+)*")) {
             lengths = "1,30";
@@ -291,7 +309,7 @@ class FaultMatrixTest {
                         : "; the application saw: " + seen.getClass().getSimpleName() + " " + seen.getMessage()));
     }
 
-    private static boolean mounted(NetNs ns, AgentProcess source) {
+    static boolean mounted(NetNs ns, AgentProcess source) {
         io.doppel.testing.Cli.Result r = io.doppel.testing.Cli.in(ns.in("a"), source, "--json", "job", "list");
         if (r.exitCode() != 0) {
             return false;
@@ -312,13 +330,13 @@ class FaultMatrixTest {
     }
 
     /** What the agents say, for a failure in CI to explain itself. */
-    private static String explain(NetNs ns, AgentProcess source, AgentProcess target) {
+    static String explain(NetNs ns, AgentProcess source, AgentProcess target) {
         return "\nsource job: " + io.doppel.testing.Cli.in(ns.in("a"), source, "--json", "job", "list").stdout()
                 + "\nsource output:\n" + source.output() + "\nsource log (end):\n" + tail(source.logFile())
                 + "\ntarget log (end):\n" + tail(target.logFile());
     }
 
-    private static String tail(Path log) {
+    static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -327,12 +345,12 @@ class FaultMatrixTest {
         }
     }
 
-    private static AgentProcess startTarget(NetNs ns, Path home) {
+    static AgentProcess startTarget(NetNs ns, Path home) {
         return AgentProcess.start(ns.in("b"), Map.of(), home, "--name", "replica", "--listen", "127.0.0.1:7420",
                 "--replication-listen", "0.0.0.0:7421");
     }
 
-    private static AgentProcess startSource(NetNs ns, Path home) {
+    static AgentProcess startSource(NetNs ns, Path home) {
         return AgentProcess.start(ns.in("a"), Map.of(), home, "--name", "primary", "--listen", "127.0.0.1:7420");
     }
 

@@ -37,7 +37,7 @@ import io.doppel.testing.Trees;
 class PostgresFailoverProductTest {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
-    private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
+    static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
     @TempDir
     Path dir;
@@ -225,7 +225,7 @@ class PostgresFailoverProductTest {
         }
     }
 
-    private static void killTree(long pid) {
+    static void killTree(long pid) {
         ProcessHandle.of(pid).ifPresent(p -> {
             List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
             all.add(0, p);
@@ -245,7 +245,7 @@ class PostgresFailoverProductTest {
                 "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc", sql), 60)).stdout().strip();
     }
 
-    private static String asPostgres(List<String> wrapper, String... command) {
+    static String asPostgres(List<String> wrapper, String... command) {
         List<String> all = new ArrayList<>(wrapper);
         all.addAll(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups"));
         all.addAll(List.of(command));

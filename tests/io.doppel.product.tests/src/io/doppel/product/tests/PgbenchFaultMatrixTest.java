@@ -1,0 +1,331 @@
+package io.doppel.product.tests;
+
+import static io.doppel.product.tests.FaultMatrixTest.WAIT;
+import static io.doppel.product.tests.PostgresFailoverProductTest.BIN;
+import static io.doppel.product.tests.PostgresFailoverProductTest.asPostgres;
+import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.doppel.testing.AgentProcess;
+import io.doppel.testing.Cli;
+import io.doppel.testing.NetNs;
+import io.doppel.testing.Trees;
+
+/**
+ * The fault matrix with a database as the workload (docs/RELIABILITY.md): PostgreSQL on test host a
+ * keeps its data directory in a directory protected by the FUSE interceptor mounted in place, and
+ * pgbench plus a ledger of numbered inserts (each acknowledged by its own commit) run against it
+ * while the faults strike one after the other. After each fault the server is shut down cleanly and
+ * the image must equal the data directory; when the fault killed the source agent (and so the
+ * server, whose files were on its mount), the restarted server must recover every acknowledged
+ * insert first. At the end a copy of the image is started as a server of its own: it must hold every
+ * acknowledged insert and a pgbench history that matches its balances.
+ */
+class PgbenchFaultMatrixTest {
+
+    private static final String TEMP = ".doppel-";
+
+    @TempDir
+    Path dir;
+
+    /** Scenario → what the workload did and how long the image took to equal the source once it paused. */
+    private final Map<String, String> results = new LinkedHashMap<>();
+
+    @Test
+    void theDatabaseImageEqualsTheSourceAfterEveryFault() throws Exception {
+        Failovers.requireHosts(!Files.exists(Path.of("/dev/fuse")) ? "/dev/fuse is missing"
+                : Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pgbench")) ? null
+                : "PostgreSQL 15 server programs and pgbench are not installed");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = Files.createDirectories(dir.resolve("db")); // protected, mounted over in place
+        Path data = Files.createDirectories(root.resolve("data"));
+        Path run = Files.createDirectories(dir.resolve("run")); // the server's socket and log, unprotected
+        Cli.ok(Cli.exec(List.of("chown", "postgres:postgres", data.toString(), run.toString()), 30));
+        asPostgres(List.of(), BIN + "/initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "--no-sync",
+                "--data-checksums");
+        Path sourceHome = dir.resolve("source");
+        Path targetHome = dir.resolve("target");
+        Path image = targetHome.resolve("images/primary/db");
+        try (NetNs ns = NetNs.create("pf")) {
+            Failovers hosts = new Failovers(ns, WAIT);
+            AgentProcess[] target = {FaultMatrixTest.startTarget(ns, targetHome)};
+            AgentProcess[] source = {FaultMatrixTest.startSource(ns, sourceHome)};
+            Database db = new Database(ns, data, run);
+            try {
+                hosts.pair(source[0], target[0]);
+                hosts.ok("a", source[0], "job", "create", "db", "--source", root.toString(), "--target",
+                        ns.address(2) + ":7421", "--interceptor", "linux.fuse");
+                hosts.ok("a", source[0], "job", "start", "db");
+                awaitSame(ns, root, image, "the first copy", source[0], target[0]);
+                awaitCondition(WAIT, () -> FaultMatrixTest.mounted(ns, source[0]), "the source to capture");
+                db.start();
+                db.sql("CREATE TABLE ledger(id bigint PRIMARY KEY)");
+                Cli.ok(Cli.exec(List.of(BIN + "/pgbench", "-i", "-s", "1", "-q", "-h", run.toString(), "-U",
+                        "postgres", "postgres"), 300));
+
+                fault(ns, "kill -9 target", db, root, image, false, () -> {
+                    target[0].kill();
+                    target[0] = FaultMatrixTest.startTarget(ns, targetHome);
+                }, source, target);
+                for (int seconds : FaultMatrixTest.partitions()) {
+                    fault(ns, "partition " + seconds + " s", db, root, image, false, () -> {
+                        ns.ipIn("b", "link", "set", NetNs.DEVICE, "down");
+                        Thread.sleep(Duration.ofSeconds(seconds).toMillis()); // the fault's own length
+                        ns.ipIn("b", "link", "set", NetNs.DEVICE, "up");
+                    }, source, target);
+                }
+                // the source agent dies: its mount dies with it, and so does the server whose files were there;
+                // once the agent is back and mounted again, the server is started again and recovers
+                fault(ns, "kill -9 source", db, root, image, true, () -> {
+                    source[0].kill();
+                    db.crash();
+                    source[0] = FaultMatrixTest.startSource(ns, sourceHome);
+                }, source, target);
+                fault(ns, "kill -9 both", db, root, image, true, () -> {
+                    target[0].kill();
+                    source[0].kill();
+                    db.crash();
+                    target[0] = FaultMatrixTest.startTarget(ns, targetHome);
+                    source[0] = FaultMatrixTest.startSource(ns, sourceHome);
+                }, source, target);
+
+                // the replica is a database: a copy of the image starts as a server of its own
+                String ledger = db.sql("SELECT count(*) FROM ledger");
+                String history = db.sql("SELECT count(*) FROM pgbench_history");
+                db.stop();
+                awaitSame(ns, root, image, "the image to equal the source at the end", source[0], target[0]);
+                Path copy = dir.resolve("replica");
+                Cli.ok(Cli.exec(List.of("cp", "-a", image.resolve("data").toString(), copy.toString()), 120));
+                Database replica = new Database(ns, copy, run);
+                replica.port = 5433;
+                replica.start();
+                try {
+                    assertEquals(ledger, replica.sql("SELECT count(*) FROM ledger"), "the replica's ledger");
+                    assertEquals(Long.toString(db.acked.get()), replica.sql("SELECT count(*) FROM ledger WHERE id <= "
+                            + db.acked.get()), "every acknowledged insert is on the replica");
+                    assertEquals(history, replica.sql("SELECT count(*) FROM pgbench_history"), "pgbench's history");
+                    replica.assertConsistent("on the replica");
+                } finally {
+                    replica.stop();
+                }
+                results.put("replica started", "ledger " + ledger + " inserts, pgbench history " + history
+                        + " transactions, both equal on the replica's own server");
+            } finally {
+                db.close();
+                for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
+                    if (a != null) {
+                        a.close();
+                    }
+                }
+                Cli.exec(List.of("umount", "-l", root.toString()), 30); // a killed source leaves its dead mount
+            }
+        }
+        StringBuilder table = new StringBuilder("fault matrix, pgbench (CI form):\n");
+        results.forEach((k, v) -> table.append(String.format("  %-16s %s%n", k, v)));
+        System.out.println(table);
+    }
+
+    @FunctionalInterface
+    private interface Fault {
+        void strike() throws Exception;
+    }
+
+    /**
+     * pgbench and the ledger run, the fault strikes, they go on for a while once the source captures
+     * again (the server started again first if the fault took it down), then pause; the server shuts
+     * down cleanly and the image must equal the source.
+     */
+    private void fault(NetNs ns, String name, Database db, Path root, Path image, boolean killsServer, Fault fault,
+            AgentProcess[] source, AgentProcess[] target) throws Exception {
+        long historyBefore = Long.parseLong(db.sql("SELECT count(*) FROM pgbench_history"));
+        db.assertConsistent("before '" + name + "'");
+        db.work();
+        db.awaitInserts(20);
+        fault.strike();
+        try {
+            awaitCondition(WAIT, () -> FaultMatrixTest.mounted(ns, source[0]), "the source to capture again after: "
+                    + name);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + FaultMatrixTest.explain(ns, source[0], target[0]), e);
+        }
+        String seen = null;
+        if (killsServer) {
+            seen = db.pause();
+            db.start(); // crash recovery, through the new mount
+            long acked = db.acked.get();
+            db.assertConsistent("recovered after '" + name + "'");
+            assertEquals(Long.toString(acked), db.sql("SELECT count(*) FROM ledger WHERE id <= " + acked),
+                    "every insert acknowledged before '" + name + "' is still in the source's database");
+            db.work();
+        }
+        db.awaitInserts(30);
+        String failure = db.pause();
+        if (!killsServer) {
+            assertTrue(failure == null, "the database saw the fault '" + name + "': " + failure);
+        }
+        long history = Long.parseLong(db.sql("SELECT count(*) FROM pgbench_history")) - historyBefore;
+        db.assertConsistent("under way in '" + name + "'");
+        db.stop();
+        long ended = System.nanoTime();
+        awaitSame(ns, root, image, "the image to equal the source after: " + name, source[0], target[0]);
+        long millis = Duration.ofNanos(System.nanoTime() - ended).toMillis();
+        db.start();
+        db.assertConsistent("after '" + name + "'");
+        results.put(name, String.format("ledger at %6d, %6d pgbench transactions, image equal %5d ms after the"
+                + " server stopped%s", db.acked.get(), history, millis, seen == null ? ""
+                : "; the database saw: " + seen.lines().findFirst().orElse("")));
+    }
+
+    private static void awaitSame(NetNs ns, Path data, Path image, String what, AgentProcess source,
+            AgentProcess target) {
+        try {
+            awaitCondition(WAIT, () -> Trees.same(data, image, TEMP), what);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\ndifferences:\n" + Trees.difference(data, image, TEMP)
+                    + FaultMatrixTest.explain(ns, source, target), e);
+        }
+    }
+
+    /**
+     * The PostgreSQL server on host a, its clients (pgbench, two connections, and the ledger: one
+     * numbered insert per connection, the highest acknowledged one known), all on its Unix socket.
+     */
+    private static final class Database implements AutoCloseable {
+        final AtomicLong acked = new AtomicLong();
+        private final NetNs ns;
+        private final Path data;
+        private final Path run;
+        int port = 5432;
+        private long postmaster = -1;
+        private Process pgbench;
+        private Thread ledger;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicReference<String> failure = new AtomicReference<>();
+
+        Database(NetNs ns, Path data, Path run) {
+            this.ns = ns;
+            this.data = data;
+            this.run = run;
+        }
+
+        void start() throws IOException {
+            asPostgres(ns.in("a"), BIN + "/pg_ctl", "start", "-D", data.toString(), "-l", run.resolve("server-" + port
+                    + ".log").toString(), "-w", "-t", "120", "-o", "-p " + port + " -c listen_addresses='' -k " + run);
+            postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
+        }
+
+        /** A clean shutdown: a checkpoint, every file closed. */
+        void stop() {
+            asPostgres(List.of(), BIN + "/pg_ctl", "stop", "-D", data.toString(), "-m", "fast", "-w", "-t", "120");
+            postmaster = -1;
+        }
+
+        /** The server goes down with the mount its files were on; its remains are killed as an admin would. */
+        void crash() {
+            if (postmaster > 0) {
+                PostgresFailoverProductTest.killTree(postmaster);
+                postmaster = -1;
+            }
+        }
+
+        /** pgbench's history matches its balances: no transaction half there. */
+        void assertConsistent(String when) throws IOException {
+            String history = sql("SELECT coalesce(sum(delta), 0) FROM pgbench_history");
+            String balances = sql("SELECT sum(abalance) FROM pgbench_accounts");
+            if (!history.equals(balances)) {
+                List<String> log = Files.readAllLines(run.resolve("server-" + port + ".log"));
+                throw new AssertionError("pgbench's history (" + history + ") does not match its balances (" + balances
+                        + ") " + when + "; history " + sql("SELECT count(*) FROM pgbench_history") + " rows, tellers "
+                        + sql("SELECT sum(tbalance) FROM pgbench_tellers") + ", branches "
+                        + sql("SELECT sum(bbalance) FROM pgbench_branches") + "\nthe server's log (warnings):\n"
+                        + String.join("\n", log.stream().filter(l -> !l.contains("LOG:  ")).toList()));
+            }
+        }
+
+        String sql(String statement) {
+            return Cli.ok(Cli.exec(psql(statement), 120)).stdout().strip();
+        }
+
+        private List<String> psql(String statement) {
+            return List.of(BIN + "/psql", "-h", run.toString(), "-p", Integer.toString(port), "-U", "postgres", "-d",
+                    "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc", statement);
+        }
+
+        /** pgbench and the ledger start (again). */
+        void work() throws IOException {
+            stop.set(false);
+            failure.set(null);
+            // -n: no vacuum and no truncation of pgbench_history before the run, so that the history keeps
+            // matching the balances across the runs of every fault
+            pgbench = new ProcessBuilder(BIN + "/pgbench", "-n", "-c", "2", "-j", "1", "-T", "900", "-h", run.toString(),
+                    "-p", Integer.toString(port), "-U", "postgres", "postgres").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("pgbench.log").toFile())).start();
+            ledger = Thread.ofPlatform().name("ledger").start(() -> {
+                for (long id = acked.get() + 1; !stop.get(); id++) {
+                    Cli.Result r;
+                    try {
+                        r = Cli.exec(psql("INSERT INTO ledger VALUES (" + id + ")"), 30);
+                    } catch (AssertionError e) {
+                        failure.compareAndSet(null, e.getMessage());
+                        return;
+                    }
+                    if (r.exitCode() != 0) {
+                        failure.compareAndSet(null, "insert " + id + ": " + r.stderr().strip());
+                        return;
+                    }
+                    acked.set(id);
+                }
+            });
+        }
+
+        /** Awaits {@code n} more acknowledged inserts, or the ledger's failure. */
+        void awaitInserts(int n) {
+            long target = acked.get() + n;
+            awaitCondition(WAIT, () -> acked.get() >= target || failure.get() != null, "the ledger to reach "
+                    + target);
+        }
+
+        /** pgbench and the ledger stop; what they saw go wrong, or {@code null}. */
+        String pause() throws InterruptedException {
+            stop.set(true);
+            ledger.join();
+            boolean ran = pgbench.isAlive();
+            pgbench.destroy();
+            pgbench.waitFor();
+            String seen = failure.get();
+            if (seen == null && !ran) {
+                seen = "pgbench ended early (run/pgbench.log)";
+            }
+            return seen;
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop.set(true);
+            if (pgbench != null) {
+                pgbench.destroyForcibly();
+            }
+            if (ledger != null) {
+                ledger.join();
+            }
+            crash();
+        }
+    }
+}
