@@ -196,7 +196,7 @@ class FaultMatrixTest {
                         (System.nanoTime() - stopped) / 1e9));
                 fault(ns, "after the silence", data, image, () -> { }, source, target, 100);
                 System.out.println("the source's job around the silence:\n"
-                        + hosts.ok("a", source[0], "events", "--job", "web", "--limit", "12").stdout());
+                        + hosts.ok("a", source[0], "events", "--job", "web", "--since", "3m").stdout());
                 JsonObject job = JsonParser.parseString(hosts.ok("a", source[0], "--json", "job", "list").stdout())
                         .getAsJsonArray().get(0).getAsJsonObject();
                 assertTrue("REPLICATING".equals(job.get("state").getAsString()), "the job replicates on: " + job);
