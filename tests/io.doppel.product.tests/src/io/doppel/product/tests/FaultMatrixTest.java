@@ -319,7 +319,7 @@ class FaultMatrixTest {
                 && job.get("capture").getAsString().contains("mounted");
     }
 
-    private static void awaitSame(NetNs ns, Path data, Path image, String what, AgentProcess source,
+    static void awaitSame(NetNs ns, Path data, Path image, String what, AgentProcess source,
             AgentProcess target) {
         try {
             awaitCondition(WAIT, () -> Trees.same(data, image, TEMP), what);

@@ -1,6 +1,7 @@
 package io.doppel.product.tests;
 
 import static io.doppel.product.tests.FaultMatrixTest.WAIT;
+import static io.doppel.product.tests.FaultMatrixTest.awaitSame;
 import static io.doppel.product.tests.PostgresFailoverProductTest.BIN;
 import static io.doppel.product.tests.PostgresFailoverProductTest.asPostgres;
 import static io.doppel.testing.Await.awaitCondition;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import io.doppel.testing.AgentProcess;
 import io.doppel.testing.Cli;
 import io.doppel.testing.NetNs;
-import io.doppel.testing.Trees;
 
 /**
  * The fault matrix with a database as the workload (docs/RELIABILITY.md): PostgreSQL on test host a
@@ -39,8 +39,6 @@ import io.doppel.testing.Trees;
  * acknowledged insert and a pgbench history that matches its balances.
  */
 class PgbenchFaultMatrixTest {
-
-    private static final String TEMP = ".doppel-";
 
     @TempDir
     Path dir;
@@ -191,16 +189,6 @@ class PgbenchFaultMatrixTest {
         results.put(name, String.format("ledger at %6d, %6d pgbench transactions, image equal %5d ms after the"
                 + " server stopped%s", db.acked.get(), history, millis, seen == null ? ""
                 : "; the database saw: " + seen.lines().findFirst().orElse("")));
-    }
-
-    private static void awaitSame(NetNs ns, Path data, Path image, String what, AgentProcess source,
-            AgentProcess target) {
-        try {
-            awaitCondition(WAIT, () -> Trees.same(data, image, TEMP), what);
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\ndifferences:\n" + Trees.difference(data, image, TEMP)
-                    + FaultMatrixTest.explain(ns, source, target), e);
-        }
     }
 
     /**
