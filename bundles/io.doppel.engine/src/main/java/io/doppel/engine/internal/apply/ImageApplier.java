@@ -70,7 +70,7 @@ public final class ImageApplier implements AutoCloseable {
     private final FileLock lock;
     private final Cursor cursor;
     private final Intent intent;
-    private final Touched touched = new Touched();
+    private final Touched touched;
     private final ContentOps content;
     private final MetadataOps metadata;
     private final MirrorOps mirror;
@@ -85,6 +85,7 @@ public final class ImageApplier implements AutoCloseable {
     private ImageApplier(Path root, FileChannel lockChannel, FileLock lock, Cursor cursor, Intent intent,
             boolean runningAsRoot) {
         this.confined = new Confined(root);
+        this.touched = new Touched(root);
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.cursor = cursor;

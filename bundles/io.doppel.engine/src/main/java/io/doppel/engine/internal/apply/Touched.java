@@ -30,16 +30,37 @@ final class Touched {
     private static final int RETIRED_LIMIT = 256;
     private static final int DIR_LIMIT = 4096;
 
+    /**
+     * Files and directories to force beyond which one {@code syncfs(2)} of the image's file system
+     * is used instead (when it can be, see {@link SyncFs}): fewer, one by one, so that an fsync op
+     * of a database's log does not flush everything else on the disk.
+     */
+    static final int SYNCFS_FROM = 16;
+
+    private final Path root;
     private final Map<RelPath, FileChannel> open = new LinkedHashMap<>(16, 0.75f, true);
     private final List<FileChannel> retired = new ArrayList<>();
     private final Set<Path> dirs = new HashSet<>();
 
+    Touched(Path root) {
+        this.root = root;
+    }
+
+    /** Files written since the last sync (what decides between one syncfs and forcing one by one). */
+    private final Set<FileChannel> dirty = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+    /** The channel kept open on {@code path} for a write, or null; the caller writes through it. */
     FileChannel cached(RelPath path) {
-        return open.get(path);
+        FileChannel ch = open.get(path);
+        if (ch != null) {
+            dirty.add(ch);
+        }
+        return ch;
     }
 
     /** Keeps a channel opened for writing {@code path} until the next sync. */
     void remember(RelPath path, FileChannel channel) throws IOException {
+        dirty.add(channel);
         FileChannel old = open.put(path, channel);
         if (old != null && old != channel) {
             retire(old);
@@ -84,7 +105,9 @@ final class Touched {
      * durable.
      */
     Detached detach() {
-        Detached d = new Detached(new ArrayList<>(open.values()), new ArrayList<>(retired), new ArrayList<>(dirs));
+        Detached d = new Detached(root, dirty.size() + dirs.size(), new ArrayList<>(open.values()),
+                new ArrayList<>(retired), new ArrayList<>(dirs));
+        dirty.clear();
         retired.clear();
         dirs.clear();
         return d;
@@ -97,13 +120,17 @@ final class Touched {
      * close, which syncs first.
      */
     static final class Detached {
+        private final Path root;
+        private final int changed;
         private final List<FileChannel> shared;
         private final List<FileChannel> owned;
         private final List<Path> dirs;
         private boolean done;
         private IOException failure;
 
-        private Detached(List<FileChannel> shared, List<FileChannel> owned, List<Path> dirs) {
+        private Detached(Path root, int changed, List<FileChannel> shared, List<FileChannel> owned, List<Path> dirs) {
+            this.root = root;
+            this.changed = changed;
             this.shared = shared;
             this.owned = owned;
             this.dirs = dirs;
@@ -112,6 +139,9 @@ final class Touched {
         void force() throws IOException {
             IOException failed = null;
             try {
+                if (syncedWhole(root, changed)) {
+                    return; // the finally block closes the owned channels
+                }
                 for (FileChannel ch : shared) {
                     try {
                         ch.force(true);
@@ -170,20 +200,48 @@ final class Touched {
 
     /** Forces every remembered file and directory to disk, then forgets them. */
     void sync() throws IOException {
-        for (FileChannel ch : open.values()) {
-            ch.force(true);
-        }
-        for (FileChannel ch : retired) {
-            if (ch.isOpen()) {
-                ch.force(true);
+        boolean whole = syncedWhole(root, dirty.size() + dirs.size());
+        dirty.clear();
+        if (whole) {
+            for (FileChannel ch : retired) {
                 ch.close();
+            }
+        } else {
+            for (FileChannel ch : open.values()) {
+                ch.force(true);
+            }
+            for (FileChannel ch : retired) {
+                if (ch.isOpen()) {
+                    ch.force(true);
+                    ch.close();
+                }
+            }
+            for (Path dir : dirs) {
+                forceDirectory(dir);
             }
         }
         retired.clear();
-        for (Path dir : dirs) {
-            forceDirectory(dir);
-        }
         dirs.clear();
+    }
+
+    /**
+     * With {@code count} files and directories to force, many enough: one {@code syncfs(2)} of the
+     * image's file system, if it can be called and nothing else is mounted beneath the image. True
+     * if that made them durable; false if the caller forces them one by one (which also names
+     * what fails, should the syncfs have failed).
+     */
+    private static boolean syncedWhole(Path root, int count) {
+        if (count < SYNCFS_FROM || !SyncFs.available() || !SyncFs.coversTree(root)) {
+            return false;
+        }
+        try {
+            SyncFs.sync(root);
+            return true;
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(Touched.class).warn("Image {}: {}; forcing file by file", root,
+                    e.getMessage());
+            return false;
+        }
     }
 
     private static void forceDirectory(Path dir) throws IOException {
@@ -201,11 +259,18 @@ final class Touched {
     private void retire(FileChannel ch) throws IOException {
         retired.add(ch);
         if (retired.size() > RETIRED_LIMIT) {
+            boolean whole = syncedWhole(root, dirty.size() + dirs.size());
             for (FileChannel r : retired) {
-                r.force(true);
+                if (!whole) {
+                    r.force(true);
+                }
                 r.close();
             }
             retired.clear();
+            if (whole) {
+                dirty.clear(); // everything written so far is durable now
+                dirs.clear();
+            }
         }
     }
 
@@ -216,6 +281,7 @@ final class Touched {
         all.addAll(retired);
         open.clear();
         retired.clear();
+        dirty.clear();
         for (FileChannel ch : all) {
             try {
                 ch.close();
