@@ -226,10 +226,10 @@ public final class ImageInspector {
             long size = ch.size();
             int blocks = (int) ((size + blockSize - 1) / blockSize);
             byte[] out = new byte[blocks * digestBytes];
-            ByteBuffer buf = ByteBuffer.allocate(blockSize);
+            ByteBuffer buf = buffer(blockSize);
             var md = sha256();
             for (int i = 0; i < blocks; i++) {
-                buf.clear();
+                buf.clear().limit(blockSize);
                 long pos = (long) i * blockSize;
                 while (buf.hasRemaining()) {
                     int n = ch.read(buf, pos + buf.position());
@@ -241,6 +241,26 @@ public final class ImageInspector {
                 System.arraycopy(md.digest(), 0, out, i * digestBytes, digestBytes);
             }
             return out;
+        }
+
+        /** Largest block buffer kept for reuse by each thread; larger blocks get a buffer of their own. */
+        private static final int KEPT = 1024 * 1024;
+        private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
+
+        /**
+         * An empty heap buffer of {@code blockSize} bytes, this thread's own: a walk digests file after
+         * file, and a new buffer for each would cost more zeroing than small files cost hashing.
+         */
+        private static ByteBuffer buffer(int blockSize) {
+            if (blockSize > KEPT) {
+                return ByteBuffer.allocate(blockSize);
+            }
+            ByteBuffer b = BUFFER.get();
+            if (b == null || b.capacity() < blockSize) {
+                b = ByteBuffer.allocate(Math.max(blockSize, 64 * 1024));
+                BUFFER.set(b);
+            }
+            return b.clear().limit(blockSize);
         }
 
         /** The digest of {@code length} bytes of {@code data} from {@code offset}, {@code digestBytes} long. */

@@ -302,8 +302,8 @@ final class Mirror {
         }
         job.mirrorEnded(this, failure);
         finished.complete(failure);
-        LOG.info("Job '{}': mirror {}: {} entries, {} bytes compared, {} bytes sent", job.definition().name(),
-                failure == null ? "done" : "failed", filesDone, bytesDone, bytesSent);
+        LOG.info("Job '{}': mirror {}: {} entries, {} bytes compared, {} bytes sent ({})", job.definition().name(),
+                failure == null ? "done" : "failed", filesDone, bytesDone, bytesSent, target.counts());
     }
 
     /** Counts entries and bytes to do, for progress (from the saved position when resuming). */
@@ -426,7 +426,7 @@ final class Mirror {
         TreeSet<String> names = new TreeSet<>(listSource(dir));
         names.addAll(there.keySet());
         String resumeName = resumeRest.isEmpty() ? null : resumeRest.get(0);
-        planSums(dir, there, names, resumeName);
+        planAhead(dir, there, names, resumeName);
         String last = null;
         while (true) {
             String name;
@@ -468,31 +468,38 @@ final class Mirror {
     }
 
     /**
-     * Asks ahead for the digests of the files in {@code dir} the walk will compare (diff mode: the
-     * target has a file there, and its size or time differs, or every file with checksum-all), so
-     * that the round trips to the target overlap instead of following one another.
+     * Asks ahead for what the walk will need from the target in {@code dir}: the listings of the
+     * directories it will enter that the target has too, and (diff mode) the digests of the files
+     * it will compare (the target has a file there, and its size or time differs, or every file
+     * with checksum-all), so that the round trips to the target overlap instead of following one
+     * another.
      */
-    private void planSums(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String from)
+    private void planAhead(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String from)
             throws IOException {
-        if (!"diff".equals(mode) || there.isEmpty()) {
+        if (there.isEmpty()) {
             return;
         }
         List<TargetQuestions.Ahead> ahead = new ArrayList<>();
         for (String name : from == null ? names : names.tailSet(from, true)) {
             Frame.Listed t = there.get(name);
-            if (t == null || t.type() != 'f') {
+            if (t == null || (t.type() != 'f' && t.type() != 'd')) {
                 continue;
             }
             RelPath path = dir.resolve(name);
             BasicFileAttributes a = lstat(abs(path));
-            if (a == null || !a.isRegularFile() || !job.included(path)) {
+            if (a == null || !job.included(path)) {
                 continue;
             }
-            if (checksumAll || t.size() != a.size() || t.mtimeNanos() != nanos(a.lastModifiedTime())) {
+            if (t.type() == 'd') {
+                if (a.isDirectory()) {
+                    ahead.add(TargetQuestions.Ahead.listing(path, minApplied));
+                }
+            } else if (a.isRegularFile() && "diff".equals(mode)
+                    && (checksumAll || t.size() != a.size() || t.mtimeNanos() != nanos(a.lastModifiedTime()))) {
                 ahead.add(new TargetQuestions.Ahead(path, blockSize(a.size()), minApplied));
             }
         }
-        target.planSums(ahead);
+        target.plan(ahead);
     }
 
     /** Resuming inside {@code path}: it was begun, so its entry is redone, then the walk goes on inside. */
@@ -672,7 +679,7 @@ final class Mirror {
 
             }
             if (content) {
-                ByteBuffer buf = ByteBuffer.allocate(Math.max(CHUNK, blockSize));
+                ByteBuffer buf = chunkBuffer(Math.max(CHUNK, blockSize));
                 for (long off = 0; off < readUpTo; off += buf.capacity()) {
                     checkInterrupted();
                     int n = read(ch, buf, off);
@@ -762,6 +769,16 @@ final class Mirror {
             ops.add(write(path, off, data, runStart, n));
         }
         return ops;
+    }
+
+    /** The walk's read buffer, kept from file to file (what is read is copied into ops). */
+    private ByteBuffer chunk;
+
+    private ByteBuffer chunkBuffer(int size) {
+        if (chunk == null || chunk.capacity() != size) {
+            chunk = ByteBuffer.allocate(size);
+        }
+        return chunk;
     }
 
     private Op.Write write(RelPath path, long off, byte[] data, int from, int to) {

@@ -52,10 +52,12 @@ final class TargetQuestions {
     List<Frame.Listed> list(RelPath dir, long minApplied) throws IOException, Mirror.Stopped {
         List<Frame.Listed> all = new ArrayList<>();
         String after = "";
+        Frame.Listing early = takeAhead(new Key(dir, true), Frame.Listing.class, minApplied);
         while (true) {
             String from = after;
-            Frame.Listing page = (Frame.Listing) ask(id -> new Frame.ListRequest(id, minApplied, dir.value(), from),
-                    minApplied);
+            Frame.Listing page = early != null ? early
+                    : (Frame.Listing) ask(id -> new Frame.ListRequest(id, minApplied, dir.value(), from), minApplied);
+            early = null;
             if (page.error() != null) {
                 throw new IOException("the target cannot list '" + dir + "': " + page.error());
             }
@@ -76,25 +78,59 @@ final class TargetQuestions {
         return l.entries().isEmpty() ? null : l.entries().get(0);
     }
 
-    /** A block-digest question the walk will ask when it reaches {@code path}, asked ahead. */
-    record Ahead(RelPath path, int blockSize, long minApplied) { }
+    /**
+     * A question the walk will ask when it reaches {@code path}, asked ahead: the block digests of a
+     * file ({@code blockSize > 0}), or the first page of a directory's listing ({@code blockSize == 0}).
+     */
+    record Ahead(RelPath path, int blockSize, long minApplied) {
+        /** The listing of directory {@code dir}, asked ahead. */
+        static Ahead listing(RelPath dir, long minApplied) {
+            return new Ahead(dir, 0, minApplied);
+        }
 
-    /** Questions kept in flight ahead of the walk, so that the round trips overlap. */
-    static final int DEPTH = 32;
-    /** Planned, not asked yet, in the order the walk reaches them. Guarded by this. */
-    private final ArrayDeque<Ahead> planned = new ArrayDeque<>();
-    /** Asked ahead, by path, in walk order. Guarded by this. */
-    private final java.util.LinkedHashMap<RelPath, CompletableFuture<Frame>> asked = new java.util.LinkedHashMap<>();
+        boolean isListing() {
+            return blockSize == 0;
+        }
+
+        Key key() {
+            return new Key(path, isListing());
+        }
+    }
 
     /**
-     * Plans digest questions the walk reaches next, in walk order (before anything planned already:
-     * the walk enters a directory before it goes on with its parent), and asks up to {@link #DEPTH}
-     * of them now. An answer asked ahead is used only if it is still good when the walk gets there
-     * (no error, the image at {@code minApplied} or later); otherwise the walk asks again.
+     * What an answer asked ahead is kept under, in walk order: a path may be a file on one side and
+     * a directory on the other.
      */
-    synchronized void planSums(List<Ahead> next) {
-        for (int i = next.size() - 1; i >= 0; i--) {
-            planned.addFirst(next.get(i));
+    private record Key(RelPath path, boolean listing) implements Comparable<Key> {
+        @Override
+        public int compareTo(Key o) {
+            int c = MirrorGate.compare(path, o.path);
+            return c != 0 ? c : Boolean.compare(listing, o.listing);
+        }
+    }
+
+    /** A question asked ahead, and its answer to come. */
+    private record Asked(Ahead question, CompletableFuture<Frame> answer) { }
+
+    /** Questions asked ahead and not answered yet, at most. */
+    static final int DEPTH = 32;
+    /** Questions asked ahead and kept (answered or not) until the walk gets there, at most. */
+    static final int HOLD = 256;
+    /** Planned, not asked yet, in walk order. Guarded by this. */
+    private final java.util.TreeMap<Key, Ahead> planned = new java.util.TreeMap<>();
+    /** Asked ahead, in walk order. Guarded by this. */
+    private final java.util.TreeMap<Key, Asked> asked = new java.util.TreeMap<>();
+
+    /**
+     * Plans questions the walk reaches next, and asks some of them now. An answer asked ahead is
+     * used only if it is still good when the walk gets there (no error, the image at {@code
+     * minApplied} or later); otherwise the walk asks again. Listings are asked ahead for the
+     * directories the walk will enter, digests for the files it will compare: on a link with a
+     * round-trip time, a walk that asked one question at a time would wait for each in turn.
+     */
+    synchronized void plan(List<Ahead> next) {
+        for (Ahead a : next) {
+            planned.put(a.key(), a);
         }
         fill();
     }
@@ -105,49 +141,87 @@ final class TargetQuestions {
         asked.clear();
     }
 
+    /**
+     * Asks the planned questions nearest in walk order, with at most {@link #DEPTH} of them
+     * unanswered and {@link #HOLD} kept. The walk descends into a directory after asking ahead for
+     * its parent's later entries: what it meets there comes first, so an answer kept for an entry
+     * further on gives way (it is planned again) when the room is needed.
+     */
     private void fill() {
-        while (asked.size() < DEPTH && !planned.isEmpty()) {
-            Ahead a = planned.peekFirst();
-            CompletableFuture<Frame> f = job.askIfConnected(
-                    id -> new Frame.SumsRequest(id, a.minApplied(), a.path().value(), a.blockSize()));
+        int unanswered = 0;
+        for (Asked x : asked.values()) {
+            if (!x.answer().isDone()) {
+                unanswered++;
+            }
+        }
+        while (!planned.isEmpty() && unanswered < DEPTH) {
+            Key first = planned.firstKey();
+            if (asked.size() >= HOLD) {
+                var last = asked.lastEntry();
+                if (last.getKey().compareTo(first) < 0 || !last.getValue().answer().isDone()) {
+                    return; // everything kept comes before, or is still on its way
+                }
+                asked.pollLastEntry();
+                planned.put(last.getKey(), last.getValue().question());
+                continue;
+            }
+            Ahead a = planned.get(first);
+            CompletableFuture<Frame> f = job.askIfConnected(id -> a.isListing()
+                    ? new Frame.ListRequest(id, a.minApplied(), a.path().value(), "")
+                    : new Frame.SumsRequest(id, a.minApplied(), a.path().value(), a.blockSize()));
             if (f == null) {
                 return; // not connected: the walk asks when it gets there
             }
-            planned.pollFirst();
-            asked.put(a.path(), f);
+            planned.remove(first);
+            asked.put(first, new Asked(a, f));
+            unanswered++;
         }
     }
 
-    /** The answer asked ahead for {@code path}, if any; what the walk has passed is forgotten. */
-    private synchronized CompletableFuture<Frame> takeAhead(RelPath path) {
-        CompletableFuture<Frame> f = asked.remove(path);
-        // both are in walk order: what the walk passed without asking is at their heads
-        var heads = asked.keySet().iterator();
-        while (heads.hasNext() && MirrorGate.compare(heads.next(), path) < 0) {
-            heads.remove();
-        }
-        while (!planned.isEmpty() && MirrorGate.compare(planned.peekFirst().path(), path) <= 0) {
-            planned.pollFirst();
-        }
+    /** The answer asked ahead for {@code key}, if any; what the walk has passed is forgotten. */
+    private synchronized CompletableFuture<Frame> takeAhead(Key key) {
+        Asked x = asked.remove(key);
+        asked.headMap(new Key(key.path(), false), false).clear();
+        planned.headMap(new Key(key.path(), true), true).clear();
         fill();
-        return f;
+        return x == null ? null : x.answer();
+    }
+
+    /**
+     * The answer asked ahead for {@code key} if there is one and it is still good (an answer of
+     * that type without error, the image at {@code minApplied} or later); null if the walk has to
+     * ask now.
+     */
+    private <T extends Frame> T takeAhead(Key key, Class<T> type, long minApplied) throws Mirror.Stopped {
+        CompletableFuture<Frame> early = takeAhead(key);
+        if (early == null) {
+            return null;
+        }
+        try {
+            Frame f = early.get(timeoutSeconds, TimeUnit.SECONDS);
+            boolean good = switch (f) {
+                case Frame.Listing l -> l.error() == null && l.applied() >= minApplied;
+                case Frame.Sums s -> s.error() == null && s.applied() >= minApplied;
+                default -> false;
+            };
+            if (good && type.isInstance(f)) {
+                usedAhead++;
+                return type.cast(f);
+            }
+            return null;
+        } catch (InterruptedException e) {
+            throw new Mirror.Stopped();
+        } catch (ExecutionException | TimeoutException e) {
+            checkStopping(); // the link closed or the answer is late: ask again
+            return null;
+        }
     }
 
     /** Block digests of the image file {@code path} (size -1: not a regular file there). */
     Frame.Sums sums(RelPath path, int blockSize, long minApplied) throws IOException, Mirror.Stopped {
-        CompletableFuture<Frame> early = takeAhead(path);
-        if (early != null) {
-            try {
-                Frame f = early.get(timeoutSeconds, TimeUnit.SECONDS);
-                if (f instanceof Frame.Sums s && s.error() == null && s.applied() >= minApplied
-                        && s.blockSize() == blockSize) {
-                    return s;
-                }
-            } catch (InterruptedException e) {
-                throw new Mirror.Stopped();
-            } catch (ExecutionException | TimeoutException e) {
-                checkStopping(); // the link closed or the answer is late: ask again below
-            }
+        Frame.Sums early = takeAhead(new Key(path, false), Frame.Sums.class, minApplied);
+        if (early != null && early.blockSize() == blockSize) {
+            return early;
         }
         Frame.Sums s = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, minApplied, path.value(), blockSize), minApplied);
         if (s.error() != null) {
@@ -175,7 +249,17 @@ final class TargetQuestions {
         return x.exists() ? x.values() : null;
     }
 
+    /** Answers asked ahead that the walk used, and questions it asked when it got there (for the log). */
+    private volatile long usedAhead;
+    private volatile long askedThen;
+
+    /** How the walk's questions were answered, for its log line. */
+    String counts() {
+        return String.format("%,d answers asked ahead, %,d questions asked on the spot", usedAhead, askedThen);
+    }
+
     private Frame ask(LongFunction<Frame> question, long minApplied) throws IOException, Mirror.Stopped {
+        askedThen++;
         while (true) {
             checkStopping();
             CompletableFuture<Frame> answer;

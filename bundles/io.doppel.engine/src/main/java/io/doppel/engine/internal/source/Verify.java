@@ -209,8 +209,9 @@ final class Verify {
         finishedAt = System.currentTimeMillis();
         VerifyReport r = report();
         save(r);
-        LOG.info("Job '{}': verification {}: {} entries, {} bytes compared; {} missing, {} extra, {} different, {} changing, {} repaired",
-                job.definition().name(), phase, entries, bytes, missing, extra, different, changing, repaired);
+        LOG.info("Job '{}': verification {}: {} entries, {} bytes compared; {} missing, {} extra, {} different, {} changing, {} repaired ({})",
+                job.definition().name(), phase, entries, bytes, missing, extra, different, changing, repaired,
+                target.counts());
         job.verifyEnded(this);
         done.complete(r);
     }
@@ -225,33 +226,42 @@ final class Verify {
         }
         TreeSet<String> names = new TreeSet<>(sourceNames(dir));
         names.addAll(there.keySet());
-        // ask ahead for the digests of the files whose content will be compared (same size on both
-        // sides), so that the round trips overlap
+        // one look at each source entry, then ask ahead for what the walk will need from the
+        // target: the digests of the files whose content it compares (same size on both sides) and
+        // the listings of the directories it enters, so that the round trips overlap
+        Map<String, Map<String, Object>> looks = new HashMap<>();
         List<TargetQuestions.Ahead> ahead = new ArrayList<>();
-        for (String name : names) {
-            RelPath path = dir.resolve(name);
-            Snapshot s = snapshot(abs(path));
-            Frame.Listed t = there.get(name);
-            if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0
-                    && job.included(path)) {
-                ahead.add(new TargetQuestions.Ahead(path, Mirror.blockSize(s.size()), minApplied));
-            }
-        }
-        target.planSums(ahead);
         for (String name : names) {
             RelPath path = dir.resolve(name);
             if (!job.included(path)) {
                 continue;
             }
+            Map<String, Object> a = unix(abs(path));
+            looks.put(name, a);
+            Snapshot s = snapshot(a);
+            Frame.Listed t = there.get(name);
+            if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0) {
+                ahead.add(new TargetQuestions.Ahead(path, Mirror.blockSize(s.size()), minApplied));
+            } else if (t != null && t.type() == 'd' && s.type() == 'd') {
+                ahead.add(TargetQuestions.Ahead.listing(path, minApplied));
+            }
+        }
+        target.plan(ahead);
+        for (String name : names) {
+            RelPath path = dir.resolve(name);
+            if (!looks.containsKey(name)) {
+                continue; // excluded
+            }
             Path p = abs(path);
-            Snapshot s = snapshot(p);
+            Map<String, Object> a = looks.get(name);
+            Snapshot s = snapshot(a);
             Frame.Listed t = there.get(name);
             if (s.type() == '-' && t == null) {
                 continue;
             }
             entries++;
-            noteLinks(path, p, s, t);
-            List<String> details = s.type() == '-' || t == null ? List.of() : compare(path, p, s, t);
+            noteLinks(path, s, a, t);
+            List<String> details = s.type() == '-' || t == null ? List.of() : compare(path, p, s, a, t);
             if (s.type() == '-') {
                 candidates.add(new Candidate(path, "extra", List.of(describe(t)), s, false));
             } else if (t == null) {
@@ -276,7 +286,8 @@ final class Verify {
     }
 
     /** What differs between the source entry and the target's, source first; empty if nothing. */
-    private List<String> compare(RelPath path, Path p, Snapshot s, Frame.Listed t) throws IOException, Stopped {
+    private List<String> compare(RelPath path, Path p, Snapshot s, Map<String, Object> a, Frame.Listed t)
+            throws IOException, Stopped {
         List<String> d = new ArrayList<>(2);
         char st = s.type() == 'o' ? 'o' : s.type();
         if (st != t.type()) {
@@ -286,7 +297,6 @@ final class Verify {
         if (st == 'o') {
             return d;
         }
-        Map<String, Object> a = unix(p);
         if (a == null) {
             return d; // gone meanwhile: the re-check decides
         }
@@ -300,7 +310,14 @@ final class Verify {
             d.add("owner " + uid + ":" + gid + " != " + t.uid() + ":" + t.gid());
         }
         if (st == 'l') {
-            String link = Files.readSymbolicLink(p).toString();
+            String link;
+            try {
+                link = Files.readSymbolicLink(p).toString();
+            } catch (NoSuchFileException | java.nio.file.NotLinkException e) {
+                // gone or replaced since the first look: the re-check decides
+                d.add("symlink target (it changed while it was compared)");
+                return d;
+            }
             if (!link.equals(t.linkTarget())) {
                 d.add("symlink target '" + link + "' != '" + t.linkTarget() + "'");
             }
@@ -364,8 +381,8 @@ final class Verify {
         return differ == 0 ? null : "content (" + differ + " of " + blocks + " blocks)";
     }
 
-    private void noteLinks(RelPath path, Path p, Snapshot s, Frame.Listed t) throws IOException {
-        if (s.type() == 'f' && s.key() != null && unixInt(p, "nlink") > 1) {
+    private void noteLinks(RelPath path, Snapshot s, Map<String, Object> a, Frame.Listed t) {
+        if (s.type() == 'f' && s.key() != null && (Integer) a.get("nlink") > 1) {
             sourceLinks.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(path);
             sourceKey.put(path, s.key());
         }
@@ -489,7 +506,7 @@ final class Verify {
         long saved = minApplied;
         minApplied = seq;
         try {
-            List<String> d = new ArrayList<>(compare(c.path(), p, s, t));
+            List<String> d = new ArrayList<>(compare(c.path(), p, s, unix(p), t));
             if (c.details().contains("hard links") && !linksAgree(c.path(), s, t, seq)) {
                 d.add("hard links");
             }
@@ -716,7 +733,11 @@ final class Verify {
     }
 
     private static Snapshot snapshot(Path p) throws IOException {
-        Map<String, Object> a = unix(p);
+        return snapshot(unix(p));
+    }
+
+    /** The snapshot of what {@link #unix} read ({@code null}: nothing there). */
+    private static Snapshot snapshot(Map<String, Object> a) {
         if (a == null) {
             return Snapshot.ABSENT;
         }
