@@ -84,7 +84,12 @@ class AgentProductTest {
             fingerprint = fingerprint(agent);
             int exit = agent.stop();
             assertEquals(143, exit, "SIGTERM exit status; output:\n" + agent.output());
-            assertTrue(log(agent).contains("Agent stopped"), log(agent));
+            String log = log(agent);
+            assertTrue(log.contains("Agent stopped"), log);
+            int silent = log.indexOf("no longer answers");
+            int receiverClosed = log.indexOf("Replication receiver closed");
+            assertTrue(silent >= 0 && receiverClosed > silent,
+                    "management stops answering before the engine goes, so nobody reads a half-stopped agent:\n" + log);
             assertFalse(Files.exists(agent.endpointFile()), "endpoint file removed at stop");
             assertFalse(Files.exists(home.resolve("run/agent.pid")), "pid file removed at stop");
         }

@@ -15,6 +15,9 @@ import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.Constants;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.ComponentException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,6 +38,11 @@ import io.doppel.management.Credentials;
  * The agent's management endpoint on Apache MINA. A configuration change re-creates the component,
  * so the endpoint moves to the new address at once. While it listens, the connectable address is
  * in {@code <home>/run/management.endpoint} for local tools.
+ * <p>
+ * When the framework begins to stop, the endpoint stops listening and drops its connections at once,
+ * before any other part of the agent goes: an agent half way down would otherwise still answer, but
+ * without the commands of the parts already gone, and a console would show its jobs as vanished
+ * instead of the agent as unreachable.
  */
 @Component(service = ManagementEndpoint.class, immediate = true, configurationPid = ManagementEndpoint.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -53,10 +61,13 @@ public final class ManagementEndpoint {
     private final OrderedThreadPoolExecutor workers;
     private final Path endpointFile;
     private final AgentAddress address;
+    private final BundleContext context;
+    private final SynchronousBundleListener frameworkStopping = this::frameworkEvent;
 
     @Activate
     public ManagementEndpoint(BundleContext context, @Reference AgentHome home, @Reference CommandRegistry commands,
             EndpointConfig config) {
+        this.context = context;
         Credentials credentials;
         try {
             credentials = Credentials.fromFile(home.managementTokenFile());
@@ -93,11 +104,25 @@ public final class ManagementEndpoint {
             shutdown();
             throw fail(context, "cannot write " + endpointFile + ": " + e.getMessage(), e);
         }
+        context.addBundleListener(frameworkStopping);
         LOG.info("Management endpoint listening on {} (bound {})", address, bound);
+    }
+
+    private void frameworkEvent(BundleEvent event) {
+        if (event.getType() == BundleEvent.STOPPING && event.getBundle().getBundleId() == Constants.SYSTEM_BUNDLE_ID) {
+            LOG.info("Agent stopping: management endpoint on {} no longer answers", address);
+            acceptor.unbind();
+            acceptor.getManagedSessions().values().forEach(s -> s.closeNow());
+        }
     }
 
     @Deactivate
     void deactivate() {
+        try {
+            context.removeBundleListener(frameworkStopping);
+        } catch (IllegalStateException e) {
+            // the bundle context is no longer valid: the listener is gone with it
+        }
         try {
             Files.deleteIfExists(endpointFile);
         } catch (IOException e) {

@@ -161,6 +161,7 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         shutdown();
         open.values().forEach(ImageSession::close);
         open.clear();
+        LOG.info("Replication receiver closed");
     }
 
     /** Where this receiver listens, as bound (a wildcard host when it listens on every address). */
