@@ -133,6 +133,14 @@ class LiveReplicationTest {
             Result human = Cli.ok(Cli.on(source, "events", "--job", "web", "--severity", "warning"));
             assertTrue(human.stdout().contains("restore.started") && !human.stdout().contains("restore.done"),
                     "warnings and worse only\n" + human);
+            var all = JsonParser.parseString(events.stdout()).getAsJsonArray();
+            var lastTwo = JsonParser.parseString(Cli.ok(Cli.on(source, "--json", "events", "--job", "web", "--limit", "2"))
+                    .stdout()).getAsJsonArray();
+            assertEquals(2, lastTwo.size(), lastTwo.toString());
+            long before = all.get(all.size() - 2).getAsJsonObject().get("id").getAsLong();
+            long first = lastTwo.get(0).getAsJsonObject().get("id").getAsLong();
+            assertTrue(first >= before && lastTwo.get(1).getAsJsonObject().get("id").getAsLong() > first,
+                    "--limit 2 shows the newest two, oldest first: " + lastTwo + " of " + all);
             Result followed = Cli.ok(Cli.on(source, "events", "--follow", "--limit", "2", "--since", "1h"));
             assertEquals(2, followed.stdout().strip().lines().count(), followed.toString());
             // export and import: a job's definition as a file, for review or another agent

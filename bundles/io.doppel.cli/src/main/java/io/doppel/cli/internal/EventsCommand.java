@@ -39,7 +39,8 @@ final class EventsCommand implements CliCommand {
                 Every state change of a job, mirror, verification, restore, error and security refusal
                 is an event with a time, severity, job, code and message, kept on the agent (rotating,
                 bounded). Without --since, the last hour's. --severity shows that severity and worse.
-                --follow goes on showing events as they happen (until interrupted, or until --limit
+                --limit N shows the newest N of them (oldest first, like the rest); with --follow, it
+                stops after N. --follow goes on showing events as they happen (until interrupted, or until --limit
                 events were shown). With --json, a JSON array; with --json --follow, one event per line.
                 """;
     }
@@ -65,6 +66,8 @@ final class EventsCommand implements CliCommand {
         args.addProperty("severity", a.flags.get("severity"));
         args.addProperty("since", since(a.flags.getOrDefault("since", "1h")).toEpochMilli());
         args.addProperty("limit", limit);
+        // the last N of the window; a follow starts at the window's beginning and reads on from there
+        args.addProperty("newest", !follow);
         JsonArray events = Remote.call(options, "event.list", args).getAsJsonArray();
         if (!follow) {
             if (out.json()) {
@@ -89,6 +92,7 @@ final class EventsCommand implements CliCommand {
                     return;
                 }
             }
+            args.remove("newest");
             if (lastId > 0) {
                 args.addProperty("afterId", lastId);
             }

@@ -41,7 +41,8 @@ public final class EventsCommand implements CommandHandler {
     @Override
     public String description() {
         return "The agent's events, oldest first: afterId (only later ones), since (epoch ms), severity (at least: "
-                + "info|warning|error|critical), job, limit (1-" + EventQuery.MAX_LIMIT + ", default 100), waitSeconds "
+                + "info|warning|error|critical), job, limit (1-" + EventQuery.MAX_LIMIT + ", default 100), newest (true: "
+                + "the limit keeps the newest matching events, not the oldest), waitSeconds "
                 + "(0-" + MAX_WAIT_SECONDS + ": if none matches yet, wait this long for one).";
     }
 
@@ -55,7 +56,8 @@ public final class EventsCommand implements CommandHandler {
         try {
             String severity = text(args, "severity");
             query = new EventQuery(along(args, "afterId"), along(args, "since"),
-                    severity == null ? null : Severity.parse(severity), text(args, "job"), number(args, "limit", 100));
+                    severity == null ? null : Severity.parse(severity), text(args, "job"), number(args, "limit", 100),
+                    bool(args, "newest"));
         } catch (IllegalArgumentException e) {
             throw new CommandException(Messages.E_BAD_ARGUMENT, e.getMessage());
         }
@@ -66,6 +68,17 @@ public final class EventsCommand implements CommandHandler {
             Thread.currentThread().interrupt();
             throw new CommandException(Messages.E_INTERNAL, "the agent is stopping");
         }
+    }
+
+    private static boolean bool(JsonObject args, String field) throws CommandException {
+        JsonElement e = args.get(field);
+        if (e == null || e.isJsonNull()) {
+            return false;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be true or false");
+        }
+        return e.getAsBoolean();
     }
 
     private static String text(JsonObject args, String field) throws CommandException {

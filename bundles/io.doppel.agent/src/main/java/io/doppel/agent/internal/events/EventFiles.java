@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -153,6 +154,9 @@ final class EventFiles implements AutoCloseable {
     }
 
     private List<Event> find(EventQuery q) {
+        if (q.newest()) {
+            return findNewest(q);
+        }
         List<Event> out = new ArrayList<>();
         Event oldestInMemory = recent.peekFirst();
         boolean memoryCovers = oldestInMemory == null ? files.isEmpty()
@@ -183,6 +187,41 @@ final class EventFiles implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The newest {@code limit} matching events, oldest first: from memory if it holds them, else file by file backwards. */
+    private List<Event> findNewest(EventQuery q) {
+        ArrayDeque<Event> out = new ArrayDeque<>();
+        for (Iterator<Event> it = recent.descendingIterator(); it.hasNext() && out.size() < q.limit();) {
+            Event e = it.next();
+            if (q.matches(e)) {
+                out.addFirst(e);
+            }
+        }
+        Event oldestInMemory = recent.peekFirst();
+        boolean memoryCovers = oldestInMemory == null ? files.isEmpty()
+                : q.afterId() >= oldestInMemory.id() - 1 || oldestInMemory.id() <= firstKeptId();
+        if (out.size() == q.limit() || memoryCovers) {
+            return new ArrayList<>(out);
+        }
+        long below = oldestInMemory == null ? Long.MAX_VALUE : oldestInMemory.id();
+        List<Map.Entry<Long, Path>> all = new ArrayList<>(files.entrySet());
+        for (int i = all.size() - 1; i >= 0 && out.size() < q.limit(); i--) {
+            if (all.get(i).getKey() >= below) {
+                continue; // memory answered for every id in this file
+            }
+            if (i + 1 < all.size() && all.get(i + 1).getKey() <= q.afterId() + 1) {
+                break; // every id in this file and the older ones is at or below afterId
+            }
+            List<Event> inFile = read(all.get(i).getValue());
+            for (int j = inFile.size() - 1; j >= 0 && out.size() < q.limit(); j--) {
+                Event e = inFile.get(j);
+                if (e.id() < below && q.matches(e)) {
+                    out.addFirst(e);
+                }
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     private long firstKeptId() {

@@ -63,6 +63,36 @@ class EventFilesTest {
     }
 
     @Test
+    void theNewestOfTheMatchesAreFoundInMemoryAndInTheFilesAlike() throws Exception {
+        try (EventFiles log = open(2048, 6)) {
+            for (int i = 0; i < 120; i++) {
+                log.post(i % 3 == 0 ? Severity.WARNING : Severity.INFO, i % 2 == 0 ? "web" : "db", "job.state",
+                        "event number " + i + " with some words to take room");
+                now.addAndGet(1000);
+            }
+            checkNewest(log);
+        }
+        try (EventFiles log = open(2048, 6)) { // after a reopen memory holds the last file only: the rest is read from the files
+            checkNewest(log);
+        }
+    }
+
+    private static void checkNewest(EventFiles log) throws InterruptedException {
+        List<Event> kept = log.query(all(10_000), Duration.ZERO);
+        assertTrue(kept.get(0).id() > 1, "the test wants the oldest rotated away, so that the files are walked");
+        for (EventQuery q : List.of(new EventQuery(0, 0, null, "web", 7, true),
+                new EventQuery(0, 0, Severity.WARNING, "db", 4, true), new EventQuery(0, 0, null, null, 1, true),
+                new EventQuery(110, 0, null, null, 50, true), new EventQuery(0, 1_000_000 + 100_000, null, "web", 50, true),
+                new EventQuery(0, 0, null, "db", 10_000, true), new EventQuery(0, 0, null, "nobody", 5, true))) {
+            List<Long> matching = kept.stream().filter(q::matches).map(Event::id).toList();
+            List<Long> expected = matching.subList(Math.max(0, matching.size() - q.limit()), matching.size());
+            assertEquals(expected, ids(log.query(q, Duration.ZERO)), q.toString());
+        }
+        assertEquals(List.of(119L, 120L), ids(log.query(new EventQuery(0, 0, null, null, 2, true), Duration.ZERO)),
+                "the last two, oldest first");
+    }
+
+    @Test
     void theLogRotatesAndStaysWithinItsBound() throws Exception {
         try (EventFiles log = open(2048, 3)) {
             for (int i = 0; i < 200; i++) {

@@ -69,6 +69,7 @@ public final class ManagementStatusSource implements StatusSource, AgentCalls {
                 eventArgs.addProperty("afterId", afterEventId);
             } else {
                 eventArgs.addProperty("since", System.currentTimeMillis() - RECENT_EVENTS.toMillis());
+                eventArgs.addProperty("newest", true); // the latest, if the day had more than one answer holds
             }
             eventArgs.addProperty("limit", EventQuery.MAX_LIMIT);
             List<Event> events = list(client, "event.list", eventArgs, EVENTS);
