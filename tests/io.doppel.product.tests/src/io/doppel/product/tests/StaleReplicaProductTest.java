@@ -28,7 +28,8 @@ import io.doppel.testing.Trees;
  * (its bandwidth squeezed), the source host dies, and the automatic takeover stops at the promote
  * step, takes nothing (no address, the image still the source's) and waits for the admin; a plain
  * {@code failover now} is refused the same way; {@code --accept-loss} takes over with what the
- * replica holds and says how much it lacks.
+ * replica holds and says how much it lacks. A source that still answers is asked for its head before
+ * a forced takeover, and the replica given time to catch up with it.
  */
 class StaleReplicaProductTest {
 
@@ -106,5 +107,90 @@ class StaleReplicaProductTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aSourceThatStillAnswersIsAskedForItsHeadAndCaughtUpWithBeforeAForcedTakeover() throws Exception {
+        Failovers.requireHosts(null);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("first.txt"), "replicated before the switch-over\n");
+        Path targetHome = dir.resolve("replica");
+        try (NetNs ns = NetNs.create("sa")) {
+            Failovers fo = new Failovers(ns, WAIT);
+            String service = ns.address(10);
+            AgentProcess target = AgentProcess.start(ns.in("b"), Map.of(), targetHome, "--name", "replica", "--listen",
+                    "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421");
+            AgentProcess source = AgentProcess.start(ns.in("a"), Map.of(), dir.resolve("primary"), "--name", "primary",
+                    "--listen", "0.0.0.0:7420");
+            List<AgentProcess> agents = new ArrayList<>(List.of(target, source));
+            try {
+                fo.pair(source, target);
+                fo.ok("a", source, "job", "create", "files", "--source", data.toString(), "--target", ns.address(2)
+                        + ":7421", "--interceptor", "watch");
+                fo.ok("a", source, "job", "start", "files");
+                Path image = targetHome.resolve("images/primary/files");
+                awaitCondition(WAIT, () -> Trees.same(data, image, ".doppel-"), "the first file to be replicated");
+                fo.ok("b", target, "failover", "create", "files", "--source", "primary", "--address", ns.address(1),
+                        "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--ip",
+                        service + "/24@" + NetNs.DEVICE, "--step-timeout", "15", "--start");
+                fo.awaitState(target, "files", "HEALTHY");
+                fo.fallBehind(source, target, "files", data);
+                long headBefore = sourceHead(fo, source);
+                long connections = connections(fo, source);
+
+                // the source lives and lags: a forced takeover asks it, finds the replica short and takes nothing
+                Result forced = Cli.in(ns.in("b"), target, "failover", "now", "files", "--force", "--wait");
+                assertEquals(7, forced.exitCode(), forced.toString());
+                java.util.regex.Matcher said = java.util.regex.Pattern
+                        .compile("journaled up to op (\\d+) when asked just now").matcher(forced.stderr());
+                assertTrue(said.find() && forced.stderr().contains("known to be behind"), "the admin reads why, even "
+                        + "though the living source's failover is back to HEALTHY already: " + forced);
+                long asked = Long.parseLong(said.group(1));
+                long headAfter = sourceHead(fo, source);
+                assertTrue(headBefore <= asked && asked <= headAfter, "the head the source gave, " + asked
+                        + ", is its journal's as it was then (" + headBefore + " before, " + headAfter + " after)");
+                assertTrue(fo.codes(target, "files").contains("failover.source-asked"), fo.events(target, "files")
+                        .toString());
+                assertFalse(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/"),
+                        "no address is taken for a replica that lacks changes");
+
+                // with room on the link, the same forced takeover waits for the replica to catch up: nothing is lost
+                fo.ok("a", source, "job", "limit", "files", "128KB/s");
+                // the refused takeover closed the source's connection: it comes back by itself
+                awaitCondition(WAIT, () -> connections(fo, source) > connections, "the source to feed the image again");
+                Result caughtUp = Cli.in(ns.in("b"), target, "failover", "now", "files", "--force", "--wait");
+                assertEquals(0, caughtUp.exitCode(), caughtUp + "\n" + fo.events(target, "files"));
+                JsonObject over = fo.awaitState(target, "files", "FAILED_OVER");
+                assertEquals(0, over.get("behindOps").getAsLong(), over.toString());
+                assertTrue(over.get("appliedSeq").getAsLong() >= asked, over.toString());
+                assertTrue(Trees.same(data, image, ".doppel-"), "the image holds every change the source had made");
+                assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
+                Cli.ok(Cli.in(ns.in("b"), target, "failover", "failback", "files", "--wait"));
+            } finally {
+                for (AgentProcess a : agents) {
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /** How often the source's job began to replicate over a new connection. */
+    private static long connections(Failovers fo, AgentProcess source) {
+        var events = com.google.gson.JsonParser.parseString(fo.ok("a", source, "--json", "events", "--job", "files",
+                "--limit", "10000").stdout()).getAsJsonArray();
+        long n = 0;
+        for (var e : events) {
+            JsonObject event = e.getAsJsonObject();
+            if (event.get("code").getAsString().equals("job.state")
+                    && event.get("message").getAsString().startsWith("REPLICATING")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long sourceHead(Failovers fo, AgentProcess source) {
+        return com.google.gson.JsonParser.parseString(fo.ok("a", source, "--json", "job", "list").stdout())
+                .getAsJsonArray().get(0).getAsJsonObject().get("lastSeq").getAsLong();
     }
 }

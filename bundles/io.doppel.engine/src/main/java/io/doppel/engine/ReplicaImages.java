@@ -57,6 +57,20 @@ public interface ReplicaImages {
     long announcedHead(String source, String image);
 
     /**
+     * Asks the source that feeds the image, over its connection, for the last op that has completed
+     * for its applications now (an asynchronous job's journal head; for a synchronous job, the last
+     * op this target acknowledged), waiting up to {@code answer} for the answer, then up to
+     * {@code catchUp} for the image to apply that far. Called before a takeover while the source
+     * may still answer: the replica is then compared with the source as it is, not as it last
+     * announced itself, and a planned takeover loses nothing that was on its way.
+     *
+     * @return the head the source gave (the image may still be behind it if {@code catchUp} ran
+     *         out), or -1 if no connection feeds the image or the source gave no answer in time
+     * @since 1.4
+     */
+    long catchUp(String source, String image, Duration answer, Duration catchUp) throws InterruptedException;
+
+    /**
      * The image's last applied op, as recorded durably (settling an op cut short by a crash); -1 if
      * the image was never opened.
      */

@@ -126,6 +126,7 @@ final class FailoverCommand implements CliCommand {
                     args.addProperty("force", a.flags.containsKey("force"));
                     args.addProperty("acceptLoss", a.flags.containsKey("accept-loss"));
                 }
+                long eventsBefore = a.flags.containsKey("wait") ? lastEventId(options) : 0;
                 JsonObject started = Remote.call(options, "failover." + verb, args).getAsJsonObject();
                 if (!a.flags.containsKey("wait")) {
                     show(out, started);
@@ -135,8 +136,10 @@ final class FailoverCommand implements CliCommand {
                 show(out, end);
                 String state = end.get("state").getAsString();
                 if (verb.equals("now") ? !state.equals("FAILED_OVER") : state.equals("FAILED_OVER")) {
+                    // the state may have moved on already (a living source: back to HEALTHY); the event stays
+                    String why = verb.equals("now") ? rolledBack(options, name, eventsBefore) : null;
                     throw new CliException(Exit.AGENT_ERROR, "the " + (verb.equals("now") ? "takeover" : "fail-back")
-                            + " failed: " + text(end, "reason"));
+                            + " failed: " + (why != null ? why : text(end, "reason")));
                 }
             }
             case "export" -> {
@@ -274,6 +277,31 @@ final class FailoverCommand implements CliCommand {
     }
 
     /** Follows a takeover or fail-back by long polls until it ends. */
+    /** The id of the agent's newest event, 0 if it has none. */
+    private static long lastEventId(Options options) throws CliException {
+        JsonObject args = new JsonObject();
+        args.addProperty("limit", 1);
+        args.addProperty("newest", true);
+        JsonArray events = Remote.call(options, "event.list", args).getAsJsonArray();
+        return events.isEmpty() ? 0 : events.get(events.size() - 1).getAsJsonObject().get("id").getAsLong();
+    }
+
+    /** Why the takeover this command asked for was rolled back, from the failover's events after {@code afterId}; null if none says. */
+    private static String rolledBack(Options options, String name, long afterId) throws CliException {
+        JsonObject args = new JsonObject();
+        args.addProperty("afterId", afterId);
+        args.addProperty("job", name);
+        args.addProperty("limit", 1000);
+        String why = null;
+        for (JsonElement e : Remote.call(options, "event.list", args).getAsJsonArray()) {
+            JsonObject event = e.getAsJsonObject();
+            if ("failover.rolled-back".equals(text(event, "code"))) {
+                why = text(event, "message");
+            }
+        }
+        return why;
+    }
+
     private static JsonObject follow(Options options, Output out, String name, boolean takeover) throws CliException {
         JsonObject args = new JsonObject();
         args.addProperty("name", name);

@@ -35,6 +35,8 @@ final class Steps {
     private final FailoverDefinition d;
     private final boolean force;
     private final boolean acceptLoss;
+    /** The head the source gave when asked during this takeover; -1 if it was not asked or did not answer. */
+    private long askedHead = -1;
 
     Steps(Failover failover, FailoverHost host, boolean force) {
         this(failover, host, force, false);
@@ -164,15 +166,18 @@ final class Steps {
     }
 
     private void promote() throws Exception {
+        // a second attempt may find the source's connection closed by the first: what it said then still holds
+        askedHead = Math.max(askedHead, askSource());
+        long asked = askedHead;
         long applied = host.images().promote(d.source(), d.image(), failover.stepTimeout());
-        long head = host.images().announcedHead(d.source(), d.image());
+        long head = Math.max(asked, host.images().announcedHead(d.source(), d.image()));
         long behind = Math.max(0, head - applied);
         if (behind > d.maxBehindOps() && d.maxBehindOps() != FailoverDefinition.ANY_BEHIND) {
             if (!acceptLoss) {
                 host.images().release(d.source(), d.image());
                 failover.refusedStaleReplica();
                 throw new ApplicationException("the replica is known to be behind: the source had journaled up to op "
-                        + head + " when last heard, the image holds up to op " + applied + ", so the last " + behind
+                        + head + (asked >= 0 ? " when asked just now" : " when last heard") + ", the image holds up to op " + applied + ", so the last " + behind
                         + " changes made on the source are missing here (this failover allows " + d.maxBehindOps()
                         + "). No takeover without the admin's word: bring the source back if it can be, or accept "
                         + "the loss with doppel failover now " + failover.name() + " --accept-loss");
@@ -196,6 +201,37 @@ final class Steps {
                     + " changes made on the source are not on the replica (use synchronous replication "
                     + "where none may be lost)");
         }
+    }
+
+    /**
+     * A source whose connection still carries frames, or any source still connected when the takeover
+     * is forced (a planned switch-over from a living source), is asked for its head now, and the image
+     * given a third of the step's time to apply that far: a takeover then loses nothing that was on its
+     * way, and one that would lose something is known to. A living source answers within a round trip;
+     * a dead one that left its connection open is waited for at most two probe intervals (and only
+     * when forced: a takeover of a source found lost does not wait for one). Returns the head the
+     * source gave, or -1.
+     */
+    private long askSource() throws InterruptedException {
+        long silentMillis = host.images().silentMillis(d.source(), d.image());
+        long live = Math.max(1000, 2L * d.intervalMillis());
+        if (silentMillis < 0 || (silentMillis >= live && !force)) {
+            return -1;
+        }
+        long head = host.images().catchUp(d.source(), d.image(), java.time.Duration.ofMillis(live),
+                failover.stepTimeout().dividedBy(3));
+        if (head >= 0) {
+            long applied;
+            try {
+                applied = host.images().applied(d.source(), d.image());
+            } catch (java.io.IOException e) {
+                applied = -1;
+            }
+            host.event(Severity.INFO, "failover.source-asked", "the source still answers: it has journaled up to op "
+                    + head + (applied >= head ? "; the image has applied all of it"
+                            : "; the image had applied up to op " + applied + " when the time to catch up ran out"));
+        }
+        return head;
     }
 
     private void unpromote() throws Exception {

@@ -112,6 +112,17 @@ final class ImageSession {
         }
     }
 
+    /** Waits up to {@code waitNanos} for the image to apply op {@code seq}; returns whether it has. */
+    boolean awaitApplied(long seq, long waitNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + waitNanos;
+        synchronized (appliedMonitor) {
+            while (!refused && applier.appliedSequence() < seq && deadline - System.nanoTime() > 0) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(appliedMonitor, deadline - System.nanoTime());
+            }
+        }
+        return applier.appliedSequence() >= seq;
+    }
+
     /** Longest a mirror's question waits for the image to reach the sequence it names. */
     static final long INSPECT_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
     private final Object appliedMonitor = new Object();

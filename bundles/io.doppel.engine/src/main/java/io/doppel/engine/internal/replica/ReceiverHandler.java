@@ -46,6 +46,11 @@ final class ReceiverHandler extends IoHandlerAdapter {
     private final java.util.Set<IoSession> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Per image key: the last journal head its source announced. */
     private final java.util.Map<String, Long> heads = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Questions for a source's head, by id, with the connection they were asked on. */
+    private final java.util.Map<Long, HeadQuestion> headQuestions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong headQuestionIds = new java.util.concurrent.atomic.AtomicLong();
+
+    private record HeadQuestion(IoSession session, java.util.concurrent.CompletableFuture<Long> answer) { }
     private volatile io.doppel.api.event.EventLog events;
     private final Holds holds;
     private final java.util.function.BiConsumer<String, String> restored;
@@ -132,6 +137,17 @@ final class ReceiverHandler extends IoHandlerAdapter {
                 ImageSession image = (ImageSession) session.getAttribute(IMAGE);
                 if (h.head() >= 0 && image != null) {
                     heads.put(image.key(), h.head());
+                }
+            }
+            case Frame.HeadAnswer a -> {
+                HeadQuestion asked = headQuestions.get(a.id());
+                ImageSession image = (ImageSession) session.getAttribute(IMAGE);
+                if (asked == null || asked.session() != session || image == null) {
+                    refuse(session, "PROTOCOL", "an answer to a question this target did not ask", 0);
+                } else {
+                    headQuestions.remove(a.id());
+                    heads.put(image.key(), a.head());
+                    asked.answer().complete(a.head());
                 }
             }
             default -> refuse(session, "PROTOCOL", "unexpected " + message.getClass().getSimpleName() + " frame", 0);
@@ -289,6 +305,8 @@ final class ReceiverHandler extends IoHandlerAdapter {
     @Override
     public void sessionClosed(IoSession session) {
         sessions.remove(session);
+        headQuestions.values().stream().filter(q -> q.session() == session)
+                .forEach(q -> q.answer().completeExceptionally(new IOException("the connection closed")));
         guard.closed(session);
         ImageSession image = (ImageSession) session.getAttribute(IMAGE);
         if (image != null) {
@@ -350,6 +368,38 @@ final class ReceiverHandler extends IoHandlerAdapter {
             }
         }
         return silent;
+    }
+
+    /**
+     * Asks the source on the connection that feeds the image for its head now, and waits up to
+     * {@code waitNanos} for the answer; -1 if no connection feeds the image (or only a restore's), or
+     * no answer came in time (the connection closed, the source is busy or stuck).
+     */
+    long askHead(String key, long waitNanos) throws InterruptedException {
+        IoSession feeding = null;
+        for (IoSession s : sessions) {
+            ImageSession image = (ImageSession) s.getAttribute(IMAGE);
+            if (image != null && image.key().equals(key) && !s.containsAttribute(RESTORE_ONLY) && s.isConnected()) {
+                feeding = s;
+            }
+        }
+        if (feeding == null) {
+            return -1;
+        }
+        long id = headQuestionIds.incrementAndGet();
+        HeadQuestion question = new HeadQuestion(feeding, new java.util.concurrent.CompletableFuture<>());
+        headQuestions.put(id, question);
+        try {
+            feeding.write(new Frame.HeadRequest(id));
+            return question.answer().get(waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("Image {}: the source gave no answer about its head within {} ms", key, waitNanos / 1_000_000);
+            return -1;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return -1;
+        } finally {
+            headQuestions.remove(id);
+        }
     }
 
     /** Closes the connection that feeds an image, if any; returns whether there was one. */

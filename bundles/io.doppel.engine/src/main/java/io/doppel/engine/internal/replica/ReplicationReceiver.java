@@ -256,6 +256,24 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
     }
 
     @Override
+    public long catchUp(String source, String image, java.time.Duration answer, java.time.Duration wait)
+            throws InterruptedException {
+        String key = checked(source) + "/" + checked(image);
+        long head = handler.askHead(key, answer.toNanos());
+        if (head < 0) {
+            return -1;
+        }
+        ImageSession feeding;
+        synchronized (open) {
+            feeding = open.get(key);
+        }
+        boolean caughtUp = feeding != null && feeding.awaitApplied(head, wait.toNanos());
+        LOG.info("Image {}: the source's head is op {}; the image {}", key, head, caughtUp ? "has applied it"
+                : "has not applied it within " + wait.toMillis() + " ms");
+        return head;
+    }
+
+    @Override
     public void expectRestore(String source, String image) throws IOException {
         holds.set(checked(source), checked(image), Hold.RESTORE_ONLY);
         LOG.warn("Image {}/{} handed back: it admits only the source's restore", source, image);

@@ -1378,6 +1378,13 @@ final class Job implements Link.Listener {
             case Frame.Refused r -> fail("the target refused: " + r.message() + " [" + r.code() + "]"
                     + (r.seq() > 0 ? " at op " + r.seq() : ""));
             case Frame.Heartbeat h -> { }
+            case Frame.HeadRequest q -> {
+                // a target about to take over: how far have this job's applications got? A synchronous
+                // change completes only once the target applied it, so the target lacks none of those
+                if (link != null) {
+                    link.send(new Frame.HeadAnswer(q.id(), definition.synchronous() ? appliedSeq : journal.lastSeq()));
+                }
+            }
             default -> fail("the target sent an unexpected " + frame.getClass().getSimpleName() + " frame");
         }
         notifyAll();

@@ -21,9 +21,10 @@ public sealed interface Frame {
      * and the mirror's questions about the image (listings and block sums). 4: listed entries carry
      * link count, inode and an extended-attribute digest; questions about one entry (verification);
      * the move-aside op. 5: reads of image data and xattrs (restore). 6: a hello says whether it
-     * comes to restore, so that an image held after a failover admits only that.
+     * comes to restore, so that an image held after a failover admits only that. 7: the target may
+     * ask the source for its journal's head (before a takeover).
      */
-    int PROTOCOL = 6;
+    int PROTOCOL = 7;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -142,6 +143,20 @@ public sealed interface Frame {
     record Xattrs(long id, long applied, boolean exists, java.util.Map<String, byte[]> values, String error)
             implements Frame { }
 
+    /**
+     * Target → source: what is the last op you have journaled for this image, now? Asked before a
+     * takeover while the source still answers, so that the replica is compared with the source's
+     * head at that moment, not with one it announced earlier. Answered by a {@link HeadAnswer}.
+     */
+    record HeadRequest(long id) implements Frame { }
+
+    /**
+     * Source → target: the answer to a {@link HeadRequest}: the last op that has completed for the
+     * source's applications (an asynchronous job: its journal's head; a synchronous one: the last op
+     * the target acknowledged, since an op completes only then).
+     */
+    record HeadAnswer(long id, long head) implements Frame { }
+
     /** Most bytes one {@link ReadRequest} may ask for. */
     int MAX_READ = 4 * 1024 * 1024;
     /** Most attributes in one {@link Xattrs} frame, and most bytes of one value. */
@@ -172,6 +187,8 @@ public sealed interface Frame {
             case Data d -> 15;
             case XattrsRequest r -> 16;
             case Xattrs x -> 17;
+            case HeadRequest r -> 18;
+            case HeadAnswer a -> 19;
         };
     }
 
@@ -224,6 +241,8 @@ public sealed interface Frame {
                 yield o.bytes();
             }
             case Rebase r -> ByteBuffer.allocate(8).putLong(r.seq()).array();
+            case HeadRequest r -> ByteBuffer.allocate(8).putLong(r.id()).array();
+            case HeadAnswer a -> ByteBuffer.allocate(16).putLong(a.id()).putLong(a.head()).array();
             case StatRequest r -> {
                 Out o = new Out();
                 o.b.putLong(r.id()).putLong(r.minApplied());
@@ -324,6 +343,8 @@ public sealed interface Frame {
                 case 15 -> data(b);
                 case 16 -> new XattrsRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff));
                 case 17 -> xattrs(b);
+                case 18 -> new HeadRequest(b.getLong());
+                case 19 -> new HeadAnswer(b.getLong(), nonNegative(b.getLong()));
                 default -> throw new CodecException("unknown frame type " + type);
             };
             if (b.hasRemaining()) {

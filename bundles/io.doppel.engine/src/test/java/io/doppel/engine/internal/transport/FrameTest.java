@@ -44,6 +44,10 @@ class FrameTest {
         assertEquals(batch(1, 50), roundTrip(batch(1, 50)));
         assertEquals(new Frame.StatRequest(3, 99, "a/b"), roundTrip(new Frame.StatRequest(3, 99, "a/b")));
         assertEquals(new Frame.Rebase(12), roundTrip(new Frame.Rebase(12)));
+        assertEquals(new Frame.HeadRequest(-3), roundTrip(new Frame.HeadRequest(-3)));
+        assertEquals(new Frame.HeadAnswer(8, 1L << 40), roundTrip(new Frame.HeadAnswer(8, 1L << 40)));
+        assertThrows(CodecException.class, () -> Frame.decode(19, ByteBuffer.allocate(16).putLong(1).putLong(-1).flip()),
+                "a negative head");
         Frame.Listing listing = new Frame.Listing(4, 100, true, List.of(
                 new Frame.Listed("f", 'f', 0644, 1, 2, 10, 1_700_000_000_123_456_789L, "", 2, 77, -5),
                 new Frame.Listed("l", 'l', 0777, 0, 0, 3, 5, "t", 1, 78, 0)), false, null);
@@ -137,7 +141,8 @@ class FrameTest {
                 new Frame.ListRequest(1, 0, "d", ""), new Frame.StatRequest(2, 0, "a/b"), new Frame.Rebase(4),
                 new Frame.Listing(4, 100, true, List.of(new Frame.Listed("f", 'f', 0644, 1, 2, 10, 5, "", 2, 77, -5)),
                         false, null),
-                new Frame.SumsRequest(1, 0, "f", 4096), new Frame.XattrsRequest(1, 0, "f")}) {
+                new Frame.SumsRequest(1, 0, "f", 4096), new Frame.XattrsRequest(1, 0, "f"), new Frame.HeadRequest(5),
+                new Frame.HeadAnswer(5, 77)}) {
             byte[] body = Frame.body(f);
             byte[] typed = new byte[body.length + 1];
             typed[0] = (byte) Frame.type(f);
