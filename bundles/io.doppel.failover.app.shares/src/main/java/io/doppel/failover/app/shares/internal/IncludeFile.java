@@ -32,11 +32,22 @@ final class IncludeFile {
 
     private final Path config;
     private final Path fragment;
+    private final boolean ganesha;
 
     IncludeFile(Path config, String failover) {
+        this(config, failover, false);
+    }
+
+    private IncludeFile(Path config, String failover, boolean ganesha) {
         this.config = config;
+        this.ganesha = ganesha;
         this.fragment = config.resolveSibling("doppel-failover-" + failover.replaceAll("[^A-Za-z0-9_.-]", "_")
-                + ".conf");
+                + (ganesha ? "-nfs" : "") + ".conf");
+    }
+
+    /** The same for NFS-Ganesha's configuration: its fragment is included by {@code %include "FRAGMENT"}. */
+    static IncludeFile ganesha(Path config, String failover) {
+        return new IncludeFile(config, failover, true);
     }
 
     Path config() {
@@ -49,7 +60,7 @@ final class IncludeFile {
 
     /** The line that includes the fragment. */
     String line() {
-        return "include = " + fragment;
+        return ganesha ? "%include \"" + fragment + "\"" : "include = " + fragment;
     }
 
     /** Whether a takeover left anything behind: the include line or the fragment. */
@@ -75,6 +86,11 @@ final class IncludeFile {
             }
         }
         replace(fragment, s.toString(), null);
+    }
+
+    /** Writes the fragment (whole, then renamed into place) with the text given. */
+    void write(String text) throws IOException {
+        replace(fragment, text, null);
     }
 
     /** Appends the include line unless it is there; returns whether it was added. */

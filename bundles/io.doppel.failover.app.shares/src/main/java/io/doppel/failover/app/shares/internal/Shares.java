@@ -46,6 +46,12 @@ record Shares(List<SambaShare> smb, Path config, List<String> start, String host
      */
     record NfsExport(Path folder, String client, String options) {
 
+        /** Where an NFSv4 client finds it below NFS-Ganesha's pseudo root: its path in the replicated data. */
+        String pseudo(Path root) {
+            String relative = root.relativize(folder).toString();
+            return "/" + (relative.isEmpty() ? "" : relative);
+        }
+
         /** How exportfs names it: {@code CLIENT:PATH}. */
         String target() {
             return client + ":" + folder;
@@ -54,6 +60,19 @@ record Shares(List<SambaShare> smb, Path config, List<String> start, String host
 
     static final String DEFAULT_CONFIG = "/etc/samba/smb.conf";
     static final String DEFAULT_NFS_OPTIONS = "ro,sync,no_subtree_check";
+    static final String DEFAULT_GANESHA_CONFIG = "/etc/ganesha/ganesha.conf";
+    static final String DEFAULT_GANESHA_PID = "/run/ganesha/ganesha.pid";
+    static final int DEFAULT_GANESHA_FIRST_ID = 4200;
+
+    /**
+     * NFS-Ganesha as the NFS server (setting {@code nfsServer=ganesha}).
+     *
+     * @param config  its configuration file, which one {@code %include} line makes read the exports' fragment
+     * @param pidFile where the running server's process id is, for the SIGHUP that reloads the exports
+     * @param firstId the export id of the first folder; the others follow
+     */
+    record Ganesha(Path config, Path pidFile, int firstId) {
+    }
 
     /** The per-share settings, {@code smb.NAME.KEY}. */
     private static final Set<String> SHARE_KEYS = Set.of("readonly", "writable", "users", "guest");
@@ -90,6 +109,13 @@ record Shares(List<SambaShare> smb, Path config, List<String> start, String host
             { "nfs", "NFS exports as PATH:CLIENT(OPTIONS), comma-separated, several clients separated by spaces, "
                     + "e.g. projects:10.0.0.0/24(rw,sync,no_subtree_check) (default options " + DEFAULT_NFS_OPTIONS
                     + "; default none)" },
+            { "nfsServer", "kernel (exportfs, nfs-kernel-server) or ganesha (NFS-Ganesha, a user-space NFSv4 server: the "
+                    + "exports are written to a fragment that one %include line adds to its configuration, then it is "
+                    + "sent SIGHUP; default kernel)" },
+            { "ganesha.config", "NFS-Ganesha's configuration (default " + DEFAULT_GANESHA_CONFIG + ")" },
+            { "ganesha.pidfile", "the running NFS-Ganesha's pid file (default " + DEFAULT_GANESHA_PID + ")" },
+            { "ganesha.firstExportId", "Export_Id of the first exported folder, the others following (1-65000, "
+                    + "default " + DEFAULT_GANESHA_FIRST_ID + "; they must not be used by other exports)" },
     };
 
     static Map<String, String> settings() {
@@ -122,6 +148,46 @@ record Shares(List<SambaShare> smb, Path config, List<String> start, String host
             throw new ApplicationException("shares.host must be an address or a host name, not '" + host + "'");
         }
         return host;
+    }
+
+    /** NFS-Ganesha's settings when it is the NFS server, or {@code null} for the kernel's (exportfs). */
+    static Ganesha ganesha(TakeoverContext context) throws ApplicationException {
+        String server = context.setting("nfsServer", "kernel").strip().toLowerCase(Locale.ROOT);
+        switch (server) {
+            case "kernel" -> {
+                return null;
+            }
+            case "ganesha" -> {
+                String id = context.setting("ganesha.firstExportId", String.valueOf(DEFAULT_GANESHA_FIRST_ID)).strip();
+                int first;
+                try {
+                    first = Integer.parseInt(id);
+                } catch (NumberFormatException e) {
+                    first = -1;
+                }
+                if (first < 1 || first > 65_000) {
+                    throw new ApplicationException("shares.ganesha.firstExportId must be a whole number from 1 to 65000, "
+                            + "not '" + id + "'");
+                }
+                return new Ganesha(absolute(context, "ganesha.config", DEFAULT_GANESHA_CONFIG),
+                        absolute(context, "ganesha.pidfile", DEFAULT_GANESHA_PID), first);
+            }
+            default -> throw new ApplicationException("shares.nfsServer must be kernel or ganesha, not '" + server + "'");
+        }
+    }
+
+    private static Path absolute(TakeoverContext context, String key, String fallback) throws ApplicationException {
+        String value = context.setting(key, fallback).strip();
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new ApplicationException("shares." + key + " is not a path: " + value, e);
+        }
+        if (!path.isAbsolute() || path.getFileName() == null) {
+            throw new ApplicationException("shares." + key + " must be an absolute path, not " + value);
+        }
+        return path.normalize();
     }
 
     /** The smb.conf setting alone: what release needs even when the replica's folders are gone. */

@@ -78,9 +78,16 @@ public final class SharesApplication implements ApplicationFailover {
             checkConfig(include);
             refuseTaken(s, include, new Samba(context, s.config()).sections("as it is"));
         }
-        if (!s.nfs().isEmpty() && !installed("exportfs", List.of("/usr/sbin/exportfs", "/sbin/exportfs"))) {
+        Shares.Ganesha ganesha = Shares.ganesha(context);
+        if (!s.nfs().isEmpty() && ganesha != null) {
+            GaneshaExports.fragment(s.nfs(), realData(context), ganesha.firstId(), context.failover());
+            if (!installed("ganesha.nfsd", List.of("/usr/bin/ganesha.nfsd", "/usr/sbin/ganesha.nfsd"))) {
+                throw new ApplicationException("shares.nfs asks for NFS exports by NFS-Ganesha, but ganesha.nfsd is "
+                        + "missing: install nfs-ganesha and nfs-ganesha-vfs (apt install nfs-ganesha nfs-ganesha-vfs)");
+            }
+        } else if (!s.nfs().isEmpty() && !installed("exportfs", List.of("/usr/sbin/exportfs", "/sbin/exportfs"))) {
             throw new ApplicationException("shares.nfs asks for NFS exports, but exportfs is missing: install "
-                    + "nfs-kernel-server (apt install nfs-kernel-server)");
+                    + "nfs-kernel-server (apt install nfs-kernel-server), or use NFS-Ganesha (shares.nfsServer=ganesha)");
         }
     }
 
@@ -91,7 +98,21 @@ public final class SharesApplication implements ApplicationFailover {
             takeSamba(context, s);
         }
         if (!s.nfs().isEmpty()) {
-            new NfsExports(context).export(s.nfs());
+            Shares.Ganesha ganesha = Shares.ganesha(context);
+            if (ganesha != null) {
+                new GaneshaExports(context, ganesha).export(s.nfs(), realData(context));
+            } else {
+                new NfsExports(context).export(s.nfs());
+            }
+        }
+    }
+
+    private static Path realData(TakeoverContext context) throws ApplicationException {
+        try {
+            return context.dataRoot().toRealPath();
+        } catch (IOException e) {
+            throw new ApplicationException("the replicated data " + context.dataRoot() + " cannot be read: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -110,7 +131,9 @@ public final class SharesApplication implements ApplicationFailover {
                 seen.add("smbd lists " + s.smb().stream().map(SambaShare::name).toList());
             }
             if (!s.nfs().isEmpty()) {
-                List<String> missing = new NfsExports(context).missing(s.nfs());
+                Shares.Ganesha ganesha = Shares.ganesha(context);
+                List<String> missing = ganesha != null ? new GaneshaExports(context, ganesha).missing(s.nfs())
+                        : new NfsExports(context).missing(s.nfs());
                 if (!missing.isEmpty()) {
                     return Health.down("the NFS server does not export " + missing);
                 }
@@ -125,6 +148,10 @@ public final class SharesApplication implements ApplicationFailover {
     @Override
     public void release(TakeoverContext context) throws ApplicationException {
         new NfsExports(context).unexport();
+        Shares.Ganesha ganesha = Shares.ganesha(context);
+        if (ganesha != null) {
+            new GaneshaExports(context, ganesha).unexport();
+        }
         IncludeFile include = new IncludeFile(Shares.config(context), context.failover());
         Path started = context.workDirectory().resolve(STARTED);
         Set<String> names;
