@@ -103,6 +103,7 @@ class PostgresFailoverProductTest {
                 source.kill();
                 ns.kill("a");
                 long died = System.nanoTime();
+                long diedAt = System.currentTimeMillis();
                 long acked = ledger.stopAndJoin(writer);
                 fo.explained(target, "db", () -> awaitCondition(WAIT, () -> answers(ns, service),
                         "the service address to answer on the target"), () -> "");
@@ -114,6 +115,16 @@ class PostgresFailoverProductTest {
                 long postgresMillis = (System.nanoTime() - died) / 1_000_000;
                 System.out.println("failover: address answered " + addressMillis + " ms, PostgreSQL accepted connections "
                         + postgresMillis + " ms after the source died (probes every 1 s, lost after 3 misses)");
+                // where the time went: the target's events, in ms after the death (one clock: the test hosts share it)
+                for (var e : com.google.gson.JsonParser.parseString(fo.ok("b", target, "--json", "events", "--job", "db",
+                        "--since", "5m").stdout()).getAsJsonArray()) {
+                    JsonObject event = e.getAsJsonObject();
+                    long at = event.get("timeMillis").getAsLong() - diedAt;
+                    if (at >= 0) {
+                        System.out.println("failover: +" + at + " ms " + event.get("code").getAsString() + ": "
+                                + event.get("message").getAsString());
+                    }
+                }
                 JsonObject over = fo.awaitState(target, "db", "FAILED_OVER");
                 assertTrue(over.get("appliedSeq").getAsLong() > 0, over.toString());
 

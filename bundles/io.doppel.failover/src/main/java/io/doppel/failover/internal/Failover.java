@@ -54,7 +54,7 @@ final class Failover {
     Failover(FailoverDefinition definition, FailoverHost host) {
         this.definition = definition;
         this.host = host;
-        this.prober = new Prober(definition.agentPort(), definition.hostPorts(), definition.icmp());
+        this.prober = new Prober(definition.agentPort(), definition.hostPorts(), definition.icmp(), host.probes());
         this.verdict = newVerdict();
     }
 

@@ -76,7 +76,9 @@ public final class FailoverManager implements MetricsSource {
         String hosts = context.getProperty(HOSTS_PROPERTY);
         this.network = new Network(commands, Path.of(hosts == null || hosts.isBlank() ? "/etc/hosts" : hosts),
                 (code, message) -> post(Severity.WARNING, null, code, message));
-        probes = new ThreadPoolExecutor(2, 32, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(256),
+        // a thread per probe at once (every address of every failover, and beside each the host's own probes),
+        // each bounded by its timeout; beyond 64 at once the caller probes itself, one after the other
+        probes = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
                 named("doppel-probe-"), new ThreadPoolExecutor.CallerRunsPolicy());
         ticks = new ScheduledThreadPoolExecutor(2, named("doppel-monitor-"));
         ticks.setRemoveOnCancelPolicy(true);
