@@ -217,6 +217,128 @@ class FaultMatrixTest {
     }
 
     /**
+     * The faults of space and of restarts, with real agents: the target's images on a file system of
+     * 16 MiB that a large file fills (the source keeps every change and retries; once the file system
+     * has room again replication resumes by itself); the job's journal over its disk budget while the
+     * link is down (what the target lacks is dropped and a difference mirror resynchronises it once
+     * the link is back); and the source agent killed in the middle of a throttled full mirror (the
+     * restarted agent resumes the mirror where it was). After each, the image equals the source.
+     */
+    @Test
+    void theImageEqualsTheSourceAfterADiskFullAQueueOverflowAndAMirrorCutShort() throws Exception {
+        Failovers.requireHosts(Files.exists(Path.of("/dev/fuse")) ? null : "/dev/fuse is missing");
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path sourceHome = dir.resolve("source");
+        Path targetHome = dir.resolve("target");
+        Path images = Files.createDirectories(targetHome.resolve("images"));
+        Path image = images.resolve("primary/web");
+        io.doppel.testing.Cli.ok(io.doppel.testing.Cli.exec(List.of("mount", "-t", "tmpfs", "-o", "size=16m",
+                "doppel-test-images", images.toString()), 30));
+        try (NetNs ns = NetNs.create("sp")) {
+            Failovers hosts = new Failovers(ns, WAIT);
+            AgentProcess[] target = {startTarget(ns, targetHome)};
+            AgentProcess[] source = {startSource(ns, sourceHome)};
+            try {
+                hosts.pair(source[0], target[0]);
+                seed(data, new Random(3));
+                hosts.ok("a", source[0], "job", "create", "web", "--source", data.toString(), "--target",
+                        ns.address(2) + ":7421", "--interceptor", "linux.fuse", "--queue-disk-mib", "32");
+                hosts.ok("a", source[0], "job", "start", "web");
+                awaitSame(ns, data, image, "the first copy", source[0], target[0]);
+
+                fault(ns, "target disk full", data, image, () -> {
+                    writeLarge(data.resolve("large-1.bin"), 12, 11);
+                    awaitEvent(hosts, source[0], "target.full", 0);
+                    io.doppel.testing.Cli.ok(io.doppel.testing.Cli.exec(List.of("mount", "-o", "remount,size=512m",
+                            images.toString()), 30));
+                }, source, target);
+
+                long before = lastEventId(hosts, source[0]);
+                fault(ns, "queue overflow", data, image, () -> {
+                    ns.ipIn("b", "link", "set", NetNs.DEVICE, "down");
+                    try {
+                        writeLarge(data.resolve("large-2.bin"), 40, 12);
+                        awaitEvent(hosts, source[0], "queue.overflow", before);
+                    } finally {
+                        ns.ipIn("b", "link", "set", NetNs.DEVICE, "up");
+                    }
+                }, source, target);
+                String codes = hosts.ok("a", source[0], "--json", "events", "--job", "web", "--limit", "1000").stdout();
+                assertTrue(codes.contains("mirror.resync"), "the overflow was resynchronised by a mirror: " + codes);
+
+                // a mirror long enough to be cut short: everything but the seed again, at 4 MB/s
+                hosts.ok("a", source[0], "job", "limit", "web", "4MB/s");
+                long cut = lastEventId(hosts, source[0]);
+                fault(ns, "kill -9 source mid-mirror", data, image, () -> {
+                    hosts.ok("a", source[0], "job", "mirror", "web", "--mode", "full");
+                    awaitCondition(WAIT, () -> mirrorBytes(hosts, source[0]) > 8L << 20, "the mirror to be under way");
+                    source[0].kill();
+                    source[0] = startSource(ns, sourceHome);
+                }, source, target);
+                awaitEvent(hosts, source[0], "mirror.resumed", cut);
+                hosts.ok("a", source[0], "job", "limit", "web", "unlimited");
+                awaitSame(ns, data, image, "the image to equal the source after the resumed mirror", source[0],
+                        target[0]);
+            } finally {
+                for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
+                    if (a != null) {
+                        a.close();
+                    }
+                }
+                io.doppel.testing.Cli.exec(List.of("umount", "-l", data.toString()), 30);
+            }
+        } finally {
+            io.doppel.testing.Cli.exec(List.of("umount", "-l", images.toString()), 30);
+        }
+        StringBuilder table = new StringBuilder("fault matrix, space and restarts (CI form):\n");
+        results.forEach((k, v) -> table.append(String.format("  %-26s %s%n", k, v)));
+        System.out.println(table);
+    }
+
+    /** Writes {@code mib} MiB of random bytes through the protected directory's usual path. */
+    private static void writeLarge(Path file, int mib, long seed) throws IOException {
+        Random random = new Random(seed);
+        byte[] block = new byte[1 << 20];
+        try (var out = Files.newOutputStream(file)) {
+            for (int i = 0; i < mib; i++) {
+                random.nextBytes(block);
+                out.write(block);
+            }
+        }
+    }
+
+    private static long lastEventId(Failovers hosts, AgentProcess source) {
+        var events = JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job", "web", "--limit", "1")
+                .stdout()).getAsJsonArray();
+        return events.isEmpty() ? 0 : events.get(0).getAsJsonObject().get("id").getAsLong();
+    }
+
+    /** Waits for an event of the job with {@code code} after the event {@code afterId}. */
+    private static void awaitEvent(Failovers hosts, AgentProcess source, String code, long afterId) {
+        awaitCondition(WAIT, () -> {
+            for (var e : JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job", "web", "--limit",
+                    "1000").stdout()).getAsJsonArray()) {
+                JsonObject event = e.getAsJsonObject();
+                if (event.get("id").getAsLong() > afterId && code.equals(event.get("code").getAsString())) {
+                    return true;
+                }
+            }
+            return false;
+        }, "the source's event " + code);
+    }
+
+    /** The bytes the job's running mirror has done, 0 if none runs. */
+    private static long mirrorBytes(Failovers hosts, AgentProcess source) {
+        JsonObject job = JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
+                .getAsJsonArray().get(0).getAsJsonObject();
+        if (!job.has("mirror") || job.get("mirror").isJsonNull()) {
+            return 0;
+        }
+        JsonObject mirror = job.getAsJsonObject("mirror");
+        return mirror.get("finishedAtMillis").getAsLong() == 0 ? mirror.get("bytesDone").getAsLong() : 0;
+    }
+
+    /**
      * The partitions' lengths in seconds: 1 and 30 in CI; {@code -Ddoppel.faults.partitions=1,30,300}
      * adds the 5 min one of the full run.
      */
