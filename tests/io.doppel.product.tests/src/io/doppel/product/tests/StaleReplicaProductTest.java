@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,22 +42,13 @@ class StaleReplicaProductTest {
         Failovers.requireHosts(null);
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("first.txt"), "replicated before anything went wrong\n");
-        Path targetHome = dir.resolve("replica");
         try (NetNs ns = NetNs.create("st")) {
             Failovers fo = new Failovers(ns, WAIT);
             String service = ns.address(10);
-            AgentProcess target = AgentProcess.start(ns.in("b"), Map.of(), targetHome, "--name", "replica", "--listen",
-                    "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421");
-            AgentProcess source = AgentProcess.start(ns.in("a"), Map.of(), dir.resolve("primary"), "--name", "primary",
-                    "--listen", "0.0.0.0:7420");
-            List<AgentProcess> agents = new ArrayList<>(List.of(target, source));
-            try {
-                fo.pair(source, target);
-                fo.ok("a", source, "job", "create", "files", "--source", data.toString(), "--target", ns.address(2)
-                        + ":7421", "--interceptor", "watch");
-                fo.ok("a", source, "job", "start", "files");
-                Path image = targetHome.resolve("images/primary/files");
-                awaitCondition(WAIT, () -> Trees.same(data, image, ".doppel-"), "the first file to be replicated");
+            try (Agents agents = replicating(ns, fo, data)) {
+                AgentProcess source = agents.source();
+                AgentProcess target = agents.target();
+                Path image = agents.image();
                 // the default bound: a replica known to lack any change is not promoted without the admin
                 fo.ok("b", target, "failover", "create", "files", "--source", "primary", "--address", ns.address(1),
                         "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--automatic",
@@ -101,10 +91,6 @@ class StaleReplicaProductTest {
                 assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
                 assertEquals("replicated before anything went wrong\n", Files.readString(image.resolve("first.txt")));
                 Cli.ok(Cli.in(ns.in("b"), target, "failover", "failback", "files", "--wait"));
-            } finally {
-                for (AgentProcess a : agents) {
-                    a.close();
-                }
             }
         }
     }
@@ -114,22 +100,13 @@ class StaleReplicaProductTest {
         Failovers.requireHosts(null);
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("first.txt"), "replicated before the switch-over\n");
-        Path targetHome = dir.resolve("replica");
         try (NetNs ns = NetNs.create("sa")) {
             Failovers fo = new Failovers(ns, WAIT);
             String service = ns.address(10);
-            AgentProcess target = AgentProcess.start(ns.in("b"), Map.of(), targetHome, "--name", "replica", "--listen",
-                    "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421");
-            AgentProcess source = AgentProcess.start(ns.in("a"), Map.of(), dir.resolve("primary"), "--name", "primary",
-                    "--listen", "0.0.0.0:7420");
-            List<AgentProcess> agents = new ArrayList<>(List.of(target, source));
-            try {
-                fo.pair(source, target);
-                fo.ok("a", source, "job", "create", "files", "--source", data.toString(), "--target", ns.address(2)
-                        + ":7421", "--interceptor", "watch");
-                fo.ok("a", source, "job", "start", "files");
-                Path image = targetHome.resolve("images/primary/files");
-                awaitCondition(WAIT, () -> Trees.same(data, image, ".doppel-"), "the first file to be replicated");
+            try (Agents agents = replicating(ns, fo, data)) {
+                AgentProcess source = agents.source();
+                AgentProcess target = agents.target();
+                Path image = agents.image();
                 fo.ok("b", target, "failover", "create", "files", "--source", "primary", "--address", ns.address(1),
                         "--agent-port", "7420", "--icmp", "--interval", "500", "--misses", "3", "--ip",
                         service + "/24@" + NetNs.DEVICE, "--step-timeout", "15", "--start");
@@ -166,12 +143,47 @@ class StaleReplicaProductTest {
                 assertTrue(Trees.same(data, image, ".doppel-"), "the image holds every change the source had made");
                 assertTrue(ns.ipIn("b", "addr", "show", "dev", NetNs.DEVICE).stdout().contains(service + "/24"));
                 Cli.ok(Cli.in(ns.in("b"), target, "failover", "failback", "files", "--wait"));
-            } finally {
-                for (AgentProcess a : agents) {
-                    a.close();
-                }
             }
         }
+    }
+
+    /** The agents of a test: the target first started, the source paired with it and replicating into {@code image}. */
+    private record Agents(AgentProcess source, AgentProcess target, Path image) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                target.close();
+            } finally {
+                source.close();
+            }
+        }
+    }
+
+    /** A source on host a replicating {@code data} (job "files", watch interceptor) to a target on host b. */
+    private Agents replicating(NetNs ns, Failovers fo, Path data) {
+        Path targetHome = dir.resolve("replica");
+        AgentProcess target = AgentProcess.start(ns.in("b"), Map.of(), targetHome, "--name", "replica", "--listen",
+                "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421");
+        AgentProcess source;
+        try {
+            source = AgentProcess.start(ns.in("a"), Map.of(), dir.resolve("primary"), "--name", "primary", "--listen",
+                    "0.0.0.0:7420");
+        } catch (RuntimeException | Error e) {
+            target.close();
+            throw e;
+        }
+        Agents agents = new Agents(source, target, targetHome.resolve("images/primary/files"));
+        try {
+            fo.pair(source, target);
+            fo.ok("a", source, "job", "create", "files", "--source", data.toString(), "--target", ns.address(2)
+                    + ":7421", "--interceptor", "watch");
+            fo.ok("a", source, "job", "start", "files");
+            awaitCondition(WAIT, () -> Trees.same(data, agents.image(), ".doppel-"), "the first file to be replicated");
+        } catch (RuntimeException | Error e) {
+            agents.close();
+            throw e;
+        }
+        return agents;
     }
 
     /** How often the source's job began to replicate over a new connection. */

@@ -57,7 +57,7 @@ public final class EventsCommand implements CommandHandler {
             String severity = text(args, "severity");
             query = new EventQuery(along(args, "afterId"), along(args, "since"),
                     severity == null ? null : Severity.parse(severity), text(args, "job"), number(args, "limit", 100),
-                    bool(args, "newest"));
+                    io.doppel.management.spi.CommandRegistrations.flag(args, "newest"));
         } catch (IllegalArgumentException e) {
             throw new CommandException(Messages.E_BAD_ARGUMENT, e.getMessage());
         }
@@ -68,17 +68,6 @@ public final class EventsCommand implements CommandHandler {
             Thread.currentThread().interrupt();
             throw new CommandException(Messages.E_INTERNAL, "the agent is stopping");
         }
-    }
-
-    private static boolean bool(JsonObject args, String field) throws CommandException {
-        JsonElement e = args.get(field);
-        if (e == null || e.isJsonNull()) {
-            return false;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new CommandException(Messages.E_BAD_ARGUMENT, "argument '" + field + "' must be true or false");
-        }
-        return e.getAsBoolean();
     }
 
     private static String text(JsonObject args, String field) throws CommandException {
