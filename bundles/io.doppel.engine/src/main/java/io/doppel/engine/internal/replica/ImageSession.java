@@ -136,6 +136,7 @@ final class ImageSession {
         long minApplied = switch (question) {
             case Frame.ListRequest l -> l.minApplied();
             case Frame.SumsRequest r -> r.minApplied();
+            case Frame.SumsBatchRequest r -> r.minApplied();
             case Frame.StatRequest r -> r.minApplied();
             case Frame.ReadRequest r -> r.minApplied();
             case Frame.XattrsRequest r -> r.minApplied();
@@ -202,6 +203,20 @@ final class ImageSession {
                 session.write(new Frame.Sums(r.id(), applied, -1, r.blockSize(), new byte[0],
                         error != null ? error : "not applied up to " + minApplied + " yet"));
             }
+            case Frame.SumsBatchRequest r -> {
+                String error = io.doppel.api.op.RelPath.problemWith(r.dir());
+                if (error == null && applied >= minApplied) {
+                    var dir = io.doppel.api.op.RelPath.of(r.dir());
+                    java.util.List<Frame.FileSums> files = new java.util.ArrayList<>(r.files().size());
+                    for (Frame.Wanted w : r.files()) {
+                        files.add(fileSums(inspector, dir, w));
+                    }
+                    session.write(new Frame.SumsBatch(r.id(), applied, files, null));
+                    return;
+                }
+                session.write(new Frame.SumsBatch(r.id(), applied, java.util.List.of(),
+                        error != null ? error : "not applied up to " + minApplied + " yet"));
+            }
             case Frame.ReadRequest r -> {
                 String error = io.doppel.api.op.RelPath.problemWith(r.path());
                 if (error == null && applied >= minApplied) {
@@ -235,6 +250,23 @@ final class ImageSession {
             }
             default -> { }
         }
+    }
+
+    /** The block sums of one file of a batch, or why there are none. */
+    private Frame.FileSums fileSums(io.doppel.engine.internal.apply.ImageInspector inspector,
+            io.doppel.api.op.RelPath dir, Frame.Wanted w) {
+        String path = dir.isRoot() ? w.name() : dir.value() + "/" + w.name();
+        String error = io.doppel.api.op.RelPath.problemWith(path);
+        if (error == null) {
+            try {
+                var sums = inspector.sums(io.doppel.api.op.RelPath.of(path), w.blockSize(), Frame.DIGEST_BYTES);
+                return new Frame.FileSums(sums.size(), w.blockSize(), sums.digests(), null);
+            } catch (IOException | RuntimeException e) {
+                error = "cannot read '" + path + "' in image " + key + ": " + e.getMessage();
+                LOG.warn("Image {}: {}", imageRoot, error);
+            }
+        }
+        return new Frame.FileSums(-1, w.blockSize(), new byte[0], error);
     }
 
     private static Frame.Listed listed(io.doppel.engine.internal.apply.ImageInspector.Entry e) {

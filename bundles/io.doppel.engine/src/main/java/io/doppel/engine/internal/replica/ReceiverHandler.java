@@ -121,6 +121,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
             }
             case Frame.ListRequest q -> inspect(session, q);
             case Frame.SumsRequest q -> inspect(session, q);
+            case Frame.SumsBatchRequest q -> inspect(session, q);
             case Frame.StatRequest q -> inspect(session, q);
             case Frame.ReadRequest q -> inspect(session, q);
             case Frame.XattrsRequest q -> inspect(session, q);

@@ -1346,6 +1346,7 @@ final class Job implements Link.Listener {
         switch (frame) {
             case Frame.Listing l -> answered(l.id(), l);
             case Frame.Sums r -> answered(r.id(), r);
+            case Frame.SumsBatch r -> answered(r.id(), r);
             case Frame.Data d -> answered(d.id(), d);
             case Frame.Xattrs x -> answered(x.id(), x);
             default -> receivedLocked(frame);

@@ -496,7 +496,7 @@ final class Mirror {
                 }
             } else if (a.isRegularFile() && "diff".equals(mode)
                     && (checksumAll || t.size() != a.size() || t.mtimeNanos() != nanos(a.lastModifiedTime()))) {
-                ahead.add(new TargetQuestions.Ahead(path, blockSize(a.size()), minApplied));
+                ahead.add(TargetQuestions.Ahead.sums(path, a.size(), minApplied));
             }
         }
         target.plan(ahead);

@@ -80,12 +80,18 @@ final class TargetQuestions {
 
     /**
      * A question the walk will ask when it reaches {@code path}, asked ahead: the block digests of a
-     * file ({@code blockSize > 0}), or the first page of a directory's listing ({@code blockSize == 0}).
+     * file of {@code size} bytes ({@code blockSize > 0}), or the first page of a directory's listing
+     * ({@code blockSize == 0}).
      */
-    record Ahead(RelPath path, int blockSize, long minApplied) {
+    record Ahead(RelPath path, int blockSize, long minApplied, long size) {
         /** The listing of directory {@code dir}, asked ahead. */
         static Ahead listing(RelPath dir, long minApplied) {
-            return new Ahead(dir, 0, minApplied);
+            return new Ahead(dir, 0, minApplied, 0);
+        }
+
+        /** The block digests of file {@code path} of {@code size} bytes, asked ahead. */
+        static Ahead sums(RelPath path, long size, long minApplied) {
+            return new Ahead(path, Mirror.blockSize(size), minApplied, size);
         }
 
         boolean isListing() {
@@ -109,13 +115,19 @@ final class TargetQuestions {
         }
     }
 
-    /** A question asked ahead, and its answer to come. */
-    private record Asked(Ahead question, CompletableFuture<Frame> answer) { }
+    /**
+     * A question asked ahead and its answer to come; {@code frame} is the answer to the frame that
+     * was sent, which a batch of digests shares with the other files of its directory.
+     */
+    private record Asked(Ahead question, CompletableFuture<Frame> answer, CompletableFuture<Frame> frame) { }
 
-    /** Questions asked ahead and not answered yet, at most. */
+    /** Frames asked ahead and not answered yet, at most. */
     static final int DEPTH = 32;
     /** Questions asked ahead and kept (answered or not) until the walk gets there, at most. */
-    static final int HOLD = 256;
+    static final int HOLD = 1024;
+    /** Most files whose digests are asked in one frame, and most bytes they hold together. */
+    static final int BATCH_FILES = 64;
+    static final long BATCH_BYTES = 8L * 1024 * 1024;
     /** Planned, not asked yet, in walk order. Guarded by this. */
     private final java.util.TreeMap<Key, Ahead> planned = new java.util.TreeMap<>();
     /** Asked ahead, in walk order. Guarded by this. */
@@ -142,19 +154,23 @@ final class TargetQuestions {
     }
 
     /**
-     * Asks the planned questions nearest in walk order, with at most {@link #DEPTH} of them
-     * unanswered and {@link #HOLD} kept. The walk descends into a directory after asking ahead for
-     * its parent's later entries: what it meets there comes first, so an answer kept for an entry
-     * further on gives way (it is planned again) when the room is needed.
+     * Asks the planned questions nearest in walk order, with at most {@link #DEPTH} frames
+     * unanswered and {@link #HOLD} questions kept. The walk descends into a directory after asking
+     * ahead for its parent's later entries: what it meets there comes first, so an answer kept for
+     * an entry further on gives way (it is planned again) when the room is needed. The digests of
+     * the files of one directory go in one frame ({@link Frame.SumsBatchRequest}), up to {@link
+     * #BATCH_FILES} files and {@link #BATCH_BYTES} bytes: each frame crosses both transports and the
+     * target's threads, which costs more than hashing a small file.
      */
     private void fill() {
-        int unanswered = 0;
+        java.util.Set<CompletableFuture<Frame>> unanswered = java.util.Collections.newSetFromMap(
+                new java.util.IdentityHashMap<>());
         for (Asked x : asked.values()) {
-            if (!x.answer().isDone()) {
-                unanswered++;
+            if (!x.frame().isDone()) {
+                unanswered.add(x.frame());
             }
         }
-        while (!planned.isEmpty() && unanswered < DEPTH) {
+        while (!planned.isEmpty() && unanswered.size() < DEPTH) {
             Key first = planned.firstKey();
             if (asked.size() >= HOLD) {
                 var last = asked.lastEntry();
@@ -166,16 +182,72 @@ final class TargetQuestions {
                 continue;
             }
             Ahead a = planned.get(first);
-            CompletableFuture<Frame> f = job.askIfConnected(id -> a.isListing()
-                    ? new Frame.ListRequest(id, a.minApplied(), a.path().value(), "")
-                    : new Frame.SumsRequest(id, a.minApplied(), a.path().value(), a.blockSize()));
-            if (f == null) {
-                return; // not connected: the walk asks when it gets there
+            if (a.isListing()) {
+                CompletableFuture<Frame> f = job.askIfConnected(
+                        id -> new Frame.ListRequest(id, a.minApplied(), a.path().value(), ""));
+                if (f == null) {
+                    return; // not connected: the walk asks when it gets there
+                }
+                planned.remove(first);
+                asked.put(first, new Asked(a, f, f));
+                unanswered.add(f);
+                continue;
             }
-            planned.remove(first);
-            asked.put(first, new Asked(a, f));
-            unanswered++;
+            List<Ahead> batch = batch(a);
+            RelPath dir = a.path().parent();
+            List<Frame.Wanted> wanted = batch.stream().map(b -> new Frame.Wanted(b.path().name(), b.blockSize())).toList();
+            CompletableFuture<Frame> f = job.askIfConnected(
+                    id -> new Frame.SumsBatchRequest(id, a.minApplied(), dir.value(), wanted));
+            if (f == null) {
+                return;
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                Ahead b = batch.get(i);
+                int at = i;
+                planned.remove(b.key());
+                asked.put(b.key(), new Asked(b, f.thenApply(answer -> sumsOf(answer, at, b.blockSize())), f));
+            }
+            unanswered.add(f);
+            sumsFrames++;
+            sumsFiles += batch.size();
         }
+    }
+
+    /**
+     * {@code first} and the planned digest questions after it in the same directory, as many as go
+     * in one frame and fit among the questions kept. Listings of its subdirectories in between are
+     * left for their own frames.
+     */
+    private List<Ahead> batch(Ahead first) {
+        RelPath dir = first.path().parent();
+        List<Ahead> batch = new ArrayList<>();
+        long bytes = 0;
+        for (Ahead b : planned.tailMap(first.key(), true).values()) {
+            if (b.isListing() && b.path().parent().equals(dir)) {
+                continue;
+            }
+            if (b.isListing() || !b.path().parent().equals(dir) || b.minApplied() != first.minApplied()
+                    || batch.size() >= BATCH_FILES || asked.size() + batch.size() >= HOLD
+                    || (!batch.isEmpty() && bytes + b.size() > BATCH_BYTES)) {
+                break;
+            }
+            batch.add(b);
+            bytes += b.size();
+        }
+        return batch;
+    }
+
+    /** The digests of the {@code at}th file of a batch's answer, as the answer to a single question. */
+    private static Frame sumsOf(Frame answer, int at, int blockSize) {
+        if (answer instanceof Frame.SumsBatch b) {
+            if (b.error() == null && at < b.files().size()) {
+                Frame.FileSums s = b.files().get(at);
+                return new Frame.Sums(b.id(), b.applied(), s.size(), s.blockSize(), s.digests(), s.error());
+            }
+            return new Frame.Sums(b.id(), b.applied(), -1, blockSize, new byte[0],
+                    b.error() != null ? b.error() : "no digests for this file in the answer");
+        }
+        return answer; // not an answer to this question: the walk asks again
     }
 
     /** The answer asked ahead for {@code key}, if any; what the walk has passed is forgotten. */
@@ -252,10 +324,14 @@ final class TargetQuestions {
     /** Answers asked ahead that the walk used, and questions it asked when it got there (for the log). */
     private volatile long usedAhead;
     private volatile long askedThen;
+    /** Frames of digests asked ahead, and the files they asked for. Guarded by this. */
+    private long sumsFrames;
+    private long sumsFiles;
 
     /** How the walk's questions were answered, for its log line. */
-    String counts() {
-        return String.format("%,d answers asked ahead, %,d questions asked on the spot", usedAhead, askedThen);
+    synchronized String counts() {
+        return String.format("%,d answers asked ahead (digests of %,d files in %,d frames), %,d questions asked on the spot",
+                usedAhead, sumsFiles, sumsFrames, askedThen);
     }
 
     private Frame ask(LongFunction<Frame> question, long minApplied) throws IOException, Mirror.Stopped {

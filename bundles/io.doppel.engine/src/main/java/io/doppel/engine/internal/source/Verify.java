@@ -241,7 +241,7 @@ final class Verify {
             Snapshot s = snapshot(a);
             Frame.Listed t = there.get(name);
             if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0) {
-                ahead.add(new TargetQuestions.Ahead(path, Mirror.blockSize(s.size()), minApplied));
+                ahead.add(TargetQuestions.Ahead.sums(path, s.size(), minApplied));
             } else if (t != null && t.type() == 'd' && s.type() == 'd') {
                 ahead.add(TargetQuestions.Ahead.listing(path, minApplied));
             }

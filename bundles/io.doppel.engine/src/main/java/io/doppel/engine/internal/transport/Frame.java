@@ -22,9 +22,10 @@ public sealed interface Frame {
      * link count, inode and an extended-attribute digest; questions about one entry (verification);
      * the move-aside op. 5: reads of image data and xattrs (restore). 6: a hello says whether it
      * comes to restore, so that an image held after a failover admits only that. 7: the target may
-     * ask the source for its journal's head (before a takeover).
+     * ask the source for its journal's head (before a takeover). 8: the block sums of several files of
+     * one directory in one question and one answer.
      */
-    int PROTOCOL = 7;
+    int PROTOCOL = 8;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -157,6 +158,42 @@ public sealed interface Frame {
      */
     record HeadAnswer(long id, long head) implements Frame { }
 
+    /**
+     * Source → target, for mirroring and verification: the block sums of several files of the image
+     * directory {@code dir} in one question (at most {@link #MAX_BATCH}), each with its own block
+     * size. Answered by one {@link SumsBatch}, the files in the order asked.
+     */
+    record SumsBatchRequest(long id, long minApplied, String dir, List<Wanted> files) implements Frame { }
+
+    /** One file of a {@link SumsBatchRequest}: its name in the directory and the block size asked. */
+    record Wanted(String name, int blockSize) { }
+
+    /**
+     * Target → source: the answer to a {@link SumsBatchRequest}: one {@link FileSums} per file asked,
+     * in the same order; {@code error} (and no files) if the question could not be answered at all.
+     */
+    record SumsBatch(long id, long applied, List<FileSums> files, String error) implements Frame { }
+
+    /**
+     * The block sums of one file of a {@link SumsBatch}, as in a {@link Sums} frame: size -1 if it is
+     * not a regular file in the image; {@code error} if that file could not be read.
+     */
+    record FileSums(long size, int blockSize, byte[] digests, String error) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileSums f && size == f.size && blockSize == f.blockSize
+                    && java.util.Arrays.equals(digests, f.digests) && java.util.Objects.equals(error, f.error);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(size, blockSize, java.util.Arrays.hashCode(digests), error);
+        }
+    }
+
+    /** Most files in one {@link SumsBatchRequest}. */
+    int MAX_BATCH = 1024;
+
     /** Most bytes one {@link ReadRequest} may ask for. */
     int MAX_READ = 4 * 1024 * 1024;
     /** Most attributes in one {@link Xattrs} frame, and most bytes of one value. */
@@ -189,6 +226,8 @@ public sealed interface Frame {
             case Xattrs x -> 17;
             case HeadRequest r -> 18;
             case HeadAnswer a -> 19;
+            case SumsBatchRequest r -> 20;
+            case SumsBatch r -> 21;
         };
     }
 
@@ -292,6 +331,34 @@ public sealed interface Frame {
                 }
                 yield o.bytes();
             }
+            case SumsBatchRequest r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.minApplied());
+                o.text(r.dir());
+                o.ensure(4);
+                o.b.putInt(r.files().size());
+                for (Wanted w : r.files()) {
+                    o.text(w.name());
+                    o.ensure(4);
+                    o.b.putInt(w.blockSize());
+                }
+                yield o.bytes();
+            }
+            case SumsBatch r -> {
+                Out o = new Out();
+                o.b.putLong(r.id()).putLong(r.applied());
+                o.text(r.error() == null ? "" : r.error());
+                o.ensure(4);
+                o.b.putInt(r.files().size());
+                for (FileSums s : r.files()) {
+                    o.ensure(12);
+                    o.b.putLong(s.size()).putInt(s.blockSize());
+                    o.text(s.error() == null ? "" : s.error());
+                    o.ensure(4 + s.digests().length);
+                    o.b.putInt(s.digests().length).put(s.digests());
+                }
+                yield o.bytes();
+            }
             case Sums r -> {
                 Out o = new Out();
                 o.b.putLong(r.id()).putLong(r.applied()).putLong(r.size()).putInt(r.blockSize());
@@ -345,6 +412,8 @@ public sealed interface Frame {
                 case 17 -> xattrs(b);
                 case 18 -> new HeadRequest(b.getLong());
                 case 19 -> new HeadAnswer(b.getLong(), nonNegative(b.getLong()));
+                case 20 -> sumsBatchRequest(b);
+                case 21 -> sumsBatch(b);
                 default -> throw new CodecException("unknown frame type " + type);
             };
             if (b.hasRemaining()) {
@@ -439,11 +508,63 @@ public sealed interface Frame {
     }
 
     private static SumsRequest sumsRequest(ByteBuffer b) throws CodecException {
-        SumsRequest r = new SumsRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff), b.getInt());
-        if (r.blockSize() < 4096 || r.blockSize() > 16 * 1024 * 1024) {
-            throw new CodecException("block size " + r.blockSize() + " outside 4 KiB .. 16 MiB");
+        return new SumsRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff),
+                blockSize(b.getInt()));
+    }
+
+    private static SumsBatchRequest sumsBatchRequest(ByteBuffer b) throws CodecException {
+        long id = b.getLong();
+        long minApplied = nonNegative(b.getLong());
+        String dir = text(b, b.getShort() & 0xffff);
+        int count = b.getInt();
+        // each file takes at least 2 + 1 + 4 bytes: a count beyond that cannot be in the frame
+        if (count < 1 || count > MAX_BATCH || count > b.remaining() / 7) {
+            throw new CodecException("a batch of " + count + " files (1.." + MAX_BATCH + ")");
         }
-        return r;
+        List<Wanted> files = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = text(b, b.getShort() & 0xffff);
+            int blockSize = b.getInt();
+            if (name.isEmpty() || name.indexOf('/') >= 0 || name.equals(".") || name.equals("..")) {
+                throw new CodecException("'" + name + "' is not a name in a directory");
+            }
+            blockSize(blockSize);
+            files.add(new Wanted(name, blockSize));
+        }
+        return new SumsBatchRequest(id, minApplied, dir, files);
+    }
+
+    private static SumsBatch sumsBatch(ByteBuffer b) throws CodecException {
+        long id = b.getLong();
+        long applied = nonNegative(b.getLong());
+        String error = text(b, b.getShort() & 0xffff);
+        int count = b.getInt();
+        // each file takes at least 8 + 4 + 2 + 4 bytes
+        if (count < 0 || count > MAX_BATCH || count > b.remaining() / 18) {
+            throw new CodecException("an answer of " + count + " files (0.." + MAX_BATCH + ")");
+        }
+        List<FileSums> files = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long size = b.getLong();
+            int blockSize = b.getInt();
+            String fileError = text(b, b.getShort() & 0xffff);
+            int length = b.getInt();
+            if (length < 0 || length > b.remaining() || length % DIGEST_BYTES != 0 || size < -1 || blockSize < 1
+                    || (size >= 0 && length / DIGEST_BYTES != (size + blockSize - 1) / blockSize)) {
+                throw new CodecException("sums of " + length + " bytes do not match a file of " + size + " bytes");
+            }
+            byte[] digests = new byte[length];
+            b.get(digests);
+            files.add(new FileSums(size, blockSize, digests, fileError.isEmpty() ? null : fileError));
+        }
+        return new SumsBatch(id, applied, files, error.isEmpty() ? null : error);
+    }
+
+    private static int blockSize(int blockSize) throws CodecException {
+        if (blockSize < 4096 || blockSize > 16 * 1024 * 1024) {
+            throw new CodecException("block size " + blockSize + " outside 4 KiB .. 16 MiB");
+        }
+        return blockSize;
     }
 
     private static Sums sums(ByteBuffer b) throws CodecException {

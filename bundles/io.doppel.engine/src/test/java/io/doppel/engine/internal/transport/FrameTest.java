@@ -55,6 +55,52 @@ class FrameTest {
     }
 
     @Test
+    void batchedDigestsRoundTripAndHostileBatchesAreRefused() throws CodecException {
+        Frame.SumsBatchRequest ask = new Frame.SumsBatchRequest(6, 40, "usr/include",
+                List.of(new Frame.Wanted("stdio.h", 65_536), new Frame.Wanted("ünï", 131_072)));
+        assertEquals(ask, roundTrip(ask));
+        Frame.SumsBatch answer = new Frame.SumsBatch(6, 41, List.of(
+                new Frame.FileSums(70_000, 65_536, new byte[2 * Frame.DIGEST_BYTES], null),
+                new Frame.FileSums(-1, 131_072, new byte[0], "cannot read"),
+                new Frame.FileSums(0, 65_536, new byte[0], null)), null);
+        assertEquals(answer, roundTrip(answer));
+        Frame.SumsBatch refused = new Frame.SumsBatch(7, 3, List.of(), "not applied up to 9 yet");
+        assertEquals(refused, roundTrip(refused));
+        assertEquals(new Frame.SumsBatchRequest(1, 0, "d", List.of(new Frame.Wanted("x", 4096))),
+                Frame.decode(20, ByteBuffer.wrap(withName("x"))));
+        // a name that is a path, or no name at all, or a dot-dot
+        for (String name : new String[] {"a/b", "", "..", "."}) {
+            byte[] hostile = withName(name);
+            assertThrows(CodecException.class, () -> Frame.decode(20, ByteBuffer.wrap(hostile)), "name '" + name + "'");
+        }
+        // an empty batch, a count beyond the limit or beyond the frame, a block size out of range
+        assertThrows(CodecException.class, () -> roundTrip(new Frame.SumsBatchRequest(1, 0, "d", List.of())));
+        byte[] many = Frame.body(ask);
+        ByteBuffer.wrap(many).putInt(8 + 8 + 2 + "usr/include".length(), Frame.MAX_BATCH + 1);
+        assertThrows(CodecException.class, () -> Frame.decode(20, ByteBuffer.wrap(many)));
+        byte[] past = Frame.body(ask);
+        ByteBuffer.wrap(past).putInt(8 + 8 + 2 + "usr/include".length(), 1000);
+        assertThrows(CodecException.class, () -> Frame.decode(20, ByteBuffer.wrap(past)));
+        assertThrows(CodecException.class, () -> roundTrip(new Frame.SumsBatchRequest(1, 0, "d",
+                List.of(new Frame.Wanted("x", 1024)))));
+        // digests that do not match the size they come with, and a count the frame cannot hold
+        assertThrows(CodecException.class, () -> roundTrip(new Frame.SumsBatch(1, 0, List.of(
+                new Frame.FileSums(200_000, 65_536, new byte[Frame.DIGEST_BYTES], null)), null)));
+        assertThrows(CodecException.class, () -> roundTrip(new Frame.SumsBatch(1, 0, List.of(
+                new Frame.FileSums(10, 0, new byte[Frame.DIGEST_BYTES], null)), null)));
+        byte[] answers = Frame.body(refused);
+        ByteBuffer.wrap(answers).putInt(answers.length - 4, Frame.MAX_BATCH);
+        assertThrows(CodecException.class, () -> Frame.decode(21, ByteBuffer.wrap(answers)));
+    }
+
+    /** A batch request for one file whose name is {@code name}, written without the encoder's checks. */
+    private static byte[] withName(String name) {
+        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + 8 + 2 + 1 + 4 + 2 + n.length + 4).putLong(1).putLong(0).putShort((short) 1)
+                .put((byte) 'd').putInt(1).putShort((short) n.length).put(n).putInt(4096).array();
+    }
+
+    @Test
     void restoreQuestionsAndAnswersRoundTrip() throws CodecException {
         assertEquals(new Frame.ReadRequest(7, 3, "a/b", 1L << 33, Frame.MAX_READ),
                 roundTrip(new Frame.ReadRequest(7, 3, "a/b", 1L << 33, Frame.MAX_READ)));
@@ -142,7 +188,10 @@ class FrameTest {
                 new Frame.Listing(4, 100, true, List.of(new Frame.Listed("f", 'f', 0644, 1, 2, 10, 5, "", 2, 77, -5)),
                         false, null),
                 new Frame.SumsRequest(1, 0, "f", 4096), new Frame.XattrsRequest(1, 0, "f"), new Frame.HeadRequest(5),
-                new Frame.HeadAnswer(5, 77)}) {
+                new Frame.HeadAnswer(5, 77),
+                new Frame.SumsBatchRequest(3, 1, "d", List.of(new Frame.Wanted("a", 65_536), new Frame.Wanted("b", 4096))),
+                new Frame.SumsBatch(3, 1, List.of(new Frame.FileSums(5, 4096, new byte[Frame.DIGEST_BYTES], null),
+                        new Frame.FileSums(-1, 4096, new byte[0], "e")), null)}) {
             byte[] body = Frame.body(f);
             byte[] typed = new byte[body.length + 1];
             typed[0] = (byte) Frame.type(f);
@@ -157,7 +206,7 @@ class FrameTest {
             if (i % 2 == 0) {
                 frame = new byte[1 + random.nextInt(64)];
                 random.nextBytes(frame);
-                frame[0] = (byte) (1 + random.nextInt(17));
+                frame[0] = (byte) (1 + random.nextInt(21));
             } else {
                 // structured mutations of valid frames; the type byte is kept most of the time
                 frame = Fuzz.mutate(random, valid, random.nextInt(8) == 0 ? 0 : 1);
