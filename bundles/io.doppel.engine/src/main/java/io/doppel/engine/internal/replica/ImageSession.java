@@ -204,18 +204,16 @@ final class ImageSession {
                         error != null ? error : "not applied up to " + minApplied + " yet"));
             }
             case Frame.SumsBatchRequest r -> {
-                String error = io.doppel.api.op.RelPath.problemWith(r.dir());
-                if (error == null && applied >= minApplied) {
-                    var dir = io.doppel.api.op.RelPath.of(r.dir());
+                if (applied >= minApplied) {
                     java.util.List<Frame.FileSums> files = new java.util.ArrayList<>(r.files().size());
                     for (Frame.Wanted w : r.files()) {
-                        files.add(fileSums(inspector, dir, w));
+                        files.add(fileSums(inspector, w));
                     }
                     session.write(new Frame.SumsBatch(r.id(), applied, files, null));
                     return;
                 }
                 session.write(new Frame.SumsBatch(r.id(), applied, java.util.List.of(),
-                        error != null ? error : "not applied up to " + minApplied + " yet"));
+                        "not applied up to " + minApplied + " yet"));
             }
             case Frame.ReadRequest r -> {
                 String error = io.doppel.api.op.RelPath.problemWith(r.path());
@@ -253,9 +251,8 @@ final class ImageSession {
     }
 
     /** The block sums of one file of a batch, or why there are none. */
-    private Frame.FileSums fileSums(io.doppel.engine.internal.apply.ImageInspector inspector,
-            io.doppel.api.op.RelPath dir, Frame.Wanted w) {
-        String path = dir.isRoot() ? w.name() : dir.value() + "/" + w.name();
+    private Frame.FileSums fileSums(io.doppel.engine.internal.apply.ImageInspector inspector, Frame.Wanted w) {
+        String path = w.path();
         String error = io.doppel.api.op.RelPath.problemWith(path);
         if (error == null) {
             try {

@@ -59,15 +59,19 @@ final class MirrorGate {
 
     /** The order of the walk: component by component, a directory before what it contains. */
     static int compare(RelPath a, RelPath b) {
-        List<String> x = a.components();
-        List<String> y = b.components();
-        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
-            int c = x.get(i).compareTo(y.get(i));
-            if (c != 0) {
-                return c;
+        // as comparing the lists of components, without making them: at the first difference, a
+        // path whose component (or whole path) ends there comes first, else the characters decide
+        String x = a.value();
+        String y = b.value();
+        int n = Math.min(x.length(), y.length());
+        for (int i = 0; i < n; i++) {
+            char c = x.charAt(i);
+            char d = y.charAt(i);
+            if (c != d) {
+                return c == '/' ? -1 : d == '/' ? 1 : Character.compare(c, d);
             }
         }
-        return Integer.compare(x.size(), y.size());
+        return Integer.compare(x.length(), y.length());
     }
 
     boolean active() {

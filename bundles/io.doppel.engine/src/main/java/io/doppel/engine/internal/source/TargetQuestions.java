@@ -122,12 +122,14 @@ final class TargetQuestions {
     private record Asked(Ahead question, CompletableFuture<Frame> answer, CompletableFuture<Frame> frame) { }
 
     /** Frames asked ahead and not answered yet, at most. */
-    static final int DEPTH = 32;
+    static final int DEPTH = 16;
     /** Questions asked ahead and kept (answered or not) until the walk gets there, at most. */
     static final int HOLD = 1024;
     /** Most files whose digests are asked in one frame, and most bytes they hold together. */
     static final int BATCH_FILES = 64;
     static final long BATCH_BYTES = 8L * 1024 * 1024;
+    /** Frames asked ahead and not answered yet (a batch's frame once). */
+    private final java.util.Set<CompletableFuture<Frame>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Planned, not asked yet, in walk order. Guarded by this. */
     private final java.util.TreeMap<Key, Ahead> planned = new java.util.TreeMap<>();
     /** Asked ahead, in walk order. Guarded by this. */
@@ -151,6 +153,7 @@ final class TargetQuestions {
     synchronized void forgetAhead() {
         planned.clear();
         asked.clear();
+        inFlight.clear();
     }
 
     /**
@@ -158,19 +161,12 @@ final class TargetQuestions {
      * unanswered and {@link #HOLD} questions kept. The walk descends into a directory after asking
      * ahead for its parent's later entries: what it meets there comes first, so an answer kept for
      * an entry further on gives way (it is planned again) when the room is needed. The digests of
-     * the files of one directory go in one frame ({@link Frame.SumsBatchRequest}), up to {@link
+     * the files next in walk order go in one frame ({@link Frame.SumsBatchRequest}), up to {@link
      * #BATCH_FILES} files and {@link #BATCH_BYTES} bytes: each frame crosses both transports and the
      * target's threads, which costs more than hashing a small file.
      */
     private void fill() {
-        java.util.Set<CompletableFuture<Frame>> unanswered = java.util.Collections.newSetFromMap(
-                new java.util.IdentityHashMap<>());
-        for (Asked x : asked.values()) {
-            if (!x.frame().isDone()) {
-                unanswered.add(x.frame());
-            }
-        }
-        while (!planned.isEmpty() && unanswered.size() < DEPTH) {
+        while (!planned.isEmpty() && inFlight.size() < DEPTH) {
             Key first = planned.firstKey();
             if (asked.size() >= HOLD) {
                 var last = asked.lastEntry();
@@ -190,14 +186,12 @@ final class TargetQuestions {
                 }
                 planned.remove(first);
                 asked.put(first, new Asked(a, f, f));
-                unanswered.add(f);
+                track(f);
                 continue;
             }
             List<Ahead> batch = batch(a);
-            RelPath dir = a.path().parent();
-            List<Frame.Wanted> wanted = batch.stream().map(b -> new Frame.Wanted(b.path().name(), b.blockSize())).toList();
-            CompletableFuture<Frame> f = job.askIfConnected(
-                    id -> new Frame.SumsBatchRequest(id, a.minApplied(), dir.value(), wanted));
+            List<Frame.Wanted> wanted = batch.stream().map(b -> new Frame.Wanted(b.path().value(), b.blockSize())).toList();
+            CompletableFuture<Frame> f = job.askIfConnected(id -> new Frame.SumsBatchRequest(id, a.minApplied(), wanted));
             if (f == null) {
                 return;
             }
@@ -207,27 +201,34 @@ final class TargetQuestions {
                 planned.remove(b.key());
                 asked.put(b.key(), new Asked(b, f.thenApply(answer -> sumsOf(answer, at, b.blockSize())), f));
             }
-            unanswered.add(f);
+            track(f);
             sumsFrames++;
             sumsFiles += batch.size();
         }
     }
 
+    /** Counts {@code f} among the frames in flight until it is answered (or the link closes). */
+    private void track(CompletableFuture<Frame> f) {
+        inFlight.add(f);
+        f.whenComplete((answer, failure) -> {
+            inFlight.remove(f);
+        });
+    }
+
     /**
-     * {@code first} and the planned digest questions after it in the same directory, as many as go
-     * in one frame and fit among the questions kept. Listings of its subdirectories in between are
-     * left for their own frames.
+     * {@code first} and the planned digest questions after it in walk order, as many as go in one
+     * frame and fit among the questions kept; listings in between are left for their own frames.
+     * While {@link #DEPTH} frames are in flight the walk plans on, so a slow target gets larger
+     * batches.
      */
     private List<Ahead> batch(Ahead first) {
-        RelPath dir = first.path().parent();
         List<Ahead> batch = new ArrayList<>();
         long bytes = 0;
         for (Ahead b : planned.tailMap(first.key(), true).values()) {
-            if (b.isListing() && b.path().parent().equals(dir)) {
+            if (b.isListing()) {
                 continue;
             }
-            if (b.isListing() || !b.path().parent().equals(dir) || b.minApplied() != first.minApplied()
-                    || batch.size() >= BATCH_FILES || asked.size() + batch.size() >= HOLD
+            if (b.minApplied() != first.minApplied() || batch.size() >= BATCH_FILES || asked.size() + batch.size() >= HOLD
                     || (!batch.isEmpty() && bytes + b.size() > BATCH_BYTES)) {
                 break;
             }

@@ -159,14 +159,14 @@ public sealed interface Frame {
     record HeadAnswer(long id, long head) implements Frame { }
 
     /**
-     * Source → target, for mirroring and verification: the block sums of several files of the image
-     * directory {@code dir} in one question (at most {@link #MAX_BATCH}), each with its own block
-     * size. Answered by one {@link SumsBatch}, the files in the order asked.
+     * Source → target, for mirroring and verification: the block sums of several image files in one
+     * question (at most {@link #MAX_BATCH}), each with its own block size. Answered by one {@link
+     * SumsBatch}, the files in the order asked.
      */
-    record SumsBatchRequest(long id, long minApplied, String dir, List<Wanted> files) implements Frame { }
+    record SumsBatchRequest(long id, long minApplied, List<Wanted> files) implements Frame { }
 
-    /** One file of a {@link SumsBatchRequest}: its name in the directory and the block size asked. */
-    record Wanted(String name, int blockSize) { }
+    /** One file of a {@link SumsBatchRequest}: its path in the image and the block size asked. */
+    record Wanted(String path, int blockSize) { }
 
     /**
      * Target → source: the answer to a {@link SumsBatchRequest}: one {@link FileSums} per file asked,
@@ -334,11 +334,10 @@ public sealed interface Frame {
             case SumsBatchRequest r -> {
                 Out o = new Out();
                 o.b.putLong(r.id()).putLong(r.minApplied());
-                o.text(r.dir());
                 o.ensure(4);
                 o.b.putInt(r.files().size());
                 for (Wanted w : r.files()) {
-                    o.text(w.name());
+                    o.text(w.path());
                     o.ensure(4);
                     o.b.putInt(w.blockSize());
                 }
@@ -515,7 +514,6 @@ public sealed interface Frame {
     private static SumsBatchRequest sumsBatchRequest(ByteBuffer b) throws CodecException {
         long id = b.getLong();
         long minApplied = nonNegative(b.getLong());
-        String dir = text(b, b.getShort() & 0xffff);
         int count = b.getInt();
         // each file takes at least 2 + 1 + 4 bytes: a count beyond that cannot be in the frame
         if (count < 1 || count > MAX_BATCH || count > b.remaining() / 7) {
@@ -523,15 +521,17 @@ public sealed interface Frame {
         }
         List<Wanted> files = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String name = text(b, b.getShort() & 0xffff);
+            String path = text(b, b.getShort() & 0xffff);
             int blockSize = b.getInt();
-            if (name.isEmpty() || name.indexOf('/') >= 0 || name.equals(".") || name.equals("..")) {
-                throw new CodecException("'" + name + "' is not a name in a directory");
+            String problem = io.doppel.api.op.RelPath.problemWith(path);
+            if (problem != null || path.isEmpty()) {
+                throw new CodecException("'" + path + "' is not a file's path in an image: "
+                        + (problem != null ? problem : "the image's root"));
             }
             blockSize(blockSize);
-            files.add(new Wanted(name, blockSize));
+            files.add(new Wanted(path, blockSize));
         }
-        return new SumsBatchRequest(id, minApplied, dir, files);
+        return new SumsBatchRequest(id, minApplied, files);
     }
 
     private static SumsBatch sumsBatch(ByteBuffer b) throws CodecException {

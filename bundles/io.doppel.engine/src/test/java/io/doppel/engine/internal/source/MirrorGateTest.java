@@ -27,12 +27,45 @@ class MirrorGateTest {
         return new Op.Rename(p(from), p(to), Op.RenameMode.REPLACE);
     }
 
+    private static int byComponents(RelPath a, RelPath b) {
+        List<String> x = a.components();
+        List<String> y = b.components();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            int c = x.get(i).compareTo(y.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(x.size(), y.size());
+    }
+
+    private static RelPath randomPath(java.util.Random random, String alphabet) {
+        StringBuilder b = new StringBuilder();
+        int length = random.nextInt(7);
+        for (int i = 0; i < length; i++) {
+            char c = alphabet.charAt(random.nextInt(alphabet.length()));
+            boolean boundary = b.isEmpty() || b.charAt(b.length() - 1) == '/';
+            b.append(c == '/' && (boundary || i == length - 1) ? 'a' : c);
+        }
+        String s = b.toString();
+        return RelPath.problemWith(s) == null ? RelPath.of(s) : RelPath.of("a");
+    }
+
     @Test
     void theWalkOrderPutsADirectoryBeforeWhatItHoldsAndComparesNamesNotStrings() {
         assertTrue(MirrorGate.compare(p("a"), p("a/b")) < 0);
         assertTrue(MirrorGate.compare(p("a/z"), p("a-b")) < 0, "component-wise, unlike string order");
         assertTrue(MirrorGate.compare(p(""), p("a")) < 0);
         assertEquals(0, MirrorGate.compare(p("a/b"), p("a/b")));
+        // the same order as comparing the lists of components, over random paths of a small alphabet
+        // (with characters below and above '/') that share prefixes often
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "-.a/zÿ€";
+        for (int i = 0; i < 200_000; i++) {
+            RelPath x = randomPath(random, alphabet);
+            RelPath y = randomPath(random, alphabet);
+            assertEquals(Integer.signum(byComponents(x, y)), Integer.signum(MirrorGate.compare(x, y)), x + " against " + y);
+        }
     }
 
     @Test
