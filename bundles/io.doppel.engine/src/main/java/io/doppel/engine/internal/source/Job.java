@@ -25,8 +25,8 @@ import io.doppel.engine.internal.codec.Coalescer;
 import io.doppel.engine.internal.codec.OpCodec;
 import io.doppel.engine.internal.codec.SequencedOp;
 import io.doppel.engine.internal.journal.Journal;
+import io.doppel.engine.internal.transport.Compressor;
 import io.doppel.engine.internal.transport.Frame;
-import io.doppel.engine.internal.transport.FrameCodec;
 
 /**
  * One replication job on its source: the journal of captured ops, the state machine, and the sender
@@ -1122,6 +1122,7 @@ final class Job implements Link.Listener {
             }
         }
         Journal.Reader reader = null;
+        Compressor compressor = null;
         try {
             synchronized (this) {
                 if (applied > journal.lastSeq()) {
@@ -1207,9 +1208,15 @@ final class Job implements Link.Listener {
                     }
                 }
                 int level = compressionLevel(definition.compressionLevel());
-                // Runs of writes to one file and repeated attribute changes travel as one op each.
-                Frame.Ops ops = new Frame.Ops(Coalescer.coalesce(batch, BATCH_BYTES));
-                byte[] frame = FrameCodec.encodeFrame(level == 0 ? ops : new Frame.Compressed(ops, level));
+                if (compressor == null || compressor.level() != level) {
+                    if (compressor != null) {
+                        compressor.close();
+                    }
+                    compressor = new Compressor(level);
+                }
+                // Runs of writes to one file and repeated attribute changes travel as one op each;
+                // compressed only if it pays (data that is compressed already travels as it is).
+                byte[] frame = compressor.encode(new Frame.Ops(Coalescer.coalesce(batch, BATCH_BYTES)));
                 if (!pace(frame.length)) {
                     return true;
                 }
@@ -1222,6 +1229,9 @@ final class Job implements Link.Listener {
             }
             if (reader != null) {
                 reader.close();
+            }
+            if (compressor != null) {
+                compressor.close();
             }
         }
     }
