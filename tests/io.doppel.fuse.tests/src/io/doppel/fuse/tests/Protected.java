@@ -39,6 +39,11 @@ final class Protected implements AutoCloseable {
     private long seq;
 
     Protected(Path dir, Path image, Path state, Predicate<RelPath> included) throws IOException, CaptureException {
+        this(dir, image, state, included, new FuseCapture.Settings(4, 10, 30_000));
+    }
+
+    Protected(Path dir, Path image, Path state, Predicate<RelPath> included, FuseCapture.Settings settings)
+            throws IOException, CaptureException {
         this.dir = dir;
         this.image = image;
         Files.createDirectories(dir);
@@ -67,7 +72,7 @@ final class Protected implements AutoCloseable {
                 return CompletableFuture.completedFuture(accept(op));
             }
         };
-        capture = (FuseCapture) new FuseInterceptor(new FuseCapture.Settings(4, 10, 30_000))
+        capture = (FuseCapture) new FuseInterceptor(settings)
                 .start(new CaptureRequest("test", dir, included, sink, state.resolve("capture")));
     }
 

@@ -29,7 +29,14 @@ import io.doppel.api.capture.CaptureRequest;
 public final class FuseCapture implements Capture {
 
     /** Tunables, from {@link FuseConfig}. */
-    public record Settings(int threads, int cacheSeconds, long syncTimeoutMillis) {
+    /**
+     * @param nodeBudget the nodes (each an open descriptor) all sessions may hold before the kernel
+     *                   is asked to forget the least recently used; 0 for half the descriptor limit
+     */
+    public record Settings(int threads, int cacheSeconds, long syncTimeoutMillis, long nodeBudget) {
+        public Settings(int threads, int cacheSeconds, long syncTimeoutMillis) {
+            this(threads, cacheSeconds, syncTimeoutMillis, 0);
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(FuseCapture.class);
@@ -122,7 +129,8 @@ public final class FuseCapture implements Capture {
             Nodes nodes = new Nodes(rootFd, rootStat);
             Emitter emitter = new Emitter(request, request.synchronous(), settings.syncTimeoutMillis());
             FuseSession session = new FuseSession(devFd, nodes, emitter, settings.cacheSeconds(), umask,
-                    settings.threads(), request.job());
+                    settings.threads(), request.job(),
+                    settings.nodeBudget() > 0 ? settings.nodeBudget() : FuseSession.nodeBudget());
             String options = "fd=" + devFd + ",rootmode=" + Integer.toOctalString(rootStat.mode()) + ",user_id=0,"
                     + "group_id=0,default_permissions,allow_other";
             try {
@@ -202,6 +210,11 @@ public final class FuseCapture implements Capture {
     /** How many files the kernel holds. */
     public int nodes() {
         return nodes.size();
+    }
+
+    /** Names the kernel was asked to drop so far to keep the descriptors within the node budget. */
+    public long namesDropped() {
+        return session.dropsAsked();
     }
 
     public Path root() {

@@ -65,10 +65,15 @@ final class FuseSession {
     private final CountDownLatch initialised = new CountDownLatch(1);
     private final CountDownLatch ended;
     private final Thread flusher;
+    private final Thread trimmer;
+    private final java.util.concurrent.Semaphore trimWanted = new java.util.concurrent.Semaphore(0);
+    /** Nodes (descriptors) all sessions may hold before the kernel is asked to forget the coldest. */
+    private final long nodeBudget;
+    private final java.util.concurrent.atomic.AtomicLong dropsAsked = new java.util.concurrent.atomic.AtomicLong();
     private volatile int kernelMinor;
 
     FuseSession(int devFd, Nodes nodes, Emitter emitter, long cacheSeconds, int processUmask, int threads,
-            String name) {
+            String name, long nodeBudget) {
         this.devFd = devFd;
         this.nodes = nodes;
         this.emitter = emitter;
@@ -77,6 +82,10 @@ final class FuseSession {
         this.ended = new CountDownLatch(threads);
         this.flusher = new Thread(this::flushEverySecond, "doppel-fuse-" + name + "-times");
         this.flusher.setDaemon(true);
+        this.nodeBudget = nodeBudget;
+        this.trimmer = new Thread(this::trimWhenShort, "doppel-fuse-" + name + "-trim");
+        this.trimmer.setDaemon(true);
+        nodes.whenMoreThan(nodeBudget, trimWanted::release);
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(this::serve, "doppel-fuse-" + name + "-" + i);
             t.setDaemon(true);
@@ -87,11 +96,13 @@ final class FuseSession {
     void start() {
         workers.forEach(Thread::start);
         flusher.start();
+        trimmer.start();
     }
 
     /** After the end of the connection: the last times, and no more flushing. */
     void finish() {
         flusher.interrupt();
+        trimmer.interrupt();
         emitter.flushTimes(nodes, null);
     }
 
@@ -105,6 +116,86 @@ final class FuseSession {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Half the process's descriptor limit (the other half is for journals, sockets and the files
+     * applications open): each node the kernel holds keeps an {@code O_PATH} descriptor.
+     */
+    static long nodeBudget() {
+        try {
+            return Math.max(256, Math.min(Native.softLimit(Native.RLIMIT_NOFILE) / 2, 1L << 30));
+        } catch (Errno e) {
+            return 512;
+        }
+    }
+
+    /** How many names the kernel was asked to drop so far, to free descriptors. */
+    long dropsAsked() {
+        return dropsAsked.get();
+    }
+
+    /**
+     * Keeps the descriptors within {@link #nodeBudget}. The kernel holds a node for every name it
+     * caches and forgets it only under memory pressure, so a tree of more files than the process may
+     * open (a {@code tar x}, a backup walking a file server) would run out of descriptors, and every
+     * call would fail with EMFILE. When the nodes exceed the budget, the kernel is told to drop the
+     * names of the least recently used quarter of them ({@code FUSE_NOTIFY_INVAL_ENTRY}, from this
+     * thread, never from one that answers requests: the kernel locks the directory); it then forgets
+     * those nodes that no process holds, and their descriptors are closed. A dropped name is looked
+     * up again when it is next used.
+     */
+    private void trimWhenShort() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment msg = arena.allocate(32 + 4096 + 8, 8);
+            long lastTrim = 0;
+            while (ended.getCount() > 0) {
+                if (trimWanted.tryAcquire(1, TimeUnit.SECONDS)) {
+                    trimWanted.drainPermits();
+                }
+                long held = Nodes.held();
+                if (held <= nodeBudget || System.nanoTime() - lastTrim < TimeUnit.MILLISECONDS.toNanos(50)) {
+                    continue; // within the budget, or the kernel is still forgetting the last round
+                }
+                lastTrim = System.nanoTime();
+                int own = nodes.size();
+                long drop = Math.max(1, (held - nodeBudget * 3 / 4) * own / held);
+                int asked = 0;
+                for (Nodes.Dentry d : nodes.coldest((int) Math.min(drop, own))) {
+                    if (invalidateEntry(msg, d)) {
+                        asked++;
+                    }
+                }
+                dropsAsked.addAndGet(asked);
+                LOG.debug("{} nodes held (budget {}): the kernel was asked to drop {} names", held, nodeBudget, asked);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final int NOTIFY_INVAL_ENTRY = 3;
+
+    private boolean invalidateEntry(MemorySegment msg, Nodes.Dentry d) {
+        byte[] name = d.name().getBytes(StandardCharsets.ISO_8859_1);
+        if (name.length == 0 || name.length > 4096) {
+            return false;
+        }
+        int len = 32 + name.length + 1;
+        msg.set(JAVA_INT_UNALIGNED, 0, len);
+        msg.set(JAVA_INT_UNALIGNED, 4, NOTIFY_INVAL_ENTRY); // a notification: the code in the error field
+        msg.set(JAVA_LONG_UNALIGNED, 8, 0L);
+        msg.set(JAVA_LONG_UNALIGNED, 16, d.parent());
+        msg.set(JAVA_INT_UNALIGNED, 24, name.length);
+        msg.set(JAVA_INT_UNALIGNED, 28, 0);
+        MemorySegment.copy(name, 0, msg, JAVA_BYTE, 32, name.length);
+        msg.set(JAVA_BYTE, 32 + name.length, (byte) 0);
+        try {
+            Native.write(devFd, msg, len);
+            return true;
+        } catch (Errno e) {
+            return false; // ENOENT: the kernel no longer has that name; ENODEV: unmounted
         }
     }
 

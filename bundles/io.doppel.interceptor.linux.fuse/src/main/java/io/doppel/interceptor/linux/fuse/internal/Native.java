@@ -124,6 +124,7 @@ final class Native {
     private static final MethodHandle REMOVEXATTR = fn("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle MOUNT = fn("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+    private static final MethodHandle GETRLIMIT = fn("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
     private static final MethodHandle UMOUNT2 = fn("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT));
@@ -202,6 +203,23 @@ final class Native {
         }
         try {
             int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    static final int RLIMIT_NOFILE = 7;
+
+    /** The soft limit of {@code resource} (e.g. {@link #RLIMIT_NOFILE}); {@code Long.MAX_VALUE} if none. */
+    static long softLimit(int resource) throws Errno {
+        MemorySegment s = STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limits = arena.allocate(16, 8);
+            check((int) GETRLIMIT.invokeExact(s, resource, limits), s, "getrlimit");
+            long soft = limits.get(JAVA_LONG, 0);
+            return soft < 0 ? Long.MAX_VALUE : soft; // RLIM_INFINITY is all ones
+        } catch (Errno e) {
+            throw e;
         } catch (Throwable t) {
             throw fatal(t);
         }

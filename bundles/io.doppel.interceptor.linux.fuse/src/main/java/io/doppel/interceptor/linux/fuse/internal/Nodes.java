@@ -39,6 +39,8 @@ final class Nodes {
         /** A FIFO, socket or device: created on the source, never replicated. */
         final boolean special;
         long lookups;
+        /** When the kernel last named it (nanoTime): the coldest nodes are the first it is asked to drop. */
+        volatile long used = System.nanoTime();
         final List<Dentry> names = new ArrayList<>(1);
 
         Node(long id, int fd, long dev, long ino, int type) {
@@ -53,11 +55,16 @@ final class Nodes {
 
     static final long ROOT = 1;
 
+    /** Nodes held by every session of this agent, each with a descriptor. */
+    private static final AtomicLong HELD = new AtomicLong();
+
     private final Map<Long, Node> byId = new ConcurrentHashMap<>();
     private final Map<Inode, Node> byInode = new HashMap<>();
     private final Map<Dentry, Node> children = new HashMap<>();
     private final AtomicLong ids = new AtomicLong(ROOT);
     private final Node root;
+    private volatile long budget = Long.MAX_VALUE;
+    private volatile Runnable overBudget = () -> { };
 
     Nodes(int rootFd, Stat rootStat) {
         root = new Node(ROOT, rootFd, rootStat.dev(), rootStat.ino(), Native.S_IFDIR);
@@ -72,7 +79,37 @@ final class Nodes {
 
     /** The node the kernel calls {@code id}, or {@code null} if it forgot it (a kernel bug). */
     Node get(long id) {
-        return byId.get(id);
+        Node n = byId.get(id);
+        if (n != null) {
+            n.used = System.nanoTime();
+        }
+        return n;
+    }
+
+    /** Runs {@code action} (quickly) whenever a new node makes all sessions hold more than {@code max}. */
+    void whenMoreThan(long max, Runnable action) {
+        this.overBudget = action;
+        this.budget = max;
+    }
+
+    /** Nodes (and so descriptors) held by every session of this agent. */
+    static long held() {
+        return HELD.get();
+    }
+
+    /**
+     * The names of the {@code count} nodes the kernel named least recently (never the root), as
+     * {@code (parent, name)}: the ones to ask the kernel to forget when descriptors run short.
+     */
+    synchronized List<Dentry> coldest(int count) {
+        List<Node> all = new ArrayList<>(byId.values());
+        all.remove(root);
+        all.sort(java.util.Comparator.comparingLong(n -> n.used));
+        List<Dentry> names = new ArrayList<>();
+        for (int i = 0; i < Math.min(count, all.size()); i++) {
+            names.addAll(all.get(i).names);
+        }
+        return names;
     }
 
     /**
@@ -83,6 +120,9 @@ final class Nodes {
         Node node = byInode.get(new Inode(st.dev(), st.ino()));
         if (node == null) {
             node = new Node(ids.incrementAndGet(), fd, st.dev(), st.ino(), st.type());
+            if (HELD.incrementAndGet() > budget) {
+                overBudget.run();
+            }
             byId.put(node.id, node);
             byInode.put(new Inode(st.dev(), st.ino()), node);
         } else {
@@ -124,6 +164,7 @@ final class Nodes {
             return null;
         }
         byId.remove(id);
+        HELD.decrementAndGet();
         byInode.remove(new Inode(node.dev, node.ino));
         for (Dentry d : node.names) {
             children.remove(d, node);
@@ -217,6 +258,7 @@ final class Nodes {
         for (Node n : byId.values()) {
             if (n != root) {
                 Native.close(n.fd);
+                HELD.decrementAndGet();
             }
         }
         byId.clear();
