@@ -13,7 +13,6 @@ import javax.net.ssl.SSLSession;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
-import org.apache.mina.filter.ssl.SslFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -228,7 +227,7 @@ final class ReceiverHandler extends IoHandlerAdapter {
     }
 
     private static String peerFingerprint(IoSession session) throws IOException {
-        SSLSession ssl = (SSLSession) session.getAttribute(SslFilter.SSL_SECURED);
+        SSLSession ssl = (SSLSession) session.getAttribute(io.doppel.engine.internal.transport.TlsFilter.SECURED);
         if (ssl == null) {
             throw new IOException("the connection is not secured by TLS");
         }

@@ -14,12 +14,12 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.FilterEvent;
 import org.apache.mina.filter.codec.ProtocolCodecFilter;
 import org.apache.mina.filter.ssl.SslEvent;
-import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.transport.socket.nio.NioSocketConnector;
 
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.engine.internal.transport.FrameCodec;
 import io.doppel.engine.internal.transport.Liveness;
+import io.doppel.engine.internal.transport.TlsFilter;
 
 /**
  * One replication connection from a job to its target: MINA with mutual TLS. Frames from the target
@@ -60,9 +60,7 @@ final class Link implements AutoCloseable {
         }
         NioSocketConnector connector = new NioSocketConnector(1);
         connector.setConnectTimeoutMillis(TimeUnit.SECONDS.toMillis(timeoutSeconds));
-        SslFilter ssl = new SslFilter(tls);
-        ssl.setEndpointIdentificationAlgorithm(null);
-        connector.getFilterChain().addLast("tls", ssl);
+        connector.getFilterChain().addLast("tls", new TlsFilter(tls, false));
         connector.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
         connector.getSessionConfig().setTcpNoDelay(true);
         // Large frames: big socket buffers and reads keep the pipe full.

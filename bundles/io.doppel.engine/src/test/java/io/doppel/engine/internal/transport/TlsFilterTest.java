@@ -1,0 +1,241 @@
+package io.doppel.engine.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.apache.mina.core.future.ConnectFuture;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.FilterEvent;
+import org.apache.mina.filter.codec.ProtocolCodecFilter;
+import org.apache.mina.filter.ssl.SslEvent;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.apache.mina.transport.socket.nio.NioSocketConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.doppel.api.op.Op;
+import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.codec.SequencedOp;
+
+/**
+ * The TLS filter over real loopback sockets, with mutual authentication: a burst of writes made
+ * before the handshake finished (far more than MINA's filter held), large frames among them,
+ * arrives whole and in order, the session carries the peer's certificate, and a peer that is not
+ * trusted is refused at the handshake on both sides.
+ */
+class TlsFilterTest {
+
+    @TempDir
+    static Path dir;
+    private static SSLContext trusted;
+    private static SSLContext stranger;
+    /** The stranger's key, trusting the trusted key: refused by a server that does not know it. */
+    private static SSLContext unknownClient;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeAll
+    static void keys() throws Exception {
+        Path t = keystore("trusted");
+        Path s = keystore("stranger");
+        trusted = context(t, t);
+        stranger = context(s, s);
+        unknownClient = context(s, t);
+    }
+
+    /** A PKCS#12 key store with one self-signed key, made by the JDK's keytool. */
+    private static Path keystore(String name) throws Exception {
+        Path ks = dir.resolve(name + ".p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "secret",
+                "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name, "-validity", "2")
+                .redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool: " + new String(out));
+        return ks;
+    }
+
+    private static KeyStore load(Path ks) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(ks)) {
+            store.load(in, "secret".toCharArray());
+        }
+        return store;
+    }
+
+    /** The key of {@code own}, trusting only the key of {@code trust}. */
+    private static SSLContext context(Path own, Path trust) throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(own), "secret".toCharArray());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load(trust));
+        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    /** What one side saw. */
+    private static final class Seen extends IoHandlerAdapter {
+        final List<Frame> frames = new ArrayList<>();
+        final CountDownLatch secured = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+        volatile Throwable error;
+        volatile SSLSession session;
+        private final int expected;
+        final CountDownLatch all = new CountDownLatch(1);
+
+        Seen(int expected) {
+            this.expected = expected;
+        }
+
+        @Override
+        public void event(IoSession s, FilterEvent event) {
+            if (event == SslEvent.SECURED) {
+                session = (SSLSession) s.getAttribute(TlsFilter.SECURED);
+                secured.countDown();
+            }
+        }
+
+        @Override
+        public void messageReceived(IoSession s, Object message) {
+            synchronized (frames) {
+                frames.add((Frame) message);
+                if (frames.size() == expected) {
+                    all.countDown();
+                }
+            }
+        }
+
+        @Override
+        public void exceptionCaught(IoSession s, Throwable cause) {
+            if (error == null) {
+                error = cause;
+            }
+            s.closeNow();
+        }
+
+        @Override
+        public void sessionClosed(IoSession s) {
+            closed.countDown();
+        }
+    }
+
+    private InetSocketAddress listen(SSLContext ctx, Seen seen) throws Exception {
+        NioSocketAcceptor acceptor = new NioSocketAcceptor(1);
+        acceptor.getFilterChain().addLast("tls", new TlsFilter(ctx, true));
+        acceptor.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
+        acceptor.setHandler(seen);
+        acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
+        open.add(() -> acceptor.dispose(true));
+        return acceptor.getLocalAddress();
+    }
+
+    private IoSession connect(SSLContext ctx, InetSocketAddress to, Seen seen) {
+        NioSocketConnector connector = new NioSocketConnector(1);
+        connector.getFilterChain().addLast("tls", new TlsFilter(ctx, false));
+        connector.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
+        connector.setHandler(seen);
+        open.add(() -> connector.dispose(true));
+        ConnectFuture f = connector.connect(to);
+        f.awaitUninterruptibly();
+        return f.getSession();
+    }
+
+    @Test
+    void writesBeforeAndAfterTheHandshakeArriveWholeAndInOrder() throws Exception {
+        Random random = new Random(3);
+        List<Frame> sent = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            if (i % 500 == 250) {
+                byte[] data = new byte[1024 * 1024 + i];
+                random.nextBytes(data);
+                sent.add(new Frame.Ops(List.of(new SequencedOp(i + 1, 0, new Op.Write(RelPath.of("f"), i, data)))));
+            } else {
+                sent.add(new Frame.Heartbeat(i));
+            }
+        }
+        Seen server = new Seen(sent.size());
+        Seen client = new Seen(1);
+        IoSession session = connect(trusted, listen(trusted, server), client);
+        // the first thousand at once: most of them before the handshake is done (MINA's filter held 64)
+        for (Frame f : sent.subList(0, 1000)) {
+            session.write(f);
+        }
+        assertTrue(client.secured.await(30, TimeUnit.SECONDS), "the client's session to be secured");
+        for (Frame f : sent.subList(1000, sent.size())) {
+            session.write(f);
+        }
+        assertTrue(server.all.await(60, TimeUnit.SECONDS), "received " + server.frames.size() + " of " + sent.size()
+                + (server.error == null ? "" : "; " + server.error));
+        assertEquals(sent, server.frames);
+        assertTrue(server.secured.await(10, TimeUnit.SECONDS));
+        assertNotNull(server.session);
+        assertEquals("CN=trusted",
+                ((X509Certificate) server.session.getPeerCertificates()[0]).getSubjectX500Principal().getName());
+        assertEquals(null, server.error);
+        assertEquals(null, client.error);
+    }
+
+    @Test
+    void aClientRefusesAServerItDoesNotTrust() throws Exception {
+        Seen server = new Seen(1);
+        Seen client = new Seen(1);
+        IoSession session = connect(stranger, listen(trusted, server), client);
+        session.write(new Frame.Heartbeat(1));
+        assertTrue(client.closed.await(30, TimeUnit.SECONDS) && server.closed.await(30, TimeUnit.SECONDS));
+        assertTrue(rootOf(client.error) instanceof SSLException, "client: " + client.error);
+        assertEquals(1, client.secured.getCount(), "the client never saw the session secured");
+        assertTrue(server.frames.isEmpty(), "nothing was delivered");
+    }
+
+    @Test
+    void aServerRefusesAClientItDoesNotTrust() throws Exception {
+        Seen server = new Seen(1);
+        Seen client = new Seen(1);
+        IoSession session = connect(unknownClient, listen(trusted, server), client);
+        session.write(new Frame.Heartbeat(1));
+        assertTrue(server.closed.await(30, TimeUnit.SECONDS) && client.closed.await(30, TimeUnit.SECONDS));
+        assertTrue(rootOf(server.error) instanceof SSLException, "server: " + server.error);
+        assertEquals(1, server.secured.getCount(), "the server never saw the session secured");
+        assertTrue(server.frames.isEmpty(), "nothing was delivered from an untrusted client");
+    }
+
+    private static Throwable rootOf(Throwable t) {
+        Throwable root = t;
+        while (root != null && root.getCause() != null && root.getCause() != root) {
+            if (root instanceof SSLException) {
+                return root;
+            }
+            root = root.getCause();
+        }
+        return root;
+    }
+}
