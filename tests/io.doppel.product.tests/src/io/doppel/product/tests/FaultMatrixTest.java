@@ -266,12 +266,18 @@ class FaultMatrixTest {
                 String codes = hosts.ok("a", source[0], "--json", "events", "--job", "web", "--limit", "1000").stdout();
                 assertTrue(codes.contains("mirror.resync"), "the overflow was resynchronised by a mirror: " + codes);
 
-                // a mirror long enough to be cut short: everything but the seed again, at 4 MB/s
+                // a mirror long enough to be cut short: everything but the seed again, at 4 MB/s (once the
+                // overflow's resynchronisation has finished its walk: the image can be equal before it has)
+                awaitCondition(WAIT, () -> !mirrorRunning(hosts, source[0]), "the resynchronising mirror to finish");
                 hosts.ok("a", source[0], "job", "limit", "web", "4MB/s");
                 long cut = lastEventId(hosts, source[0]);
                 fault(ns, "kill -9 source mid-mirror", data, image, () -> {
                     hosts.ok("a", source[0], "job", "mirror", "web", "--mode", "full");
-                    awaitCondition(WAIT, () -> mirrorBytes(hosts, source[0]) > 8L << 20, "the mirror to be under way");
+                    try {
+                        awaitCondition(WAIT, () -> mirrorBytes(hosts, source[0]) > 8L << 20, "the mirror to be under way");
+                    } catch (AssertionError e) {
+                        throw new AssertionError(e.getMessage() + explain(ns, source[0], target[0]), e);
+                    }
                     source[0].kill();
                     source[0] = startSource(ns, sourceHome);
                 }, source, target);
@@ -328,6 +334,13 @@ class FaultMatrixTest {
     }
 
     /** The bytes the job's running mirror has done, 0 if none runs. */
+    private static boolean mirrorRunning(Failovers hosts, AgentProcess source) {
+        JsonObject job = JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
+                .getAsJsonArray().get(0).getAsJsonObject();
+        return job.has("mirror") && !job.get("mirror").isJsonNull()
+                && job.getAsJsonObject("mirror").get("finishedAtMillis").getAsLong() == 0;
+    }
+
     private static long mirrorBytes(Failovers hosts, AgentProcess source) {
         JsonObject job = JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
                 .getAsJsonArray().get(0).getAsJsonObject();

@@ -275,10 +275,7 @@ public final class TlsFilter extends IoFilterAdapter {
                             continue;
                         }
                         case BUFFER_UNDERFLOW -> {
-                            int packet = engine.getSession().getPacketBufferSize();
-                            if (netIn.capacity() < packet) {
-                                netIn = grow(netIn, packet - netIn.capacity());
-                            }
+                            // the rest of a record is on its way: netIn (at least a record's size) keeps it
                         }
                         case CLOSED -> {
                             // the peer said goodbye: what it sent before is handed on, then the connection closes
