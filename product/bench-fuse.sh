@@ -11,6 +11,9 @@
 #   BENCH_SEQ_MIB=1024       size of the sequential write
 #   BENCH_ONLY="seq rand"    run only these workloads (seq rand randsync small tar lag)
 #   BENCH_COMPRESSION=fast   the job's compression (none, fast, balanced, max)
+#   BENCH_PAUSED=1           also run each workload on the protected directory with the job paused
+#                            (captured and journaled, sent after the workload): the interceptor's own
+#                            cost, without the replication's CPU on this machine
 #
 # Needs root, /dev/fuse, fio and python3; gcc and libfuse3-dev for passthrough_ll (skipped without).
 # Build first (product/demo.sh builds, or ./mvnw -DskipTests verify). Prints `BENCH …` lines.
@@ -122,6 +125,7 @@ fi
 [ $have_pll = yes ] || echo "bench-fuse: passthrough_ll is not measured (needs gcc and libfuse3-dev)"
 
 dirs="plain:$plain protected:$prot"
+[ "${BENCH_PAUSED:-1}" = 1 ] && dirs="$dirs paused:$prot"
 [ $have_pll = yes ] && dirs="$dirs passthrough_ll:$pll"
 
 now() { date +%s.%N; }
@@ -134,10 +138,19 @@ run() { # workload name, directory, command...
   local what=$1 kind=$2 dir=$3; shift 3
   settle
   local t0 t1 t2
+  [ "$kind" = paused ] && "$doppel" --home "$homes/source" job pause bench > /dev/null
   t0=$(now)
-  "$@"
+  local failed=0
+  "$@" > "$work/last.out" 2>&1 || failed=$?
   t1=$(now)
-  if [ "$kind" = protected ]; then
+  if [ $failed != 0 ]; then
+    # a workload that fails is a result too (e.g. passthrough_ll out of descriptors)
+    printf 'BENCH %-9s %-15s FAILED (exit %d): %s\n' "$what" "$kind" "$failed" "$(tail -1 "$work/last.out")"
+    [ "$kind" = paused ] && "$doppel" --home "$homes/source" job resume bench > /dev/null
+    return 0
+  fi
+  [ "$kind" = paused ] && "$doppel" --home "$homes/source" job resume bench > /dev/null
+  if [ "$kind" = protected ] || [ "$kind" = paused ]; then
     caught_up
     t2=$(now)
     printf 'BENCH %-9s %-15s %8.3f s   (replica caught up %.1f s later)\n' "$what" "$kind" \
