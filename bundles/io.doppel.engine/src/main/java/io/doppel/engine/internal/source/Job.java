@@ -43,9 +43,9 @@ final class Job implements Link.Listener {
     /** Bytes sent and not yet acknowledged, at most. */
     static final long WINDOW_BYTES = 16L * 1024 * 1024;
     /**
-     * Frames sent and not yet acknowledged, at most: MINA's TLS filter refuses a write
-     * (BufferOverflowException) when 64 are waiting to be encrypted, which small frames could
-     * otherwise reach within the byte window.
+     * Frames sent and not yet acknowledged, at most (beside the byte window): bounds the target's
+     * work queued behind one connection when frames are small. (MINA's TLS filter, used before
+     * TlsFilter, refused a 65th write waiting to be encrypted.)
      */
     static final int WINDOW_FRAMES = 32;
     /** Largest batch of ops in one frame. */
@@ -1334,8 +1334,8 @@ final class Job implements Link.Listener {
             }
             TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(Link.HANDSHAKE_NUDGE_MILLIS)));
             if (rewindTo < 0 && !linkClosed) {
-                // a frame just after the TLS handshake can stay queued in the filter until the next
-                // write: a heartbeat moves it along (the target ignores heartbeats)
+                // a heartbeat while waiting (the target ignores heartbeats): with MINA's TLS filter a
+                // frame just after the handshake could stay queued until the next write; kept as a guard
                 l.send(new Frame.Heartbeat(System.currentTimeMillis()));
             }
         }

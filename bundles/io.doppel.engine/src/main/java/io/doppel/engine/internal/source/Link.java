@@ -84,9 +84,9 @@ final class Link implements AutoCloseable {
         // filter until the next write.
         Link link = new Link(connector, liveness, future.getSession());
         // The client side of the TLS filter starts its handshake with the first write: a heartbeat.
-        // A handshake message can stay queued in the filter until the next write (the source then
-        // waited for its 10 s idle heartbeat), so while the handshake is not done a heartbeat is
-        // written every 50 ms to move it along; the target ignores heartbeats.
+        // While the handshake is not done a heartbeat is written every 50 ms (the target ignores
+        // heartbeats): MINA's filter could keep a handshake message queued until the next write; the
+        // TlsFilter writes at once, and the nudge stays as a cheap guard.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         link.send(new Frame.Heartbeat(System.currentTimeMillis()));
         while (!handler.awaitSecured(HANDSHAKE_NUDGE_MILLIS)) {
