@@ -14,6 +14,7 @@ import hashlib
 import mmap
 import os
 import stat
+import struct
 import sys
 
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -230,6 +231,25 @@ def as_root():
     os.chown("setgid", 0, 4242)
     os.chmod("setgid", 0o2775)
     write_file("setgid/inherit", b"group", 0o644)
+    # set-user/group-ID bits and file capabilities: what writes, truncations and chown leave of them
+    for name in ("suid-write", "suid-trunc", "suid-otrunc", "suid-root"):
+        write_file("shared/" + name, b"set-id", 0o666)
+        os.chmod("shared/" + name, 0o6777)
+    for name in ("sgid-noexec", "sgid-noexec-group"):
+        write_file("shared/" + name, b"set-gid", 0o666)
+        os.chmod("shared/" + name, 0o2666)
+    os.chown("shared/sgid-noexec-group", 0, 65534)  # the unprivileged caller's group: its write keeps the bit
+    os.chmod("shared/sgid-noexec-group", 0o2666)
+    step("root-write-suid", lambda: write_file("shared/suid-root", b"root") or oct(os.stat("shared/suid-root").st_mode))
+    write_file("suid-chown", b"chown", 0o755)
+    os.chmod("suid-chown", 0o6755)
+    step("root-chown-suid", lambda: os.chown("suid-chown", 0, 4242) or oct(os.stat("suid-chown").st_mode))
+    caps = struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0)  # VFS_CAP_REVISION_2, effective, cap_net_raw
+    for name in ("caps-root", "caps-user"):
+        write_file("shared/" + name, b"caps", 0o666)
+        os.chmod("shared/" + name, 0o666)
+        step("setcap-" + name, lambda: os.setxattr("shared/" + name, "security.capability", caps))
+    step("root-write-caps", lambda: write_file("shared/caps-root", b"root") or os.listxattr("shared/caps-root"))
 
 
 def as_user():
@@ -251,6 +271,15 @@ def as_user():
     step("user-utime-now-roots", lambda: os.utime("shared/roots"))
     step("user-link-roots", lambda: os.link("shared/roots", "shared/rootslink"))
     step("user-setgid-dir-create", lambda: os.mkdir("setgid/sub"))
+    mode = lambda name: oct(os.stat("shared/" + name).st_mode)
+    step("user-write-suid", lambda: write_file("shared/suid-write", b"user") or mode("suid-write"))
+    step("user-truncate-suid", lambda: os.truncate("shared/suid-trunc", 1) or mode("suid-trunc"))
+    step("user-open-trunc-suid", lambda: write_file("shared/suid-otrunc", b"u", flags=os.O_TRUNC)
+         or mode("suid-otrunc"))
+    step("user-write-sgid-noexec", lambda: write_file("shared/sgid-noexec", b"user") or mode("sgid-noexec"))
+    step("user-write-sgid-noexec-group", lambda: write_file("shared/sgid-noexec-group", b"user")
+         or mode("sgid-noexec-group"))
+    step("user-write-caps", lambda: write_file("shared/caps-user", b"user") or os.listxattr("shared/caps-user"))
 
 
 def listing():

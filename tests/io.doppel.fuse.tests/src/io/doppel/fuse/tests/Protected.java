@@ -54,7 +54,8 @@ final class Protected implements AutoCloseable {
             @Override
             public synchronized long accept(Op op) {
                 kinds.merge(op.kind(), 1, Integer::sum);
-                if (op instanceof Op.SetXattr x && !x.name().startsWith("user.")) {
+                if (op instanceof Op.SetXattr x && !x.name().startsWith("user.")
+                        || op instanceof Op.RemoveXattr r && !r.name().startsWith("user.")) {
                     unapplied.add(op);
                     return seq;
                 }

@@ -35,7 +35,7 @@ final class FuseSession {
     static final int MAX_WRITE = 1 << 20;
     private static final int IN_SIZE = MAX_WRITE + 64 * 1024;
     private static final int OUT_SIZE = MAX_WRITE + 4096;
-    private static final int MINOR = 31;
+    private static final int MINOR = 33; // 7.33: FUSE_HANDLE_KILLPRIV_V2
 
     // opcodes
     private static final int LOOKUP = 1, FORGET = 2, GETATTR = 3, SETATTR = 4, READLINK = 5, SYMLINK = 6,
@@ -47,7 +47,9 @@ final class FuseSession {
 
     // INIT flags
     private static final int ASYNC_READ = 1, BIG_WRITES = 1 << 5, AUTO_INVAL_DATA = 1 << 12,
-            PARALLEL_DIROPS = 1 << 18, MAX_PAGES = 1 << 22, CACHE_SYMLINKS = 1 << 23;
+            PARALLEL_DIROPS = 1 << 18, MAX_PAGES = 1 << 22, CACHE_SYMLINKS = 1 << 23, HANDLE_KILLPRIV_V2 = 1 << 28;
+    // what HANDLE_KILLPRIV_V2 leaves to the daemon: write_flags, setattr's valid, create's open_flags
+    private static final int WRITE_KILL_SUIDGID = 1 << 2, FATTR_KILL_SUIDGID = 1 << 11, OPEN_KILL_SUIDGID = 1;
     // SETATTR valid bits
     private static final int FATTR_MODE = 1, FATTR_UID = 2, FATTR_GID = 4, FATTR_SIZE = 8, FATTR_ATIME = 16,
             FATTR_MTIME = 32, FATTR_FH = 64, FATTR_ATIME_NOW = 128, FATTR_MTIME_NOW = 256;
@@ -226,6 +228,7 @@ final class FuseSession {
         long nodeId;
         int uid;
         int gid;
+        int pid;
         CompletionStage<Long> pending;
     }
 
@@ -263,6 +266,7 @@ final class FuseSession {
         c.nodeId = in.get(JAVA_LONG_UNALIGNED, 16);
         c.uid = in.get(JAVA_INT_UNALIGNED, 24);
         c.gid = in.get(JAVA_INT_UNALIGNED, 28);
+        c.pid = in.get(JAVA_INT_UNALIGNED, 32);
         c.pending = null;
         try {
             switch (opcode) {
@@ -306,7 +310,9 @@ final class FuseSession {
                 }
                 reply(c, 0);
             }
-            case FLUSH -> reply(c, 0);
+            // Nothing to do at close(2) (data is written through, descriptors are closed at RELEASE):
+            // ENOSYS makes the kernel stop sending FLUSH, one round trip less for every close.
+            case FLUSH -> reply(c, -Native.ENOSYS);
             case FSYNC, FSYNCDIR -> fsync(c, opcode == FSYNCDIR);
             case SETXATTR -> setxattr(c);
             case GETXATTR -> getxattr(c, false);
@@ -461,7 +467,12 @@ final class FuseSession {
             return;
         }
         kernelMinor = minor;
-        int wanted = ASYNC_READ | BIG_WRITES | AUTO_INVAL_DATA | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS;
+        // HANDLE_KILLPRIV_V2: without it the kernel asks for security.capability (GETXATTR) before every
+        // write, a round trip each; with it, it asks once per inode, and set-user/group-ID bits are ours to
+        // clear (killSuidSgid). Capabilities need nothing: the backing file system drops them itself when
+        // the backing file is written, truncated or chowned, and so does the target's.
+        int wanted = ASYNC_READ | BIG_WRITES | AUTO_INVAL_DATA | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS
+                | HANDLE_KILLPRIV_V2;
         out.set(JAVA_INT_UNALIGNED, 20, Math.min(minor, MINOR));
         out.set(JAVA_INT_UNALIGNED, 24, readahead);
         out.set(JAVA_INT_UNALIGNED, 28, flags & wanted);
@@ -817,6 +828,9 @@ final class FuseSession {
                 // It appeared since the kernel looked: open it as it is, as open(2) would.
                 created = false;
                 fd = Native.openat(parent.fd, nameSeg, backingFlags(flags) | (flags & Native.O_TRUNC), 0);
+                if ((flags & Native.O_TRUNC) != 0 && (c.in.get(JAVA_INT_UNALIGNED, 52) & OPEN_KILL_SUIDGID) != 0) {
+                    killSuidSgid(c, fd, path);
+                }
             }
             if (created) {
                 emitter.touched(parent);
@@ -880,11 +894,15 @@ final class FuseSession {
         int fd = (int) c.in.get(JAVA_LONG_UNALIGNED, 40);
         long offset = c.in.get(JAVA_LONG_UNALIGNED, 48);
         int size = c.in.get(JAVA_INT_UNALIGNED, 56);
+        int writeFlags = c.in.get(JAVA_INT_UNALIGNED, 60);
         MemorySegment data = c.in.asSlice(80, size);
         long done = 0;
         emitter.lock();
         try {
             try {
+                if ((writeFlags & WRITE_KILL_SUIDGID) != 0) {
+                    killSuidSgid(c, node);
+                }
                 while (done < size) {
                     done += Native.pwrite(fd, data.asSlice(done), size - done, offset + done);
                 }
@@ -907,6 +925,56 @@ final class FuseSession {
         c.out.set(JAVA_INT_UNALIGNED, 16, (int) done);
         c.out.set(JAVA_INT_UNALIGNED, 20, 0);
         replyBody(c, 8);
+    }
+
+    /**
+     * Clears the set-user-ID bit, and the set-group-ID bit of a group-executable file or of a file whose
+     * group the caller is not in, as the kernel does when a caller without CAP_FSETID writes to or
+     * truncates a file (the backing file is written by this root daemon, which keeps them); the caller
+     * holds the lock.
+     */
+    private void killSuidSgid(Ctx c, Nodes.Node node) throws Errno {
+        killSuidSgid(c, node.fd, nodes.path(node));
+    }
+
+    private void killSuidSgid(Ctx c, int fd, RelPath path) throws Errno {
+        Stat st = stat(c, fd);
+        int perm = st.perm();
+        int kill = S_ISUID;
+        if ((perm & S_ISGID) != 0 && ((perm & S_IXGRP) != 0 || !inGroup(c, st.gid()))) {
+            kill |= S_ISGID;
+        }
+        if (!st.isRegular() || (perm & kill) == 0) {
+            return;
+        }
+        Native.fchmodat(Native.AT_FDCWD, proc(c, fd), perm & ~kill);
+        if (emitter.wanted(path)) {
+            c.pending = emitter.emit(new Op.SetMode(path, perm & ~kill));
+        }
+    }
+
+    private static final int S_ISUID = 04000, S_ISGID = 02000, S_IXGRP = 010;
+
+    /** Whether the caller's group or one of its supplementary groups (read from /proc) is {@code gid}. */
+    private static boolean inGroup(Ctx c, int gid) {
+        if (c.gid == gid) {
+            return true;
+        }
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + c.pid + "/status"))) {
+                if (line.startsWith("Groups:")) {
+                    for (String g : line.substring(7).trim().split("\\s+")) {
+                        if (!g.isEmpty() && Integer.parseUnsignedInt(g) == gid) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // the caller is gone: as for a caller outside the group
+        }
+        return false;
     }
 
     private void setattr(Ctx c) throws Errno {
@@ -943,6 +1011,9 @@ final class FuseSession {
             }
             if ((valid & FATTR_SIZE) != 0) {
                 long size = in.get(JAVA_LONG_UNALIGNED, 56);
+                if ((valid & FATTR_KILL_SUIDGID) != 0) {
+                    killSuidSgid(c, node);
+                }
                 if ((valid & FATTR_FH) != 0) {
                     Native.ftruncate(fh, size);
                 } else {
