@@ -123,6 +123,21 @@ final class MirrorGate {
         cursor = null;
     }
 
+    /**
+     * The walks are over if nothing is pending: then the gate ends in the same step (the caller holds
+     * the job's monitor), so that no change captured after this look can leave a path pending that no
+     * walk would reach. A change then travels as it is: everything is visited. Returns whether the
+     * walks are over; if not, {@link #nextPending} has more to walk.
+     */
+    boolean finishWalks() {
+        walkDone();
+        if (!pending.isEmpty()) {
+            return false;
+        }
+        end();
+        return true;
+    }
+
     /** Takes a pending subtree to walk next (it stays unvisited until the walk passes), or null. */
     RelPath nextPending() {
         if (pending.isEmpty()) {

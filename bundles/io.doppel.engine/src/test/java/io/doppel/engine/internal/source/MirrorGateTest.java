@@ -143,6 +143,47 @@ class MirrorGateTest {
         assertEquals(p("c"), gate.nextPending());
     }
 
+    /** A gate whose walk has just left its last directory {@code w} (and the root) with a last look. */
+    private static MirrorGate walkedToTheEnd() {
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.advance(p(""), false);
+        gate.listing(p(""));
+        gate.listed(p(""));
+        gate.advance(p("w"), false);
+        gate.listing(p("w"));
+        gate.listed(p("w"));
+        gate.advance(p("w"), true);
+        gate.advance(p(""), true);
+        return gate;
+    }
+
+    @Test
+    void theWalksEndWithTheGateSoThatNoLaterChangeIsLeftPending() {
+        // Left open after the walks, the gate judges the first change after the walk's last look as
+        // overtaken: the new name is removed on the target and pending, for a walk that never comes.
+        MirrorGate open = walkedToTheEnd();
+        open.walkDone();
+        assertEquals(null, open.nextPending());
+        assertEquals(List.of(new Op.Remove(p("w/f-1")), new Op.Remove(p("w/r-9"))),
+                open.filter(rename("w/f-1", "w/r-9"), 1));
+        assertEquals(Set.of(p("w/r-9")), open.pending(), "pending, with the walks already over");
+
+        // Ended in the same step as the last look for pending walks, it lets every change travel.
+        MirrorGate gate = walkedToTheEnd();
+        assertTrue(gate.finishWalks());
+        assertFalse(gate.active());
+        assertEquals(List.of(rename("w/f-1", "w/r-9")), gate.filter(rename("w/f-1", "w/r-9"), 1));
+        assertTrue(gate.pending().isEmpty());
+
+        // With a pending walk left, the walks are not over and the gate stays
+        MirrorGate more = walkedToTheEnd();
+        more.filter(rename("w/f-2", "w/r-10"), 1);
+        assertFalse(more.finishWalks());
+        assertTrue(more.active());
+        assertEquals(p("w/r-10"), more.nextPending());
+    }
+
     @Test
     void movingTheDirectoryTheWalkIsInsideRemovesItAndNewNamesThereAreRemembered() {
         MirrorGate gate = new MirrorGate();
