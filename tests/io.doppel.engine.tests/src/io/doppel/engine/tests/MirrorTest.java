@@ -221,6 +221,15 @@ class MirrorTest {
         jobs.stop("resume-mirror");
     }
 
+    /** Writes 1 MiB of random bytes to a new file of the source and hands its create and write to the job. */
+    private static void writeAndCapture(String job, Path source, RelPath rel, Random random) throws Exception {
+        byte[] data = new byte[1024 * 1024];
+        random.nextBytes(data);
+        Files.write(source.resolve(rel.value()), data);
+        engine.capture(job, new Op.Create(rel, 0644, -1, -1));
+        engine.capture(job, new Op.Write(rel, 0, data));
+    }
+
     @Test
     void aQueueBeyondItsDiskBudgetIsDroppedAndTheTargetResynchronisedByAMirror() throws Exception {
         String name = "overflow";
@@ -234,12 +243,7 @@ class MirrorTest {
         Random random = new Random(5);
         int files = 24;
         for (int i = 0; i < files; i++) {
-            byte[] data = new byte[1024 * 1024];
-            random.nextBytes(data);
-            RelPath rel = RelPath.of("queued-" + i + ".bin");
-            Files.write(source.resolve(rel.value()), data);
-            engine.capture(name, new Op.Create(rel, 0644, -1, -1));
-            engine.capture(name, new Op.Write(rel, 0, data));
+            writeAndCapture(name, source, RelPath.of("queued-" + i + ".bin"), random);
         }
         JobStatus paused = job(name);
         assertTrue(paused.queuedBytes() <= 16L * 1024 * 1024, "the journal stays within its budget: " + paused);
@@ -258,6 +262,55 @@ class MirrorTest {
         List<String> codes = new ArrayList<>();
         events.query(new EventQuery(0, 0, null, name, 1000), Duration.ZERO).forEach(e -> codes.add(e.code()));
         assertTrue(codes.contains("queue.overflow") && codes.contains("mirror.resync"), codes.toString());
+        jobs.stop(name);
+    }
+
+    @Test
+    void aQueueTheTargetKeepsUpWithNeverOutgrowsItsDiskBudget() throws Exception {
+        // the budget counts what the target has not acknowledged, not the journal's files: 48 MiB of
+        // mirror and 48 MiB of live writes pass through a 16 MiB budget with the target keeping up
+        String name = "within-budget";
+        Path source = work.resolve(name);
+        Files.createDirectories(source);
+        Random random = new Random(8);
+        Generated.bigFiles(source, random, 48, 1024 * 1024);
+        jobs.create(new JobDefinition(name, source.toString(), target, home.identity().fingerprint(), null, false,
+                "none", "fast", null, 0, null, 0, "full", null, 16));
+        jobs.start(name);
+        RelPath live = RelPath.of("live.bin");
+        byte[] chunk = new byte[256 * 1024];
+        Files.write(source.resolve(live.value()), new byte[0]);
+        engine.capture(name, new Op.Create(live, 0644, -1, -1));
+        jobs.mirror(name, "full", false);
+        long offset = 0;
+        for (int i = 0; i < 200 && (job(name).mirror() == null || job(name).mirror().running()); i++) {
+            random.nextBytes(chunk); // changes while the mirror runs, each checked against the budget
+            try (var out = java.nio.channels.FileChannel.open(source.resolve(live.value()),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                out.write(java.nio.ByteBuffer.wrap(chunk), offset);
+            }
+            engine.capture(name, new Op.Write(live, offset, chunk.clone()));
+            offset = (offset + chunk.length) % (4L << 20);
+            awaitApplied(name); // a target that keeps up: the writer never runs ahead of it
+        }
+        awaitMirror(name);
+        BasicFileAttributes written = Files.readAttributes(source.resolve(live.value()), BasicFileAttributes.class);
+        engine.capture(name, new Op.SetTimes(live, written.lastAccessTime().to(TimeUnit.NANOSECONDS),
+                written.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+        for (int i = 0; i < 48; i++) {
+            RelPath rel = RelPath.of("after-" + i + ".bin");
+            writeAndCapture(name, source, rel, random);
+            BasicFileAttributes a = Files.readAttributes(source.resolve(rel.value()), BasicFileAttributes.class);
+            engine.capture(name, new Op.SetTimes(rel, a.lastAccessTime().to(TimeUnit.NANOSECONDS),
+                    a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+            awaitApplied(name);
+        }
+        List<String> codes = new ArrayList<>();
+        events.query(new EventQuery(0, 0, null, name, 1000), Duration.ZERO).forEach(e -> codes.add(e.code()));
+        assertTrue(!codes.contains("queue.overflow"), "no overflow with the target keeping up: " + codes);
+        assertEquals(JobState.REPLICATING, job(name).state(), job(name).toString());
+        awaitCondition(WAIT, () -> job(name).queuedBytes() == 0, "the target to make everything durable");
+        assertEquals("", Generated.rsyncDifferences(source, image(name), false), "the target has every change");
         jobs.stop(name);
     }
 

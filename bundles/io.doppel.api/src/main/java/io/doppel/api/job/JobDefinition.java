@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  *                          checksums differ travel), {@code full} (every byte), {@code newer} (files
  *                          newer on the source) or {@code none} (the target already holds a copy)
  * @param verify            when the job verifies its target by itself, or {@code null} for only on demand
- * @param queueDiskMiB      how large the send queue's journal may grow on disk (MiB; 0 for no limit but the
- *                          disk's): beyond it, what the target has not acknowledged is dropped and the job
+ * @param queueDiskMiB      how much of what the target has not acknowledged the send queue's journal may hold
+ *                          on disk (MiB; 0 for no limit but the disk's; its files hold up to a quarter more, of
+ *                          acknowledged ops): beyond it, what the target has not acknowledged is dropped and the job
  *                          resynchronises the target by a mirror (in the job's mirror mode, {@code diff} if
  *                          it has none), which copies what those changes did instead of the changes
  * @param rpoSeconds        the recovery point objective: an event when changes the target has not applied go

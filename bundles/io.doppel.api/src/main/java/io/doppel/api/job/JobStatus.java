@@ -9,7 +9,8 @@ package io.doppel.api.job;
  * @param sentSeq      the newest op sent to the target
  * @param ackedSeq     the newest op the target acknowledged as applied
  * @param queuedOps    ops captured and not yet acknowledged
- * @param queuedBytes  bytes of those ops in the journal on disk
+ * @param queuedBytes  bytes of those ops in the journal on disk (what the disk budget counts; the journal's
+ *                     files also hold acknowledged ops until their segment goes)
  * @param queuedMemoryBytes bytes of those ops also held in memory (within the job's budget)
  * @param lagMillis    capture-to-apply time of the newest acknowledged op, or -1 if none yet
  * @param lastError    the reason of the last failure, or {@code null}

@@ -60,8 +60,9 @@ final class JobCommand implements CliCommand {
                 '+ logs/keep/**' (anchored at the root), '- @other-volumes' (other file systems);
                 'job rules' changes them while the job runs. The send queue always survives a crash in
                 its journal on disk; up to --queue-memory-mib of it (default 64) is also kept in
-                memory. --queue-disk-mib bounds the journal (default: the disk): beyond it, what the
-                target has not acknowledged is dropped and the target is resynchronised by a mirror.
+                memory. --queue-disk-mib bounds what the journal holds that the target has not
+                acknowledged (at least 16; default: the disk): beyond it, that is dropped and the
+                target is resynchronised by a mirror.
                 --rpo sets the recovery point objective: an event (rpo.exceeded) when the changes the
                 target has not applied go back further than SECONDS, another when they no longer do. A paused job keeps capturing into its journal and sends
                 nothing until it is resumed. --interceptor picks how changes are captured (e.g. watch;

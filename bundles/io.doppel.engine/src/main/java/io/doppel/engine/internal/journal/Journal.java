@@ -44,10 +44,36 @@ public final class Journal implements AutoCloseable {
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private final JournalRecovery recovery;
     private FileChannel tail;
+    /** Bytes in {@link #tail}, kept here so that an append costs one system call, not two. */
+    private long tailBytes;
+    /**
+     * The buffer records are encoded into, reused: a direct one, so the write copies from it
+     * straight into the file (a heap buffer is copied into a temporary direct one first), and
+     * nothing is allocated and zeroed per op. Kept at its largest record's size, up to
+     * {@link #KEPT_BUFFER_MAX}.
+     */
+    private ByteBuffer encoded = ByteBuffer.allocateDirect(64 * 1024);
+    /** Records up to this size are encoded and read through buffers kept for the next one (a 1 MiB write is one). */
+    private static final int KEPT_BUFFER_MAX = 2 << 20;
+    private final CRC32C appendCrc = new CRC32C();
     private long tailFirstSeq;
     private long lastSeq;
     private long acked;
     private long bytes;
+    /**
+     * Where the records stand in one run of bytes from the oldest segment on (the journal's
+     * "position"): {@link #end} is the end of the last record, {@link #ackedEnd} the end of an
+     * acknowledged one (of the last acknowledged one when everything is, else of a record at most
+     * {@link #MARK_BYTES} before it), so {@code end - ackedEnd} is how much the target has not
+     * acknowledged, never less. {@link #marks} maps a record's seq to its end, one every
+     * {@link #MARK_BYTES}, for the acknowledgements to find; it is what lets a budget count what is
+     * queued rather than the segment files, which hold acknowledged records until they roll.
+     */
+    private long end;
+    private long ackedEnd;
+    private final TreeMap<Long, Long> marks = new TreeMap<>();
+    private long lastMark;
+    static final long MARK_BYTES = 256 * 1024;
     private final long memoryBudget;
     private final java.util.NavigableMap<Long, SequencedOp> memory = new java.util.TreeMap<>();
     private long memoryBytes;
@@ -96,7 +122,8 @@ public final class Journal implements AutoCloseable {
         for (int i = 0; i < firsts.size(); i++) {
             Path file = segments.get(firsts.get(i));
             boolean last = i == firsts.size() - 1;
-            Scan scan = Scan.of(file, expected < 0 ? firsts.get(i) : expected);
+            long base = bytes;
+            Scan scan = Scan.of(file, expected < 0 ? firsts.get(i) : expected, (seq, at) -> mark(seq, base + at));
             records += scan.records;
             bytes += scan.validBytes;
             if (scan.records > 0) {
@@ -126,10 +153,24 @@ public final class Journal implements AutoCloseable {
             }
             segments.clear();
             bytes = 0;
+            marks.clear();
+            lastMark = 0;
+        }
+        end = bytes;
+        if (acked >= lastSeq) {
+            ackedEnd = end;
+            marks.clear();
+        } else {
+            // what the scan marked up to the acknowledged op is acknowledged; a record after the
+            // mark is counted as queued until the next acknowledgement passes a mark
+            var known = marks.floorEntry(acked);
+            ackedEnd = known == null ? 0 : known.getValue();
+            marks.headMap(acked, true).clear();
         }
         if (!segments.isEmpty()) {
             tailFirstSeq = segments.lastKey();
             tail = FileChannel.open(segments.lastEntry().getValue(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            tailBytes = tail.size();
         }
         return new JournalRecovery(records, torn, damage);
     }
@@ -153,9 +194,26 @@ public final class Journal implements AutoCloseable {
         return lastSeq - acked;
     }
 
-    /** Bytes of segment files on disk. */
+    /** Bytes of segment files on disk: the records not acknowledged, and acknowledged ones their segments still hold. */
     public long diskBytes() {
         return bytes;
+    }
+
+    /**
+     * Bytes of the records the target has not acknowledged (headers included): exact when it has
+     * acknowledged everything or nothing since the journal opened, otherwise at most
+     * {@link #MARK_BYTES} and one record more than exact, never less. What a disk budget counts.
+     */
+    public long unackedBytes() {
+        return end - ackedEnd;
+    }
+
+    /** Notes that the record {@code seq} ends at {@code at} in the journal's run of bytes, if a mark is due. */
+    private void mark(long seq, long at) {
+        if (at - lastMark >= MARK_BYTES) {
+            marks.put(seq, at);
+            lastMark = at;
+        }
     }
 
     /** Appends the next op; its sequence must follow {@link #lastSeq()}. */
@@ -166,22 +224,49 @@ public final class Journal implements AutoCloseable {
         if (op.isRun()) {
             throw new IllegalArgumentException("the journal keeps single ops, not the run " + op.seq() + ".." + op.lastSeq());
         }
-        if (tail == null || tail.size() >= segmentBytes) {
+        if (tail == null || tailBytes >= segmentBytes) {
             roll(op.seq());
         }
         int size = OpCodec.size(op);
-        ByteBuffer b = ByteBuffer.allocate(HEADER + size);
+        ByteBuffer b;
+        if (HEADER + size > KEPT_BUFFER_MAX) {
+            b = ByteBuffer.allocate(HEADER + size); // a rare large op: not kept for the next one
+        } else {
+            if (encoded.capacity() < HEADER + size) {
+                encoded = ByteBuffer.allocateDirect(roundUp(HEADER + size));
+            }
+            b = encoded.clear().limit(HEADER + size);
+        }
         b.position(HEADER);
         OpCodec.encode(op, b);
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), HEADER, size);
-        b.putInt(0, size).putInt(4, (int) crc.getValue());
+        if (b.position() != HEADER + size) {
+            throw new IllegalStateException("op encoded to " + (b.position() - HEADER) + " bytes, expected " + size);
+        }
+        appendCrc.reset();
+        appendCrc.update(b.flip().position(HEADER));
+        b.putInt(0, size).putInt(4, (int) appendCrc.getValue());
         b.position(0);
-        while (b.hasRemaining()) {
-            tail.write(b);
+        long before = tailBytes;
+        try {
+            while (b.hasRemaining()) {
+                tailBytes += tail.write(b);
+            }
+        } catch (IOException e) {
+            // a record cut short (a full disk) must not be followed by the next one: recovery would
+            // stop at the torn one and drop everything after it
+            try {
+                tail.truncate(before);
+                tailBytes = before;
+            } catch (IOException again) {
+                e.addSuppressed(again);
+                tailBytes = tail.size();
+            }
+            throw e;
         }
         lastSeq = op.seq();
         bytes += HEADER + size;
+        end += HEADER + size;
+        mark(op.seq(), end);
         // Beyond the budget an op lives only in the segments, and the sender reads it back from there.
         long cost = size + OP_OVERHEAD_BYTES;
         if (memoryBytes + cost <= memoryBudget) {
@@ -199,6 +284,11 @@ public final class Journal implements AutoCloseable {
         return memoryBytes;
     }
 
+    /** {@code n} rounded up to a multiple of 64 KiB. */
+    private static int roundUp(int n) {
+        return (n + 0xffff) & ~0xffff;
+    }
+
     private void roll(long firstSeq) throws IOException {
         if (tail != null) {
             // No force here: what a crash of the process must not lose is already in the OS, and
@@ -208,6 +298,7 @@ public final class Journal implements AutoCloseable {
         Path file = dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
         tail = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
+        tailBytes = 0;
         tailFirstSeq = firstSeq;
         segments.put(firstSeq, file);
     }
@@ -235,6 +326,16 @@ public final class Journal implements AutoCloseable {
         var done = memory.headMap(seq, true);
         done.values().forEach(op -> memoryBytes -= OpCodec.size(op) + OP_OVERHEAD_BYTES);
         done.clear();
+        if (seq == lastSeq) {
+            ackedEnd = end;
+            marks.clear();
+        } else {
+            var known = marks.floorEntry(seq);
+            if (known != null) {
+                ackedEnd = Math.max(ackedEnd, known.getValue());
+                marks.headMap(seq, true).clear();
+            }
+        }
         // A segment can go when the next one starts at or below acked+1.
         while (segments.size() > 1) {
             var first = segments.firstEntry();
@@ -246,7 +347,7 @@ public final class Journal implements AutoCloseable {
             Files.delete(first.getValue());
             segments.remove(first.getKey());
         }
-        if (acked == lastSeq && tail != null && tail.size() >= segmentBytes / 2) {
+        if (acked == lastSeq && tail != null && tailBytes >= segmentBytes / 2) {
             // everything acknowledged: start afresh instead of growing the old tail
             tail.close();
             bytes -= Files.size(segments.get(tailFirstSeq));
@@ -278,6 +379,10 @@ public final class Journal implements AutoCloseable {
         memory.clear();
         memoryBytes = 0;
         bytes = 0;
+        end = 0;
+        ackedEnd = 0;
+        marks.clear();
+        lastMark = 0;
         acked = seq;
         lastSeq = seq;
     }
@@ -305,6 +410,10 @@ public final class Journal implements AutoCloseable {
         private FileChannel channel;
         private long channelFirst = -1;
         private long position;
+        private final ByteBuffer header = ByteBuffer.allocate(HEADER);
+        /** Records are read into this buffer, reused (decoding copies what an op keeps). */
+        private ByteBuffer kept = ByteBuffer.allocate(64 * 1024);
+        private final CRC32C crc = new CRC32C();
 
         private Reader(long from) {
             this.next = from;
@@ -355,21 +464,33 @@ public final class Journal implements AutoCloseable {
         }
 
         private SequencedOp readRecord() throws IOException {
-            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            header.clear();
             readFully(header);
             int size = header.getInt(0);
             if (size <= 0 || size > OpCodec.MAX_DATA_BYTES + 70_000) {
                 throw new IOException("corrupt record length " + size + " in " + segments.get(channelFirst));
             }
-            ByteBuffer payload = ByteBuffer.allocate(size);
+            ByteBuffer payload;
+            if (size > KEPT_BUFFER_MAX) {
+                payload = ByteBuffer.allocate(size);
+            } else {
+                if (kept.capacity() < size) {
+                    kept = ByteBuffer.allocate(roundUp(size));
+                }
+                payload = kept.clear().limit(size);
+            }
             readFully(payload);
-            CRC32C crc = new CRC32C();
-            crc.update(payload.array());
+            crc.reset();
+            crc.update(payload.array(), 0, size);
             if ((int) crc.getValue() != header.getInt(4)) {
                 throw new IOException("checksum mismatch in " + segments.get(channelFirst));
             }
             try {
-                return OpCodec.decode(payload.array());
+                SequencedOp op = OpCodec.decode(payload.flip());
+                if (payload.hasRemaining()) {
+                    throw new CodecException(payload.remaining() + " stray bytes after the op");
+                }
+                return op;
             } catch (CodecException e) {
                 throw new IOException("undecodable record in " + segments.get(channelFirst) + ": " + e.getMessage());
             }

@@ -21,7 +21,12 @@ final class Scan {
     /** Whether the problem is only a record cut short at the very end (a crash mid-append). */
     boolean tornOnly;
 
-    static Scan of(Path file, long firstSeq) throws IOException {
+    /** Told where each valid record ends in its segment. */
+    interface Ends {
+        void at(long seq, long end);
+    }
+
+    static Scan of(Path file, long firstSeq, Ends ends) throws IOException {
         Scan s = new Scan();
         s.nextSeq = firstSeq;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -63,6 +68,7 @@ final class Scan {
                 s.records++;
                 pos += 8 + length;
                 s.validBytes = pos;
+                ends.at(op.seq(), pos);
             }
         }
         return s;

@@ -38,6 +38,21 @@ final class Job implements Link.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Job.class);
     static final long SEGMENT_BYTES = 64L * 1024 * 1024;
+
+    /**
+     * The journal's segment size for a job: {@link #SEGMENT_BYTES}, or a quarter of a smaller disk
+     * budget (at least 1 MiB), so that the acknowledged records a segment keeps until it rolls add
+     * little to what the budget allows on disk.
+     */
+    static long segmentBytes(JobDefinition definition) {
+        long budget = diskBudget(definition);
+        return budget == 0 ? SEGMENT_BYTES : Math.max(1L << 20, Math.min(SEGMENT_BYTES, budget / 4));
+    }
+    /** The job's disk budget in bytes: what the journal may hold that the target has not acknowledged (0: no limit). */
+    static long diskBudget(JobDefinition definition) {
+        return definition.queueDiskMiB() * 1024L * 1024;
+    }
+
     /** MiB of the send queue kept in memory when the job does not say. */
     static final int DEFAULT_QUEUE_MEMORY_MIB = 64;
     /** Bytes sent and not yet acknowledged, at most. */
@@ -156,7 +171,7 @@ final class Job implements Link.Listener {
         this.rules = ReplicationRules.parse(definition.rules(), java.nio.file.Path.of(definition.source()))
                 .readingFrom(this::readRoot);
         this.tls = tls;
-        this.journal = Journal.open(journalDir, SEGMENT_BYTES,
+        this.journal = Journal.open(journalDir, segmentBytes(definition),
                 (definition.queueMemoryMiB() == 0 ? DEFAULT_QUEUE_MEMORY_MIB : definition.queueMemoryMiB()) * 1024L * 1024);
         this.sentSeq = journal.acked();
         this.appliedSeq = journal.acked();
@@ -191,7 +206,7 @@ final class Job implements Link.Listener {
 
     synchronized JobStatus status() {
         return new JobStatus(definition, state, journal.lastSeq(), sentSeq, appliedSeq, journal.pendingOps(),
-                journal.diskBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total(),
+                journal.unackedBytes(), journal.memoryBytes(), lagMillis, lastError, capture, rate.perSecond(), rate.total(),
                 mirror != null ? mirror.status() : mirrorPlan != null ? Mirror.status(mirrorPlan) : null,
                 verify != null ? verify.report().summary() : lastVerify != null ? lastVerify.summary() : null,
                 restoreReport());
@@ -420,7 +435,8 @@ final class Job implements Link.Listener {
         if (gate.active() && gate.hasLinked() && !gate.visited(op.path())) {
             op = throughVisitedLink(op);
         }
-        boolean lenient = gate.active() || System.nanoTime() - mirrorEndedNanos < LENIENT_AFTER_MIRROR_NANOS;
+        boolean lenient = gate.active() || mirror != null
+                || System.nanoTime() - mirrorEndedNanos < LENIENT_AFTER_MIRROR_NANOS;
         List<Op> ops = gate.filter(op, journal.lastSeq() + 1);
         try {
             for (Op o : ops) {
@@ -432,7 +448,7 @@ final class Job implements Link.Listener {
                     + e.getMessage(), e);
         }
         long seq = journal.lastSeq();
-        if (definition.queueDiskMiB() > 0 && journal.diskBytes() > definition.queueDiskMiB() * 1024L * 1024) {
+        if (diskBudget(definition) > 0 && journal.unackedBytes() > diskBudget(definition)) {
             overflow();
         }
         notifyAll();
@@ -536,9 +552,31 @@ final class Job implements Link.Listener {
     private long appendLocked(Op op, boolean lenient) throws IOException {
         long seq = journal.lastSeq() + 1;
         journal.append(new SequencedOp(seq, seq, nowMicros(), op, lenient));
+        long budget = diskBudget(definition);
+        if (budget > 0 && releaseAskedAt <= journal.acked() && journal.unackedBytes() > budget / 4) {
+            // The journal lets go of ops once the target made them durable, which it does by itself
+            // every few seconds or tens of MiB: a stream that never pauses could fill a small
+            // budget with ops the target applied long ago. A whole-tree consistency point makes the
+            // target sync now and say so; one at a time.
+            releaseAskedAt = seq + 1;
+            journal.append(new SequencedOp(releaseAskedAt, releaseAskedAt, nowMicros(), new Op.Fsync(RelPath.ROOT), false));
+        }
         notifyAll();
         return seq;
     }
+
+    /**
+     * Mirror bytes the target may not have applied yet: {@link Mirror#WINDOW}, or a quarter of a
+     * small disk budget (at least 2 MiB). With a release asked for at a quarter of the budget
+     * ({@link #appendLocked}), a mirror whose target keeps up then stays well within the budget.
+     */
+    long mirrorWindow() {
+        long budget = diskBudget(definition);
+        return budget == 0 ? Mirror.WINDOW : Math.max(2L << 20, Math.min(Mirror.WINDOW, budget / 4));
+    }
+
+    /** The consistency point last appended to have the target release ops under a disk budget (see {@link #appendLocked}). */
+    private long releaseAskedAt;
 
     private Object inode(RelPath path) throws IOException {
         try {

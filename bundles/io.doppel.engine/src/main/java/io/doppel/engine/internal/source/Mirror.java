@@ -265,8 +265,10 @@ final class Mirror {
             while (true) {
                 RelPath next;
                 synchronized (job) {
-                    gate.walkDone();
-                    next = gate.nextPending();
+                    // nothing pending: the gate ends in this step. Kept open while the target catches up, it
+                    // could still turn a change captured now into a removal and a path pending for a walk that
+                    // would never come (a rename in the directory the walk looked at last was lost so)
+                    next = gate.finishWalks() ? null : gate.nextPending();
                 }
                 if (next == null) {
                     break;
@@ -931,15 +933,16 @@ final class Mirror {
         appends.addLast(new long[] {lastSeq, appendedBytes});
     }
 
-    /** Waits while more than {@link #WINDOW} bytes of the mirror wait for the target. */
+    /** Waits while more than {@link #WINDOW} bytes (less under a small disk budget: {@link Job#mirrorWindow}) of the mirror wait for the target. */
     private void awaitWindow() throws Stopped {
+        long window = job.mirrorWindow();
         try {
             job.awaitMirrorWindow(this::stopping, () -> {
                 long applied = job.appliedSeqLocked();
                 while (!appends.isEmpty() && appends.peekFirst()[0] <= applied) {
                     appliedMark = appends.removeFirst()[1];
                 }
-                return appendedBytes - appliedMark <= WINDOW;
+                return appendedBytes - appliedMark <= window;
             });
         } catch (InterruptedException e) {
             throw new Stopped();
