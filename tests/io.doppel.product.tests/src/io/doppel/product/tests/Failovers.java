@@ -129,6 +129,11 @@ final class Failovers {
         }
     }
 
+    /** Runs the CLI on {@code host} against {@code agent}, whatever its outcome (for failure messages). */
+    Result run(String host, AgentProcess agent, String... args) {
+        return Cli.in(ns.in(host), agent, args);
+    }
+
     /** Runs the CLI on {@code host} against {@code agent}; it must succeed. */
     Result ok(String host, AgentProcess agent, String... args) {
         return Cli.ok(Cli.in(ns.in(host), agent, args));

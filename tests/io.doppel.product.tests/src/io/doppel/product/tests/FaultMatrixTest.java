@@ -54,8 +54,9 @@ class FaultMatrixTest {
         Path image = targetHome.resolve("images/primary/web");
         try (NetNs ns = NetNs.create("fm")) {
             Failovers hosts = new Failovers(ns, WAIT);
-            AgentProcess[] target = {startTarget(ns, targetHome)};
-            AgentProcess[] source = {startSource(ns, sourceHome)};
+            AgentProcess[] pair = startPair(ns, targetHome, Map.of(), sourceHome, Map.of());
+            AgentProcess[] target = {pair[0]};
+            AgentProcess[] source = {pair[1]};
             try {
                 hosts.pair(source[0], target[0]);
                 Random seed = new Random(1);
@@ -131,10 +132,9 @@ class FaultMatrixTest {
         try (NetNs ns = NetNs.create("bl")) {
             String harness = ns.joinHarness();
             Failovers hosts = new Failovers(ns, WAIT);
-            AgentProcess[] target = {AgentProcess.start(ns.in("b"), clock(targetClock), targetHome, "--name",
-                    "replica", "--listen", "127.0.0.1:7420", "--replication-listen", "0.0.0.0:7421")};
-            AgentProcess[] source = {AgentProcess.start(ns.in("a"), clock(sourceClock), sourceHome, "--name",
-                    "primary", "--listen", "127.0.0.1:7420")};
+            AgentProcess[] pair = startPair(ns, targetHome, clock(targetClock), sourceHome, clock(sourceClock));
+            AgentProcess[] target = {pair[0]};
+            AgentProcess[] source = {pair[1]};
             try (LatencyRelay relay = new LatencyRelay(new InetSocketAddress(harness, 7421),
                     new InetSocketAddress(ns.address(2), 7421))) {
                 hosts.pair(source[0], target[0]);
@@ -150,28 +150,11 @@ class FaultMatrixTest {
                 assertTrue(relay.delayedChunks() > delayedBefore, "the latency was in the job's path");
                 relay.delay(0, 0);
 
-                fault(ns, "5 % packet loss", data, image, () -> {
-                    nft(ns, "b", "add table inet doppeltest");
-                    for (String hook : new String[] {"input", "output"}) {
-                        nft(ns, "b", "add chain inet doppeltest " + hook + " { type filter hook " + hook
-                                + " priority 0 ; }");
-                        nft(ns, "b", "add rule inet doppeltest " + hook + " numgen random mod 100 < 5 counter drop");
-                    }
-                }, source, target, 400);
-                String dropped = ns.runIn("b", "nft", "list", "table", "inet", "doppeltest").stdout();
-                assertTrue(java.util.regex.Pattern.compile("counter packets [1-9]").matcher(dropped).find(),
-                        "packets were dropped: " + dropped);
-                nft(ns, "b", "delete table inet doppeltest");
+                fault(ns, "5 % packet loss", data, image, () -> dropFivePercent(ns), source, target, 400);
+                stopDropping(ns);
 
-                fault(ns, "8 Mbit/s (tbf)", data, image, () -> {
-                    for (String host : new String[] {"a", "b"}) {
-                        tc(ns, host, "qdisc", "add", "dev", NetNs.DEVICE, "root", "tbf", "rate", "8mbit", "burst",
-                                "32kb", "latency", "400ms");
-                    }
-                }, source, target, 150);
-                for (String host : new String[] {"a", "b"}) {
-                    tc(ns, host, "qdisc", "del", "dev", NetNs.DEVICE, "root");
-                }
+                fault(ns, "8 Mbit/s (tbf)", data, image, () -> squeeze(ns), source, target, 150);
+                unsqueeze(ns);
 
                 fault(ns, "clocks jump", data, image, () -> {
                     Files.writeString(sourceClock, "+2h\n");
@@ -219,10 +202,12 @@ class FaultMatrixTest {
     /**
      * The faults of space and of restarts, with real agents: the target's images on a file system of
      * 16 MiB that a large file fills (the source keeps every change and retries; once the file system
-     * has room again replication resumes by itself); the job's journal over its disk budget while the
-     * link is down (what the target lacks is dropped and a difference mirror resynchronises it once
-     * the link is back); and the source agent killed in the middle of a throttled full mirror (the
-     * restarted agent resumes the mirror where it was). After each, the image equals the source.
+     * has room again replication resumes by itself); the job's queue over its memory budget (1 MiB:
+     * every op is read back from the journal) and its journal over its disk budget (32 MiB) while the
+     * link is down, files of 8 and 32 MiB written (what the target lacks is dropped and a difference mirror
+     * resynchronises it once the link is back); and the source agent killed in the middle of a
+     * throttled full mirror (the restarted agent resumes the mirror where it was). After each, the
+     * image equals the source.
      */
     @Test
     void theImageEqualsTheSourceAfterADiskFullAQueueOverflowAndAMirrorCutShort() throws Exception {
@@ -236,29 +221,33 @@ class FaultMatrixTest {
                 "doppel-test-images", images.toString()), 30));
         try (NetNs ns = NetNs.create("sp")) {
             Failovers hosts = new Failovers(ns, WAIT);
-            AgentProcess[] target = {startTarget(ns, targetHome)};
-            AgentProcess[] source = {startSource(ns, sourceHome)};
+            AgentProcess[] pair = startPair(ns, targetHome, Map.of(), sourceHome, Map.of());
+            AgentProcess[] target = {pair[0]};
+            AgentProcess[] source = {pair[1]};
             try {
                 hosts.pair(source[0], target[0]);
                 seed(data, new Random(3));
                 hosts.ok("a", source[0], "job", "create", "web", "--source", data.toString(), "--target",
-                        ns.address(2) + ":7421", "--interceptor", "linux.fuse", "--queue-disk-mib", "32");
+                        ns.address(2) + ":7421", "--interceptor", "linux.fuse", "--queue-disk-mib", "32",
+                        "--queue-memory-mib", "1");
                 hosts.ok("a", source[0], "job", "start", "web");
                 awaitSame(ns, data, image, "the first copy", source[0], target[0]);
 
                 fault(ns, "target disk full", data, image, () -> {
                     writeLarge(data.resolve("large-1.bin"), 12, 11);
-                    awaitEvent(hosts, source[0], "target.full", 0);
+                    awaitEvent(hosts, source[0], "web", "target.full", 0);
                     io.doppel.testing.Cli.ok(io.doppel.testing.Cli.exec(List.of("mount", "-o", "remount,size=512m",
                             images.toString()), 30));
                 }, source, target);
 
-                long before = lastEventId(hosts, source[0]);
+                long before = lastEventId(hosts, source[0], "web");
                 fault(ns, "queue overflow", data, image, () -> {
                     ns.ipIn("b", "link", "set", NetNs.DEVICE, "down");
                     try {
-                        writeLarge(data.resolve("large-2.bin"), 40, 12);
-                        awaitEvent(hosts, source[0], "queue.overflow", before);
+                        writeLarge(data.resolve("large-2.bin"), 8, 12);
+                        assertQueueSpills(hosts, source[0], 4 << 20);
+                        writeLarge(data.resolve("large-3.bin"), 32, 13);
+                        awaitEvent(hosts, source[0], "web", "queue.overflow", before);
                     } finally {
                         ns.ipIn("b", "link", "set", NetNs.DEVICE, "up");
                     }
@@ -270,7 +259,7 @@ class FaultMatrixTest {
                 // overflow's resynchronisation has finished its walk: the image can be equal before it has)
                 awaitCondition(WAIT, () -> !mirrorRunning(hosts, source[0]), "the resynchronising mirror to finish");
                 hosts.ok("a", source[0], "job", "limit", "web", "4MB/s");
-                long cut = lastEventId(hosts, source[0]);
+                long cut = lastEventId(hosts, source[0], "web");
                 fault(ns, "kill -9 source mid-mirror", data, image, () -> {
                     hosts.ok("a", source[0], "job", "mirror", "web", "--mode", "full");
                     try {
@@ -281,7 +270,7 @@ class FaultMatrixTest {
                     source[0].kill();
                     source[0] = startSource(ns, sourceHome);
                 }, source, target);
-                awaitEvent(hosts, source[0], "mirror.resumed", cut);
+                awaitEvent(hosts, source[0], "web", "mirror.resumed", cut);
                 hosts.ok("a", source[0], "job", "limit", "web", "unlimited");
                 awaitSame(ns, data, image, "the image to equal the source after the resumed mirror", source[0],
                         target[0]);
@@ -313,16 +302,51 @@ class FaultMatrixTest {
         }
     }
 
-    private static long lastEventId(Failovers hosts, AgentProcess source) {
-        var events = JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job", "web", "--limit", "1")
+    /**
+     * Waits until the queue of the agent's (only) job holds more than {@code bytes}, and asserts that
+     * at most its memory budget of 1 MiB of it is held in memory.
+     */
+    static void assertQueueSpills(Failovers hosts, AgentProcess source, long bytes) {
+        try {
+            awaitCondition(WAIT, () -> queue(hosts, source)[0] > bytes, "the queue to hold more than " + bytes + " bytes");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nsource job: " + hosts.run("a", source, "--json", "job", "list")
+                    .stdout(), e);
+        }
+        long[] q = queue(hosts, source);
+        assertTrue(q[1] <= 1 << 20, "at most the queue's 1 MiB memory budget in memory: " + q[1] + " of " + q[0]
+                + " queued bytes");
+    }
+
+    /** The queue of the agent's (only) job: {bytes in the journal, bytes of them also in memory}. */
+    private static long[] queue(Failovers hosts, AgentProcess source) {
+        JsonObject job = JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
+                .getAsJsonArray().get(0).getAsJsonObject();
+        return new long[] {job.get("queuedBytes").getAsLong(), job.get("queuedMemoryBytes").getAsLong()};
+    }
+
+    /** The id of the job's newest event, 0 if it has none. */
+    static long lastEventId(Failovers hosts, AgentProcess source, String job) {
+        var events = JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job", job, "--limit", "1")
                 .stdout()).getAsJsonArray();
         return events.isEmpty() ? 0 : events.get(0).getAsJsonObject().get("id").getAsLong();
     }
 
     /** Waits for an event of the job with {@code code} after the event {@code afterId}. */
-    private static void awaitEvent(Failovers hosts, AgentProcess source, String code, long afterId) {
+    static void awaitEvent(Failovers hosts, AgentProcess source, String job, String code, long afterId) {
+        try {
+            awaitEventOnce(hosts, source, job, code, afterId);
+        } catch (AssertionError e) {
+            // what the job did instead, and where it stands
+            throw new AssertionError(e.getMessage() + " (after event " + afterId + ")\nsource job: "
+                    + hosts.run("a", source, "--json", "job", "list").stdout() + "\nits last events:\n"
+                    + hosts.run("a", source, "events", "--job", job, "--limit", "15").stdout(), e);
+        }
+    }
+
+    private static void awaitEventOnce(Failovers hosts, AgentProcess source, String job, String code, long afterId) {
         awaitCondition(WAIT, () -> {
-            for (var e : JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job", "web", "--limit",
+            for (var e : JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job", job, "--limit",
                     "1000").stdout()).getAsJsonArray()) {
                 JsonObject event = e.getAsJsonObject();
                 if (event.get("id").getAsLong() > afterId && code.equals(event.get("code").getAsString())) {
@@ -333,15 +357,16 @@ class FaultMatrixTest {
         }, "the source's event " + code);
     }
 
-    /** The bytes the job's running mirror has done, 0 if none runs. */
-    private static boolean mirrorRunning(Failovers hosts, AgentProcess source) {
+    /** Whether a mirror of the agent's (only) job runs. */
+    static boolean mirrorRunning(Failovers hosts, AgentProcess source) {
         JsonObject job = JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
                 .getAsJsonArray().get(0).getAsJsonObject();
         return job.has("mirror") && !job.get("mirror").isJsonNull()
                 && job.getAsJsonObject("mirror").get("finishedAtMillis").getAsLong() == 0;
     }
 
-    private static long mirrorBytes(Failovers hosts, AgentProcess source) {
+    /** The bytes the running mirror of the agent's (only) job has done, 0 if none runs. */
+    static long mirrorBytes(Failovers hosts, AgentProcess source) {
         JsonObject job = JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
                 .getAsJsonArray().get(0).getAsJsonObject();
         if (!job.has("mirror") || job.get("mirror").isJsonNull()) {
@@ -364,7 +389,7 @@ class FaultMatrixTest {
     }
 
     /** What the bad-link scenarios need that this machine lacks, or {@code null}. */
-    private static String missingBadLinkTools() {
+    static String missingBadLinkTools() {
         if (!Files.exists(Path.of("/dev/fuse"))) {
             return "/dev/fuse is missing";
         }
@@ -381,11 +406,45 @@ class FaultMatrixTest {
     /**
      * An agent's environment for a clock of its own: its wall clock is the real one plus the offset
      * written in {@code offsetFile} (read again each second); its monotonic clock is left alone, as an
-     * NTP step leaves it.
+     * NTP step leaves it. Without {@code FAKETIME_FORCE_MONOTONIC_FIX=0} the library treats the JVM's
+     * timed waits on the monotonic clock as waits on the wall clock: every one times out at once, each
+     * agent spins on the CPU, and one took 45 s to start on this 2-core machine instead of 4 s.
      */
-    private static Map<String, String> clock(Path offsetFile) {
+    static Map<String, String> clock(Path offsetFile) {
         return Map.of("LD_PRELOAD", FAKETIME, "FAKETIME_TIMESTAMP_FILE", offsetFile.toString(),
-                "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1");
+                "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+                "FAKETIME_FORCE_MONOTONIC_FIX", "0");
+    }
+
+    /** 5 % of host b's packets dropped each way (nftables). */
+    static void dropFivePercent(NetNs ns) {
+        nft(ns, "b", "add table inet doppeltest");
+        for (String hook : new String[] {"input", "output"}) {
+            nft(ns, "b", "add chain inet doppeltest " + hook + " { type filter hook " + hook + " priority 0 ; }");
+            nft(ns, "b", "add rule inet doppeltest " + hook + " numgen random mod 100 < 5 counter drop");
+        }
+    }
+
+    /** Asserts that {@link #dropFivePercent} dropped packets, and ends it. */
+    static void stopDropping(NetNs ns) {
+        String dropped = ns.runIn("b", "nft", "list", "table", "inet", "doppeltest").stdout();
+        assertTrue(java.util.regex.Pattern.compile("counter packets [1-9]").matcher(dropped).find(),
+                "packets were dropped: " + dropped);
+        nft(ns, "b", "delete table inet doppeltest");
+    }
+
+    /** Both hosts' links squeezed to 8 Mbit/s (tbf). */
+    static void squeeze(NetNs ns) {
+        for (String host : new String[] {"a", "b"}) {
+            tc(ns, host, "qdisc", "add", "dev", NetNs.DEVICE, "root", "tbf", "rate", "8mbit", "burst", "32kb",
+                    "latency", "400ms");
+        }
+    }
+
+    static void unsqueeze(NetNs ns) {
+        for (String host : new String[] {"a", "b"}) {
+            tc(ns, host, "qdisc", "del", "dev", NetNs.DEVICE, "root");
+        }
     }
 
     private static void nft(NetNs ns, String host, String rule) {
@@ -481,12 +540,36 @@ class FaultMatrixTest {
     }
 
     static AgentProcess startTarget(NetNs ns, Path home) {
-        return AgentProcess.start(ns.in("b"), Map.of(), home, "--name", "replica", "--listen", "127.0.0.1:7420",
+        return startTarget(ns, home, Map.of());
+    }
+
+    /** The target agent on host b, with {@code env} (a clock of its own, for one). */
+    static AgentProcess startTarget(NetNs ns, Path home, Map<String, String> env) {
+        return AgentProcess.start(ns.in("b"), env, home, "--name", "replica", "--listen", "127.0.0.1:7420",
                 "--replication-listen", "0.0.0.0:7421");
     }
 
+    /**
+     * The target agent, then the source agent ({@link #startTarget}, {@link #startSource}): {target,
+     * source}. A source that cannot start takes the target down with it, so no agent outlives the test.
+     */
+    static AgentProcess[] startPair(NetNs ns, Path targetHome, Map<String, String> targetEnv, Path sourceHome,
+            Map<String, String> sourceEnv) {
+        AgentProcess target = startTarget(ns, targetHome, targetEnv);
+        try {
+            return new AgentProcess[] {target, startSource(ns, sourceHome, sourceEnv)};
+        } catch (RuntimeException | Error e) {
+            target.close();
+            throw e;
+        }
+    }
+
     static AgentProcess startSource(NetNs ns, Path home) {
-        return AgentProcess.start(ns.in("a"), Map.of(), home, "--name", "primary", "--listen", "127.0.0.1:7420");
+        return startSource(ns, home, Map.of());
+    }
+
+    static AgentProcess startSource(NetNs ns, Path home, Map<String, String> env) {
+        return AgentProcess.start(ns.in("a"), env, home, "--name", "primary", "--listen", "127.0.0.1:7420");
     }
 
     private static void seed(Path data, Random random) throws IOException {

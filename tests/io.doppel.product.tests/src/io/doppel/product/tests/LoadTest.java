@@ -297,10 +297,13 @@ class LoadTest {
             try {
                 awaitCondition(WAIT, () -> Trees.same(data, e.getValue(), ignored), what + " (" + e.getKey() + ")");
             } catch (AssertionError failure) {
-                throw new AssertionError(failure.getMessage() + "\ndifferences:\n"
-                        + Trees.difference(data, e.getValue(), ignored) + "\nsource jobs: "
+                // the differences last: a long message is read from its end
+                int t = Integer.parseInt(e.getKey().substring("fan-".length()));
+                throw new AssertionError(failure.getMessage() + "\nsource jobs: "
                         + Cli.on(agents.get(0), "--json", "job", "list").stdout() + "\nsource log:\n"
-                        + tail(agents.get(0).logFile()), failure);
+                        + tail(agents.get(0).logFile()) + "\ntarget " + t + "'s log:\n" + tail(agents.get(t).logFile())
+                        + "\n" + what + ": " + e.getKey() + "'s image differs from the source:\n"
+                        + Trees.difference(data, e.getValue(), ignored), failure);
             }
         }
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.doppel.testing.AgentProcess;
 import io.doppel.testing.Cli;
+import io.doppel.testing.LatencyRelay;
 import io.doppel.testing.NetNs;
 
 /**
@@ -48,23 +50,13 @@ class PgbenchFaultMatrixTest {
 
     @Test
     void theDatabaseImageEqualsTheSourceAfterEveryFault() throws Exception {
-        Failovers.requireHosts(!Files.exists(Path.of("/dev/fuse")) ? "/dev/fuse is missing"
-                : Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pgbench")) ? null
-                : "PostgreSQL 15 server programs and pgbench are not installed");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path root = Files.createDirectories(dir.resolve("db")); // protected, mounted over in place
-        Path data = Files.createDirectories(root.resolve("data"));
-        Path run = Files.createDirectories(dir.resolve("run")); // the server's socket and log, unprotected
-        Cli.ok(Cli.exec(List.of("chown", "postgres:postgres", data.toString(), run.toString()), 30));
-        asPostgres(List.of(), BIN + "/initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "--no-sync",
-                "--data-checksums");
-        Path sourceHome = dir.resolve("source");
-        Path targetHome = dir.resolve("target");
-        Path image = targetHome.resolve("images/primary/db");
+        Failovers.requireHosts(missingDatabase());
+        prepare();
         try (NetNs ns = NetNs.create("pf")) {
             Failovers hosts = new Failovers(ns, WAIT);
-            AgentProcess[] target = {FaultMatrixTest.startTarget(ns, targetHome)};
-            AgentProcess[] source = {FaultMatrixTest.startSource(ns, sourceHome)};
+            AgentProcess[] pair = FaultMatrixTest.startPair(ns, targetHome, Map.of(), sourceHome, Map.of());
+            AgentProcess[] target = {pair[0]};
+            AgentProcess[] source = {pair[1]};
             Database db = new Database(ns, data, run);
             try {
                 hosts.pair(source[0], target[0]);
@@ -73,10 +65,7 @@ class PgbenchFaultMatrixTest {
                 hosts.ok("a", source[0], "job", "start", "db");
                 awaitSame(ns, root, image, "the first copy", source[0], target[0]);
                 awaitCondition(WAIT, () -> FaultMatrixTest.mounted(ns, source[0]), "the source to capture");
-                db.start();
-                db.sql("CREATE TABLE ledger(id bigint PRIMARY KEY)");
-                Cli.ok(Cli.exec(List.of(BIN + "/pgbench", "-i", "-s", "1", "-q", "-h", run.toString(), "-U",
-                        "postgres", "postgres"), 300));
+                db.initialise();
 
                 fault(ns, "kill -9 target", db, root, image, false, () -> {
                     target[0].kill();
@@ -104,27 +93,7 @@ class PgbenchFaultMatrixTest {
                     source[0] = FaultMatrixTest.startSource(ns, sourceHome);
                 }, source, target);
 
-                // the replica is a database: a copy of the image starts as a server of its own
-                String ledger = db.sql("SELECT count(*) FROM ledger");
-                String history = db.sql("SELECT count(*) FROM pgbench_history");
-                db.stop();
-                awaitSame(ns, root, image, "the image to equal the source at the end", source[0], target[0]);
-                Path copy = dir.resolve("replica");
-                Cli.ok(Cli.exec(List.of("cp", "-a", image.resolve("data").toString(), copy.toString()), 120));
-                Database replica = new Database(ns, copy, run);
-                replica.port = 5433;
-                replica.start();
-                try {
-                    assertEquals(ledger, replica.sql("SELECT count(*) FROM ledger"), "the replica's ledger");
-                    assertEquals(Long.toString(db.acked.get()), replica.sql("SELECT count(*) FROM ledger WHERE id <= "
-                            + db.acked.get()), "every acknowledged insert is on the replica");
-                    assertEquals(history, replica.sql("SELECT count(*) FROM pgbench_history"), "pgbench's history");
-                    replica.assertConsistent("on the replica");
-                } finally {
-                    replica.stop();
-                }
-                results.put("replica started", "ledger " + ledger + " inserts, pgbench history " + history
-                        + " transactions, both equal on the replica's own server");
+                assertTheReplicaStarts(ns, db, root, image, source[0], target[0]);
             } finally {
                 db.close();
                 for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
@@ -135,8 +104,239 @@ class PgbenchFaultMatrixTest {
                 Cli.exec(List.of("umount", "-l", root.toString()), 30); // a killed source leaves its dead mount
             }
         }
-        StringBuilder table = new StringBuilder("fault matrix, pgbench (CI form):\n");
-        results.forEach((k, v) -> table.append(String.format("  %-16s %s%n", k, v)));
+        printResults("fault matrix, pgbench (CI form)");
+    }
+
+    /**
+     * The same database and clients over a bad link rather than a broken one, as in {@link
+     * FaultMatrixTest#theImageEqualsTheSourceOverABadLink}: the job's connection goes through a relay of the
+     * harness; one after the other, each still in force while the image must become equal: 50–200 ms of
+     * latency each way, 5 % of host b's packets dropped each way (nftables), the link squeezed to 8 Mbit/s
+     * (tbf on both hosts), the source's clock 2 h ahead and the target's 90 min back, then the source's back.
+     * The database must never notice.
+     */
+    @Test
+    void theDatabaseImageEqualsTheSourceOverABadLink() throws Exception {
+        String missing = missingDatabase();
+        Failovers.requireHosts(missing != null ? missing : FaultMatrixTest.missingBadLinkTools());
+        prepare();
+        Path sourceClock = dir.resolve("source.clock");
+        Path targetClock = dir.resolve("target.clock");
+        Files.writeString(sourceClock, "+0\n");
+        Files.writeString(targetClock, "+0\n");
+        try (NetNs ns = NetNs.create("pl")) {
+            String harness = ns.joinHarness();
+            Failovers hosts = new Failovers(ns, WAIT);
+            AgentProcess[] pair = FaultMatrixTest.startPair(ns, targetHome, FaultMatrixTest.clock(targetClock),
+                    sourceHome, FaultMatrixTest.clock(sourceClock));
+            AgentProcess[] target = {pair[0]};
+            AgentProcess[] source = {pair[1]};
+            Database db = new Database(ns, data, run);
+            try (LatencyRelay relay = new LatencyRelay(new InetSocketAddress(harness, 7421),
+                    new InetSocketAddress(ns.address(2), 7421))) {
+                hosts.pair(source[0], target[0]);
+                hosts.ok("a", source[0], "job", "create", "db", "--source", root.toString(), "--target",
+                        harness + ":7421", "--interceptor", "linux.fuse", "--rpo", "1800");
+                hosts.ok("a", source[0], "job", "start", "db");
+                awaitSame(ns, root, image, "the first copy through the relay", source[0], target[0]);
+                awaitCondition(WAIT, () -> FaultMatrixTest.mounted(ns, source[0]), "the source to capture");
+                db.initialise();
+
+                relay.delay(50, 200);
+                long delayedBefore = relay.delayedChunks();
+                fault(ns, "latency 50-200 ms", db, root, image, false, () -> { }, source, target);
+                assertTrue(relay.delayedChunks() > delayedBefore, "the latency was in the job's path");
+                relay.delay(0, 0);
+
+                fault(ns, "5 % packet loss", db, root, image, false, () -> FaultMatrixTest.dropFivePercent(ns),
+                        source, target);
+                FaultMatrixTest.stopDropping(ns);
+
+                fault(ns, "8 Mbit/s (tbf)", db, root, image, false, () -> FaultMatrixTest.squeeze(ns), source, target);
+                FaultMatrixTest.unsqueeze(ns);
+
+                fault(ns, "clocks jump", db, root, image, false, () -> {
+                    Files.writeString(sourceClock, "+2h\n");
+                    Files.writeString(targetClock, "-90m\n");
+                }, source, target);
+                fault(ns, "clock jumps back", db, root, image, false, () -> Files.writeString(sourceClock, "+0\n"),
+                        source, target);
+
+                assertTheReplicaStarts(ns, db, root, image, source[0], target[0]);
+                String events = hosts.ok("a", source[0], "--json", "events", "--job", "db", "--limit", "1000")
+                        .stdout();
+                assertTrue(!events.contains("rpo.exceeded"), "no clock jump counts as lag: " + events);
+            } finally {
+                db.close();
+                for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
+                    a.close();
+                }
+                Cli.exec(List.of("umount", "-l", root.toString()), 30);
+            }
+        }
+        printResults("fault matrix, pgbench over a bad link (CI form)");
+    }
+
+    /**
+     * The faults of space and of restarts under the database, as in {@link
+     * FaultMatrixTest#theImageEqualsTheSourceAfterADiskFullAQueueOverflowAndAMirrorCutShort}: the
+     * target's images on a tmpfs shrunk to 1 MiB above what it holds, so that the server's own writes
+     * (WAL segments, growing tables) fill it, then given room again; the job's queue over its memory
+     * budget of 1 MiB and its journal over a disk budget of 16 MiB while the link is down (a
+     * difference mirror resynchronises once it is back); the source agent killed in the middle of a throttled full mirror, the server going down with its
+     * mount (the restarted agent resumes the mirror). The database never notices the first two.
+     */
+    @Test
+    void theDatabaseImageEqualsTheSourceAfterADiskFullAQueueOverflowAndAMirrorCutShort() throws Exception {
+        Failovers.requireHosts(missingDatabase());
+        prepare();
+        Path images = Files.createDirectories(targetHome.resolve("images"));
+        Cli.ok(Cli.exec(List.of("mount", "-t", "tmpfs", "-o", "size=512m", "doppel-test-images", images.toString()),
+                30));
+        try (NetNs ns = NetNs.create("ps")) {
+            Failovers hosts = new Failovers(ns, WAIT);
+            AgentProcess[] pair = FaultMatrixTest.startPair(ns, targetHome, Map.of(), sourceHome, Map.of());
+            AgentProcess[] target = {pair[0]};
+            AgentProcess[] source = {pair[1]};
+            Database db = new Database(ns, data, run);
+            try {
+                hosts.pair(source[0], target[0]);
+                hosts.ok("a", source[0], "job", "create", "db", "--source", root.toString(), "--target",
+                        ns.address(2) + ":7421", "--interceptor", "linux.fuse", "--queue-disk-mib", "16",
+                        "--queue-memory-mib", "1");
+                hosts.ok("a", source[0], "job", "start", "db");
+                awaitSame(ns, root, image, "the first copy", source[0], target[0]);
+                awaitCondition(WAIT, () -> FaultMatrixTest.mounted(ns, source[0]), "the source to capture");
+                db.initialise();
+
+                fault(ns, "target disk full", db, root, image, false, () -> {
+                    var store = Files.getFileStore(images);
+                    long usedKiB = (store.getTotalSpace() - store.getUnallocatedSpace()) / 1024;
+                    remount(images, (usedKiB + 1024) + "k");
+                    FaultMatrixTest.awaitEvent(hosts, source[0], "db", "target.full", 0);
+                    remount(images, "512m");
+                }, source, target);
+
+                long before = FaultMatrixTest.lastEventId(hosts, source[0], "db");
+                fault(ns, "queue overflow", db, root, image, false, () -> {
+                    ns.ipIn("b", "link", "set", NetNs.DEVICE, "down");
+                    try {
+                        FaultMatrixTest.assertQueueSpills(hosts, source[0], 4 << 20);
+                        FaultMatrixTest.awaitEvent(hosts, source[0], "db", "queue.overflow", before);
+                    } finally {
+                        ns.ipIn("b", "link", "set", NetNs.DEVICE, "up");
+                    }
+                }, source, target);
+                String codes = hosts.ok("a", source[0], "--json", "events", "--job", "db", "--limit", "1000").stdout();
+                assertTrue(codes.contains("mirror.resync"), "the overflow was resynchronised by a mirror: " + codes);
+
+                awaitCondition(WAIT, () -> !FaultMatrixTest.mirrorRunning(hosts, source[0]),
+                        "the resynchronising mirror to finish");
+                // the full mirror below runs under the database's writes with the 16 MiB budget: it
+                // counts what the target has not acknowledged, so a target that keeps up never overflows it
+                hosts.ok("a", source[0], "job", "limit", "db", "4MB/s");
+                long cut = FaultMatrixTest.lastEventId(hosts, source[0], "db");
+                fault(ns, "kill -9 source mid-mirror", db, root, image, true, () -> {
+                    hosts.ok("a", source[0], "job", "mirror", "db", "--mode", "full");
+                    try {
+                        awaitCondition(WAIT, () -> FaultMatrixTest.mirrorBytes(hosts, source[0]) > 8L << 20,
+                                "the mirror to be under way");
+                    } catch (AssertionError e) {
+                        throw new AssertionError(e.getMessage() + FaultMatrixTest.explain(ns, source[0], target[0]), e);
+                    }
+                    source[0].kill();
+                    db.crash();
+                    source[0] = FaultMatrixTest.startSource(ns, sourceHome);
+                    FaultMatrixTest.awaitEvent(hosts, source[0], "db", "mirror.resumed", cut);
+                    hosts.ok("a", source[0], "job", "limit", "db", "unlimited");
+                }, source, target);
+                for (var e : com.google.gson.JsonParser.parseString(hosts.ok("a", source[0], "--json", "events", "--job",
+                        "db", "--limit", "1000").stdout()).getAsJsonArray()) {
+                    var event = e.getAsJsonObject();
+                    assertTrue(event.get("id").getAsLong() <= cut || !"queue.overflow".equals(event.get("code")
+                            .getAsString()), "the mirror under the database's writes stayed within the disk budget: "
+                            + event);
+                }
+
+                assertTheReplicaStarts(ns, db, root, image, source[0], target[0]);
+            } finally {
+                db.close();
+                for (AgentProcess a : new AgentProcess[] {source[0], target[0]}) {
+                    a.close();
+                }
+                Cli.exec(List.of("umount", "-l", root.toString()), 30);
+            }
+        } finally {
+            Cli.exec(List.of("umount", "-l", images.toString()), 30);
+        }
+        printResults("fault matrix, pgbench, space and restarts (CI form)");
+    }
+
+    private static void remount(Path tmpfs, String size) {
+        Cli.ok(Cli.exec(List.of("mount", "-o", "remount,size=" + size, tmpfs.toString()), 30));
+    }
+
+    private static String missingDatabase() {
+        return !Files.exists(Path.of("/dev/fuse")) ? "/dev/fuse is missing"
+                : Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pgbench")) ? null
+                : "PostgreSQL 15 server programs and pgbench are not installed";
+    }
+
+    /** The directory to protect (mounted over in place), with the database cluster in {@link #data} below it. */
+    private Path root;
+    private Path data;
+    /** The server's socket and log: beside the protected directory, not in it. */
+    private Path run;
+    private Path sourceHome;
+    private Path targetHome;
+    /** Where the target keeps the image of {@link #root}. */
+    private Path image;
+
+    /** Makes the directories and the database cluster (data checksums on). */
+    private void prepare() throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        root = Files.createDirectories(dir.resolve("db"));
+        data = Files.createDirectories(root.resolve("data"));
+        run = Files.createDirectories(dir.resolve("run"));
+        sourceHome = dir.resolve("source");
+        targetHome = dir.resolve("target");
+        image = targetHome.resolve("images/primary/db");
+        Cli.ok(Cli.exec(List.of("chown", "postgres:postgres", data.toString(), run.toString()), 30));
+        asPostgres(List.of(), BIN + "/initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "--no-sync",
+                "--data-checksums");
+    }
+
+    /**
+     * The workload ends and the image is a database: a copy of it starts as a server of its own, with
+     * every acknowledged insert of the ledger and a pgbench history that matches its balances.
+     */
+    private void assertTheReplicaStarts(NetNs ns, Database db, Path root, Path image, AgentProcess source,
+            AgentProcess target) throws Exception {
+        String ledger = db.sql("SELECT count(*) FROM ledger");
+        String history = db.sql("SELECT count(*) FROM pgbench_history");
+        db.stop();
+        awaitSame(ns, root, image, "the image to equal the source at the end", source, target);
+        Path copy = dir.resolve("replica");
+        Cli.ok(Cli.exec(List.of("cp", "-a", image.resolve("data").toString(), copy.toString()), 120));
+        Database replica = new Database(ns, copy, dir.resolve("run"));
+        replica.port = 5433;
+        replica.start();
+        try {
+            assertEquals(ledger, replica.sql("SELECT count(*) FROM ledger"), "the replica's ledger");
+            assertEquals(Long.toString(db.acked.get()), replica.sql("SELECT count(*) FROM ledger WHERE id <= "
+                    + db.acked.get()), "every acknowledged insert is on the replica");
+            assertEquals(history, replica.sql("SELECT count(*) FROM pgbench_history"), "pgbench's history");
+            replica.assertConsistent("on the replica");
+        } finally {
+            replica.stop();
+        }
+        results.put("replica started", "ledger " + ledger + " inserts, pgbench history " + history
+                + " transactions, both equal on the replica's own server");
+    }
+
+    private void printResults(String title) {
+        StringBuilder table = new StringBuilder(title + ":\n");
+        results.forEach((k, v) -> table.append(String.format("  %-17s %s%n", k, v)));
         System.out.println(table);
     }
 
@@ -217,6 +417,14 @@ class PgbenchFaultMatrixTest {
             asPostgres(ns.in("a"), BIN + "/pg_ctl", "start", "-D", data.toString(), "-l", run.resolve("server-" + port
                     + ".log").toString(), "-w", "-t", "120", "-o", "-p " + port + " -c listen_addresses='' -k " + run);
             postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
+        }
+
+        /** Starts the server, makes the ledger's table and pgbench's tables (scale 1). */
+        void initialise() throws IOException {
+            start();
+            sql("CREATE TABLE ledger(id bigint PRIMARY KEY)");
+            Cli.ok(Cli.exec(List.of(BIN + "/pgbench", "-i", "-s", "1", "-q", "-h", run.toString(), "-p",
+                    Integer.toString(port), "-U", "postgres", "postgres"), 300));
         }
 
         /** A clean shutdown: a checkpoint, every file closed. */

@@ -135,11 +135,42 @@ public final class AgentProcess implements AutoCloseable {
 
     private void awaitListening() {
         // a killed agent leaves its endpoint file behind: only one written since this launch counts
-        Await.awaitCondition(START_TIMEOUT, () -> writtenSinceLaunch(endpointFile()) || !process.isAlive(),
-                "agent on " + home + " to listen");
+        try {
+            Await.awaitCondition(START_TIMEOUT, () -> writtenSinceLaunch(endpointFile()) || !process.isAlive(),
+                    "agent on " + home + " to listen");
+        } catch (AssertionError slow) {
+            throw new AssertionError(slow.getMessage() + "\n" + threadDump(), slow);
+        }
         if (!process.isAlive()) {
             throw new AssertionError("agent exited with " + process.exitValue() + " before listening:\n" + output());
         }
+    }
+
+    /**
+     * What a live agent's JVM is doing: its threads, which it prints to its output on SIGQUIT (the
+     * script execs the JVM, and so does a namespace wrapper), with the load of the machine.
+     */
+    private String threadDump() {
+        if (!process.isAlive()) {
+            return "(the agent has ended)\n" + output();
+        }
+        String load;
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            load = e.toString();
+        }
+        try {
+            new ProcessBuilder("kill", "-QUIT", Long.toString(process.pid())).inheritIO().start().waitFor(10,
+                    TimeUnit.SECONDS);
+            Await.awaitCondition(Duration.ofSeconds(10), () -> output().contains("JNI global refs"),
+                    "the agent's thread dump");
+        } catch (AssertionError | IOException e) {
+            return "load " + load + "; no thread dump (" + e.getMessage() + "):\n" + output();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "load " + load + "; the agent's output and threads:\n" + output();
     }
 
     private boolean writtenSinceLaunch(Path file) {
