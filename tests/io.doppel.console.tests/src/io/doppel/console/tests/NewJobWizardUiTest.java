@@ -256,6 +256,10 @@ class NewJobWizardUiTest {
             assertTrue(summary.contains("2. On wizard-doomed: trust " + SOURCE), summary);
 
             doomed.kill();
+            // the console sees it gone (and forgets its name and identity) before Finish: Finish must
+            // still run the actions the summary showed, under the names it showed
+            ui.await(() -> server(doomed).state().connection() != ConnectionState.CONNECTED,
+                    "the console to see wizard-doomed disconnected");
             ui.click(Ui.button(dialog.getShell(), IDialogConstants.FINISH_LABEL));
 
             Shell error = ui.awaitShell("New protection job not completed");

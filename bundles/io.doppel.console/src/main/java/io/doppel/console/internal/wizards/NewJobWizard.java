@@ -91,7 +91,7 @@ public final class NewJobWizard extends Wizard {
 
     @Override
     public boolean performFinish() {
-        new SetupRun(registry, plan.actions(), plan.name, Display.getCurrent()).schedule();
+        new SetupRun(registry, summary.shownActions(), plan.name, Display.getCurrent()).schedule();
         return true;
     }
 

@@ -22,6 +22,12 @@ final class SummaryPage extends WizardPage {
     private Button startNow;
     private boolean seen;
 
+    /**
+     * The actions on screen, fixed when the page was shown: Finish runs exactly these, even if a
+     * server disconnects (and loses its name or identity in the model) between showing and Finish.
+     */
+    private List<PlannedAction> shown = List.of();
+
     SummaryPage(JobPlan plan) {
         super("summary", TITLE, null);
         this.plan = plan;
@@ -67,10 +73,16 @@ final class SummaryPage extends WizardPage {
 
     private void show() {
         List<PlannedAction> planned = plan.actions();
+        shown = planned;
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < planned.size(); i++) {
             b.append(i + 1).append(". ").append(planned.get(i).description()).append('\n');
         }
         actions.setText(b.toString().stripTrailing());
+    }
+
+    /** The actions the admin saw on this page, the last time it was shown. */
+    List<PlannedAction> shownActions() {
+        return shown;
     }
 }
