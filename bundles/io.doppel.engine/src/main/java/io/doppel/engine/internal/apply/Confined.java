@@ -86,7 +86,7 @@ final class Confined {
         return resolve(op, path);
     }
 
-    private static Path component(String op, RelPath path, Path parent, String name) throws ApplyException {
+    static Path component(String op, RelPath path, Path parent, String name) throws ApplyException {
         try {
             Path child = parent.resolve(name);
             // resolve() normalises; anything but exactly one more name would be a bug or a trick

@@ -81,12 +81,66 @@ public final class ImageInspector {
      * {@code blockSize} bytes (the last one may be shorter).
      */
     public BlockSums sums(RelPath file, int blockSize, int digestBytes) throws IOException {
-        Path p = resolve(file);
+        return sumsAt(resolve(file), blockSize, digestBytes);
+    }
+
+    private static BlockSums sumsAt(Path p, int blockSize, int digestBytes) throws IOException {
         if (p == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
             return new BlockSums(-1, new byte[0]);
         }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             return new BlockSums(ch.size(), BlockDigest.of(ch, blockSize, digestBytes));
+        }
+    }
+
+    /**
+     * Questions of one batch, answered one after the other at one moment: the parent directory of
+     * consecutive files is resolved once (a walk asks for the files of a directory together), not
+     * component by component for each file. Not thread-safe; one per batch.
+     */
+    public Batch batch() {
+        return new Batch();
+    }
+
+    /** See {@link #batch()}. */
+    public final class Batch {
+        private RelPath parent;
+        /** The checked directory {@link #parent} names, or null if it is none (missing, a symlink, a file). */
+        private Path parentDir;
+
+        private Batch() {
+        }
+
+        /** {@link ImageInspector#sums}, for a file of this batch. */
+        public BlockSums sums(RelPath file, int blockSize, int digestBytes) throws IOException {
+            if (file.isRoot()) {
+                return new BlockSums(-1, new byte[0]);
+            }
+            RelPath dir = file.parent();
+            if (!dir.equals(parent)) {
+                parent = dir;
+                parentDir = directory(dir);
+            }
+            if (parentDir == null) {
+                return new BlockSums(-1, new byte[0]);
+            }
+            Path p;
+            try {
+                p = Confined.component("inspect", file, parentDir, file.name());
+            } catch (ApplyException e) {
+                return new BlockSums(-1, new byte[0]);
+            }
+            return sumsAt(p, blockSize, digestBytes);
+        }
+
+        /** The image directory {@code dir}, checked to be one and no symlink, or null. */
+        private Path directory(RelPath dir) throws IOException {
+            Path p = resolve(dir);
+            if (p == null) {
+                return null;
+            }
+            java.nio.file.attribute.BasicFileAttributes a = Confined.lstat(p);
+            return a != null && a.isDirectory() ? p : null;
         }
     }
 
@@ -270,12 +324,23 @@ public final class ImageInspector {
             return java.util.Arrays.copyOf(md.digest(), digestBytes);
         }
 
+        /**
+         * This thread's SHA-256, reset: looking one up costs a provider search and an algorithm
+         * constraints check, per file. Every caller finishes its digest ({@code digest()}) before it
+         * returns, so no two uses on one thread overlap.
+         */
         static java.security.MessageDigest sha256() {
+            java.security.MessageDigest md = SHA256.get();
+            md.reset();
+            return md;
+        }
+
+        private static final ThreadLocal<java.security.MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
             try {
                 return java.security.MessageDigest.getInstance("SHA-256");
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException("this JVM has no SHA-256", e);
             }
-        }
+        });
     }
 }

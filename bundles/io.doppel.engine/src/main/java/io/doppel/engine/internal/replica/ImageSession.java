@@ -206,8 +206,9 @@ final class ImageSession {
             case Frame.SumsBatchRequest r -> {
                 if (applied >= minApplied) {
                     java.util.List<Frame.FileSums> files = new java.util.ArrayList<>(r.files().size());
+                    var batch = inspector.batch();
                     for (Frame.Wanted w : r.files()) {
-                        files.add(fileSums(inspector, w));
+                        files.add(fileSums(batch, w));
                     }
                     session.write(new Frame.SumsBatch(r.id(), applied, files, null));
                     return;
@@ -251,12 +252,12 @@ final class ImageSession {
     }
 
     /** The block sums of one file of a batch, or why there are none. */
-    private Frame.FileSums fileSums(io.doppel.engine.internal.apply.ImageInspector inspector, Frame.Wanted w) {
+    private Frame.FileSums fileSums(io.doppel.engine.internal.apply.ImageInspector.Batch batch, Frame.Wanted w) {
         String path = w.path();
         String error = io.doppel.api.op.RelPath.problemWith(path);
         if (error == null) {
             try {
-                var sums = inspector.sums(io.doppel.api.op.RelPath.of(path), w.blockSize(), Frame.DIGEST_BYTES);
+                var sums = batch.sums(io.doppel.api.op.RelPath.of(path), w.blockSize(), Frame.DIGEST_BYTES);
                 return new Frame.FileSums(sums.size(), w.blockSize(), sums.digests(), null);
             } catch (IOException | RuntimeException e) {
                 error = "cannot read '" + path + "' in image " + key + ": " + e.getMessage();

@@ -50,9 +50,33 @@ final class TargetQuestions {
 
     /** Every entry of the image directory {@code dir} (none if it is not a directory there). */
     List<Frame.Listed> list(RelPath dir, long minApplied) throws IOException, Mirror.Stopped {
+        return list(dir, minApplied, true);
+    }
+
+    /**
+     * {@link #list}, for a directory beyond the walk's position (it looks ahead while it waits):
+     * the answers asked ahead for what comes before it stay kept.
+     */
+    List<Frame.Listed> listAhead(RelPath dir, long minApplied) throws IOException, Mirror.Stopped {
+        return list(dir, minApplied, false);
+    }
+
+    /** Whether the listing of {@code dir} asked ahead is in (answered). */
+    synchronized boolean listingIn(RelPath dir) {
+        Asked x = asked.get(new Key(dir, true));
+        return x != null && x.answer().isDone();
+    }
+
+    /** Whether the digests of {@code file} were asked ahead and are not answered yet. */
+    synchronized boolean sumsOnTheirWay(RelPath file) {
+        Asked x = asked.get(new Key(file, false));
+        return x != null && !x.answer().isDone();
+    }
+
+    private List<Frame.Listed> list(RelPath dir, long minApplied, boolean passed) throws IOException, Mirror.Stopped {
         List<Frame.Listed> all = new ArrayList<>();
         String after = "";
-        Frame.Listing early = takeAhead(new Key(dir, true), Frame.Listing.class, minApplied);
+        Frame.Listing early = takeAhead(new Key(dir, true), Frame.Listing.class, minApplied, passed);
         while (true) {
             String from = after;
             Frame.Listing page = early != null ? early
@@ -251,11 +275,16 @@ final class TargetQuestions {
         return answer; // not an answer to this question: the walk asks again
     }
 
-    /** The answer asked ahead for {@code key}, if any; what the walk has passed is forgotten. */
-    private synchronized CompletableFuture<Frame> takeAhead(Key key) {
+    /**
+     * The answer asked ahead for {@code key}, if any; with {@code passed} (the walk is at {@code key}),
+     * what comes before it is forgotten.
+     */
+    private synchronized CompletableFuture<Frame> takeAhead(Key key, boolean passed) {
         Asked x = asked.remove(key);
-        asked.headMap(new Key(key.path(), false), false).clear();
-        planned.headMap(new Key(key.path(), true), true).clear();
+        if (passed) {
+            asked.headMap(new Key(key.path(), false), false).clear();
+            planned.headMap(new Key(key.path(), true), true).clear();
+        }
         fill();
         return x == null ? null : x.answer();
     }
@@ -265,8 +294,9 @@ final class TargetQuestions {
      * that type without error, the image at {@code minApplied} or later); null if the walk has to
      * ask now.
      */
-    private <T extends Frame> T takeAhead(Key key, Class<T> type, long minApplied) throws Mirror.Stopped {
-        CompletableFuture<Frame> early = takeAhead(key);
+    private <T extends Frame> T takeAhead(Key key, Class<T> type, long minApplied, boolean passed)
+            throws Mirror.Stopped {
+        CompletableFuture<Frame> early = takeAhead(key, passed);
         if (early == null) {
             return null;
         }
@@ -292,7 +322,7 @@ final class TargetQuestions {
 
     /** Block digests of the image file {@code path} (size -1: not a regular file there). */
     Frame.Sums sums(RelPath path, int blockSize, long minApplied) throws IOException, Mirror.Stopped {
-        Frame.Sums early = takeAhead(new Key(path, false), Frame.Sums.class, minApplied);
+        Frame.Sums early = takeAhead(new Key(path, false), Frame.Sums.class, minApplied, true);
         if (early != null && early.blockSize() == blockSize) {
             return early;
         }

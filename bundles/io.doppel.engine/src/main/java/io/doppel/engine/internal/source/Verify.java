@@ -116,6 +116,8 @@ final class Verify {
     private final Map<RelPath, Object> sourceKey = new HashMap<>();
     private long minApplied;
     private Thread thread;
+    /** The source's digests of the files the walk compares next, computed beside the target's. */
+    private DigestsAhead digests;
 
     Verify(Job job, Path root, Path stateFile, boolean repair, String orphans, int orphanAgeDays, String reason) {
         this.job = job;
@@ -190,7 +192,12 @@ final class Verify {
             if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException("the source directory " + root + " does not exist or is not a directory");
             }
-            compareDir(RelPath.ROOT);
+            digests = new DigestsAhead(job.definition().name(), Frame.DIGEST_BYTES, () -> stopping);
+            try {
+                compareDir(RelPath.ROOT);
+            } finally {
+                digests.close();
+            }
             compareLinks();
             phase = "re-checking";
             recheck();
@@ -218,10 +225,25 @@ final class Verify {
 
     // --- the walk
 
-    private void compareDir(RelPath dir) throws IOException, Stopped {
-        checkStopped();
+    /**
+     * One look at a directory on both sides before the walk compares its entries: the target's
+     * listing, the names on either side, each source entry's attributes and the digest of its
+     * extended attributes; the digests of the files whose content is compared are asked for ahead,
+     * from the target and from {@link #digests}.
+     */
+    private record Scan(Map<String, Frame.Listed> there, TreeSet<String> names, Map<String, Map<String, Object>> looks,
+            Map<String, Long> xattrs, List<RelPath> digesting) { }
+
+    /** Directories scanned ahead, while the walk waited for the target's digests, and not entered yet. */
+    private final Map<RelPath, Scan> scannedAhead = new HashMap<>();
+    /** For each directory the walk is in, outermost first: the subdirectories it has yet to enter, in order. */
+    private final java.util.ArrayDeque<java.util.ArrayDeque<RelPath>> upcoming = new java.util.ArrayDeque<>();
+    /** Most directories scanned ahead and not entered yet. */
+    private static final int SCANS_AHEAD = 4;
+
+    private Scan scan(RelPath dir, boolean ahead) throws IOException, Stopped {
         Map<String, Frame.Listed> there = new HashMap<>();
-        for (Frame.Listed l : listTarget(dir, minApplied)) {
+        for (Frame.Listed l : listTarget(dir, minApplied, ahead)) {
             there.put(l.name(), l);
         }
         TreeSet<String> names = new TreeSet<>(sourceNames(dir));
@@ -230,49 +252,112 @@ final class Verify {
         // target: the digests of the files whose content it compares (same size on both sides) and
         // the listings of the directories it enters, so that the round trips overlap
         Map<String, Map<String, Object>> looks = new HashMap<>();
-        List<TargetQuestions.Ahead> ahead = new ArrayList<>();
+        Map<String, Long> xattrs = new HashMap<>();
+        List<TargetQuestions.Ahead> questions = new ArrayList<>();
+        List<RelPath> digesting = new ArrayList<>();
         for (String name : names) {
             RelPath path = dir.resolve(name);
             if (!job.included(path)) {
                 continue;
             }
-            Map<String, Object> a = unix(abs(path));
+            Path p = abs(path);
+            Map<String, Object> a = unix(p);
             looks.put(name, a);
             Snapshot s = snapshot(a);
             Frame.Listed t = there.get(name);
+            if (t != null && (s.type() == 'f' || s.type() == 'd') && s.type() == t.type()) {
+                xattrs.put(name, ImageInspector.XattrDigest.of(p));
+            }
             if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0) {
-                ahead.add(TargetQuestions.Ahead.sums(path, s.size(), minApplied));
+                questions.add(TargetQuestions.Ahead.sums(path, s.size(), minApplied));
+                digests.ask(path, p, Mirror.blockSize(s.size()));
+                digesting.add(path);
             } else if (t != null && t.type() == 'd' && s.type() == 'd') {
-                ahead.add(TargetQuestions.Ahead.listing(path, minApplied));
+                questions.add(TargetQuestions.Ahead.listing(path, minApplied));
             }
         }
-        target.plan(ahead);
-        for (String name : names) {
-            RelPath path = dir.resolve(name);
-            if (!looks.containsKey(name)) {
-                continue; // excluded
-            }
-            Path p = abs(path);
-            Map<String, Object> a = looks.get(name);
-            Snapshot s = snapshot(a);
-            Frame.Listed t = there.get(name);
-            if (s.type() == '-' && t == null) {
-                continue;
-            }
-            entries++;
-            noteLinks(path, s, a, t);
-            List<String> details = s.type() == '-' || t == null ? List.of() : compare(path, p, s, a, t);
-            if (s.type() == '-') {
-                candidates.add(new Candidate(path, "extra", List.of(describe(t)), s, false));
-            } else if (t == null) {
-                candidates.add(new Candidate(path, "missing", List.of(), s, false));
-            } else if (!details.isEmpty()) {
-                candidates.add(new Candidate(path, "different", details, s, metadataOnly(details)));
-            }
-            if (s.type() == 'd' && t != null && t.type() == 'd') {
-                compareDir(path);
+        target.plan(questions);
+        return new Scan(there, names, looks, xattrs, digesting);
+    }
+
+    /**
+     * While the walk would wait for the target's digests: scans the next directory it will enter
+     * (at its own level first, then further out) if the target's listing of it is in. Returns
+     * whether it scanned one; then the target and {@link #digests} have that directory's files to
+     * hash while the walk goes on here.
+     */
+    private boolean scanAhead() throws Stopped {
+        if (scannedAhead.size() >= SCANS_AHEAD) {
+            return false;
+        }
+        var levels = upcoming.descendingIterator();
+        while (levels.hasNext()) {
+            for (RelPath d : levels.next()) {
+                if (scannedAhead.containsKey(d)) {
+                    continue;
+                }
+                if (!target.listingIn(d)) {
+                    return false;
+                }
+                try {
+                    scannedAhead.put(d, scan(d, true));
+                    return true;
+                } catch (IOException e) {
+                    return false; // the walk meets it again when it enters the directory
+                }
             }
         }
+        return false;
+    }
+
+    private void compareDir(RelPath dir) throws IOException, Stopped {
+        checkStopped();
+        Scan scan = scannedAhead.remove(dir);
+        if (scan == null) {
+            scan = scan(dir, false);
+        }
+        java.util.ArrayDeque<RelPath> subdirs = new java.util.ArrayDeque<>();
+        for (String name : scan.names()) {
+            Map<String, Object> a = scan.looks().get(name);
+            Frame.Listed t = scan.there().get(name);
+            if (a != null && t != null && t.type() == 'd' && snapshot(a).type() == 'd') {
+                subdirs.add(dir.resolve(name));
+            }
+        }
+        upcoming.addLast(subdirs);
+        try {
+            for (String name : scan.names()) {
+                RelPath path = dir.resolve(name);
+                if (!scan.looks().containsKey(name)) {
+                    continue; // excluded
+                }
+                Path p = abs(path);
+                Map<String, Object> a = scan.looks().get(name);
+                Snapshot s = snapshot(a);
+                Frame.Listed t = scan.there().get(name);
+                if (s.type() == '-' && t == null) {
+                    continue;
+                }
+                entries++;
+                noteLinks(path, s, a, t);
+                List<String> details = s.type() == '-' || t == null ? List.of()
+                        : compare(path, p, s, a, t, scan.xattrs().get(name));
+                if (s.type() == '-') {
+                    candidates.add(new Candidate(path, "extra", List.of(describe(t)), s, false));
+                } else if (t == null) {
+                    candidates.add(new Candidate(path, "missing", List.of(), s, false));
+                } else if (!details.isEmpty()) {
+                    candidates.add(new Candidate(path, "different", details, s, metadataOnly(details)));
+                }
+                if (s.type() == 'd' && t != null && t.type() == 'd') {
+                    subdirs.remove(path);
+                    compareDir(path);
+                }
+            }
+        } finally {
+            upcoming.removeLast();
+        }
+        scan.digesting().forEach(digests::drop); // asked for files whose content was not compared after all
     }
 
     private static boolean metadataOnly(List<String> details) {
@@ -286,8 +371,8 @@ final class Verify {
     }
 
     /** What differs between the source entry and the target's, source first; empty if nothing. */
-    private List<String> compare(RelPath path, Path p, Snapshot s, Map<String, Object> a, Frame.Listed t)
-            throws IOException, Stopped {
+    private List<String> compare(RelPath path, Path p, Snapshot s, Map<String, Object> a, Frame.Listed t,
+            Long xattrsSeen) throws IOException, Stopped {
         List<String> d = new ArrayList<>(2);
         char st = s.type() == 'o' ? 'o' : s.type();
         if (st != t.type()) {
@@ -323,7 +408,7 @@ final class Verify {
             }
             return d;
         }
-        long xattrs = ImageInspector.XattrDigest.of(p);
+        long xattrs = xattrsSeen != null ? xattrsSeen : ImageInspector.XattrDigest.of(p);
         if (xattrs != t.xattrs()) {
             d.add("extended attributes");
         }
@@ -350,6 +435,18 @@ final class Verify {
             return null;
         }
         int blockSize = Mirror.blockSize(size);
+        // ours first: asked ahead, they are being computed while the target computes its own
+        while (target.sumsOnTheirWay(path) && scanAhead()) {
+            // the target hashes: meanwhile the walk looks at the next directories, so that both
+            // sides have their files to hash when this one is done
+        }
+        DigestsAhead.Digests mine;
+        try {
+            mine = digests != null ? digests.take(path, p, blockSize)
+                    : DigestsAhead.compute(p, blockSize, Frame.DIGEST_BYTES);
+        } catch (DigestsAhead.Stopped e) {
+            throw new Stopped();
+        }
         Frame.Sums theirs;
         try {
             theirs = target.sums(path, blockSize, applied);
@@ -359,12 +456,10 @@ final class Verify {
         if (theirs.size() < 0) {
             return "type file != other";
         }
-        byte[] ours;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ours = ImageInspector.BlockDigest.of(ch, blockSize, Frame.DIGEST_BYTES);
-        } catch (NoSuchFileException e) {
+        if (mine.gone()) {
             return "content (the file went away while it was read)";
         }
+        byte[] ours = mine.digests();
         bytes += size;
         if (theirs.size() != size) {
             return "size " + size + " != " + theirs.size();
@@ -506,7 +601,7 @@ final class Verify {
         long saved = minApplied;
         minApplied = seq;
         try {
-            List<String> d = new ArrayList<>(compare(c.path(), p, s, unix(p), t));
+            List<String> d = new ArrayList<>(compare(c.path(), p, s, unix(p), t, null));
             if (c.details().contains("hard links") && !linksAgree(c.path(), s, t, seq)) {
                 d.add("hard links");
             }
@@ -774,8 +869,13 @@ final class Verify {
     // --- the target
 
     private List<Frame.Listed> listTarget(RelPath dir, long applied) throws IOException, Stopped {
+        return listTarget(dir, applied, false);
+    }
+
+    /** With {@code ahead}: for a directory beyond the walk's position, whose answers before it stay kept. */
+    private List<Frame.Listed> listTarget(RelPath dir, long applied, boolean ahead) throws IOException, Stopped {
         try {
-            return target.list(dir, applied);
+            return ahead ? target.listAhead(dir, applied) : target.list(dir, applied);
         } catch (Mirror.Stopped e) {
             throw new Stopped();
         }
