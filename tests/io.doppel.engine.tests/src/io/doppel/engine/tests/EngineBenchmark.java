@@ -175,6 +175,21 @@ class EngineBenchmark {
         double rsync = (System.nanoTime() - t0) / 1e9;
         report(String.format("mirror of a real tree (%,d files, %,d bytes): full mirror %.2f s, rsync -a %.2f s (%.2fx)",
                 tree[0], tree[1], mirror, rsync, mirror / rsync));
+        int checksumAllRuns = Integer.getInteger("doppel.benchmark.checksumAllRuns", 0);
+        if (checksumAllRuns > 0) {
+            // only the no-change checksum-all mirror, several times (a warm agent)
+            for (int i = 1; i <= checksumAllRuns; i++) {
+                double verify = timedMirror("diff", true);
+                t0 = System.nanoTime();
+                run("rsync", "-a", "-c", "-n", source + "/", copy + "/");
+                double rsyncVerify = (System.nanoTime() - t0) / 1e9;
+                report(String.format("no-change comparison of every block: diff mirror with checksum-all %.2f s (%,d bytes "
+                        + "sent), rsync -a -c -n %.2f s (%.2fx)", verify, job("realtree").mirror().bytesSent(), rsyncVerify,
+                        verify / rsyncVerify));
+            }
+            jobs.stop("realtree");
+            return;
+        }
         int verifyRuns = Integer.getInteger("doppel.benchmark.verifyRuns", 0);
         if (verifyRuns > 0) {
             // only the no-change verification, several times (a warm agent, for profiles and medians)

@@ -416,19 +416,84 @@ final class Mirror {
 
     private void walkDir(RelPath dir, boolean targetMayHave, List<String> resumeRest) throws IOException, Stopped {
         checkInterrupted();
+        if (!upcoming.isEmpty()) {
+            upcoming.peekLast().remove(dir);
+        }
+        plannedAhead.remove(dir);
+        List<Frame.Listed> listedEarly = listedAhead.remove(dir);
         if (!stillOurs(dir)) {
             return;
         }
         Map<String, Frame.Listed> there = new HashMap<>();
         if (targetMayHave) {
-            for (Frame.Listed l : listTarget(dir)) {
+            for (Frame.Listed l : listedEarly != null ? listedEarly : listTarget(dir)) {
                 there.put(l.name(), l);
             }
         }
         TreeSet<String> names = new TreeSet<>(listSource(dir));
         names.addAll(there.keySet());
         String resumeName = resumeRest.isEmpty() ? null : resumeRest.get(0);
-        planAhead(dir, there, names, resumeName);
+        upcoming.addLast(planAhead(dir, there, names, resumeName));
+        try {
+            walkNames(dir, there, names, resumeName, resumeRest);
+        } finally {
+            for (RelPath d : upcoming.removeLast()) {
+                listedAhead.remove(d); // planned ahead and not entered after all
+                plannedAhead.remove(d);
+            }
+        }
+    }
+
+    /** Directories planned ahead and not entered yet, at most. */
+    private static final int PLANS_AHEAD = 4;
+    /** For each directory the walk is in, outermost first: the subdirectories it has yet to enter. */
+    private final java.util.ArrayDeque<java.util.ArrayDeque<RelPath>> upcoming = new java.util.ArrayDeque<>();
+    /** Directories planned ahead (their questions asked) and not entered yet. */
+    private final Set<RelPath> plannedAhead = new java.util.HashSet<>();
+    /** The target's listings of directories planned ahead, for the walk when it enters them. */
+    private final Map<RelPath, List<Frame.Listed>> listedAhead = new HashMap<>();
+
+    /**
+     * While the walk would wait for the target's digests of a file: plans the next directory it
+     * will enter (at its own level first, then further out) if the target's listing of it is in,
+     * so that the target hashes that directory's files while the walk works here. Only questions
+     * are asked: the walk takes its own look when it enters. Returns whether it planned one.
+     */
+    private boolean planNextAhead() throws Stopped {
+        if (listedAhead.size() >= PLANS_AHEAD) {
+            return false;
+        }
+        var levels = upcoming.descendingIterator();
+        while (levels.hasNext()) {
+            for (RelPath d : levels.next()) {
+                if (plannedAhead.contains(d)) {
+                    continue;
+                }
+                if (!target.listingIn(d)) {
+                    return false;
+                }
+                plannedAhead.add(d);
+                try {
+                    List<Frame.Listed> listed = target.listAhead(d, minApplied);
+                    listedAhead.put(d, listed);
+                    Map<String, Frame.Listed> there = new HashMap<>();
+                    for (Frame.Listed l : listed) {
+                        there.put(l.name(), l);
+                    }
+                    TreeSet<String> names = new TreeSet<>(sourceNames(d));
+                    names.addAll(there.keySet());
+                    planAhead(d, there, names, null);
+                    return true;
+                } catch (IOException e) {
+                    return false; // the walk meets it again when it enters the directory
+                }
+            }
+        }
+        return false;
+    }
+
+    private void walkNames(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String resumeName,
+            List<String> resumeRest) throws IOException, Stopped {
         String last = null;
         while (true) {
             String name;
@@ -474,12 +539,13 @@ final class Mirror {
      * directories it will enter that the target has too, and (diff mode) the digests of the files
      * it will compare (the target has a file there, and its size or time differs, or every file
      * with checksum-all), so that the round trips to the target overlap instead of following one
-     * another.
+     * another. Returns the subdirectories whose listings it asked for, in walk order.
      */
-    private void planAhead(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String from)
-            throws IOException {
+    private java.util.ArrayDeque<RelPath> planAhead(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names,
+            String from) throws IOException {
+        java.util.ArrayDeque<RelPath> subdirs = new java.util.ArrayDeque<>();
         if (there.isEmpty()) {
-            return;
+            return subdirs;
         }
         List<TargetQuestions.Ahead> ahead = new ArrayList<>();
         for (String name : from == null ? names : names.tailSet(from, true)) {
@@ -495,6 +561,7 @@ final class Mirror {
             if (t.type() == 'd') {
                 if (a.isDirectory()) {
                     ahead.add(TargetQuestions.Ahead.listing(path, minApplied));
+                    subdirs.add(path);
                 }
             } else if (a.isRegularFile() && "diff".equals(mode)
                     && (checksumAll || t.size() != a.size() || t.mtimeNanos() != nanos(a.lastModifiedTime()))) {
@@ -502,6 +569,7 @@ final class Mirror {
             }
         }
         target.plan(ahead);
+        return subdirs;
     }
 
     /** Resuming inside {@code path}: it was begun, so its entry is redone, then the walk goes on inside. */
@@ -630,6 +698,9 @@ final class Mirror {
         long theirSize = -1;
         int blockSize = blockSize(size);
         if (content && targetFile && "diff".equals(mode)) {
+            while (target.sumsOnTheirWay(path) && planNextAhead()) {
+                // the target hashes: meanwhile the next directories' questions are asked
+            }
             Frame.Sums sums = sums(path, blockSize);
             if (sums.size() >= 0) {
                 theirs = sums.digests();

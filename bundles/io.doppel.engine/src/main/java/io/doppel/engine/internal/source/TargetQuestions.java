@@ -168,7 +168,9 @@ final class TargetQuestions {
      */
     synchronized void plan(List<Ahead> next) {
         for (Ahead a : next) {
-            planned.put(a.key(), a);
+            if (!asked.containsKey(a.key())) { // asked already (planned ahead of the walk): not twice
+                planned.put(a.key(), a);
+            }
         }
         fill();
     }
