@@ -9,7 +9,11 @@ import xml.etree.ElementTree as ET
 
 root = sys.argv[1] if len(sys.argv) > 1 else "."
 found = 0
-for report in sorted(glob.glob(os.path.join(root, "**/target/surefire-reports/TEST-*.xml"), recursive=True)):
+# a recursive glob follows symlinks, and tests leave symlinks to directories under target/: one report
+# can be found under many names, so each is read once, by its real path
+reports = sorted({os.path.realpath(p) for p in glob.glob(os.path.join(root, "**/target/surefire-reports/TEST-*.xml"),
+                                                          recursive=True)})
+for report in reports:
     try:
         suite = ET.parse(report).getroot()
     except ET.ParseError as e:

@@ -237,13 +237,19 @@ class PgbenchFaultMatrixTest {
                 hosts.ok("a", source[0], "job", "limit", "db", "4MB/s");
                 long cut = FaultMatrixTest.lastEventId(hosts, source[0], "db");
                 fault(ns, "kill -9 source mid-mirror", db, root, image, true, () -> {
-                    hosts.ok("a", source[0], "job", "mirror", "db", "--mode", "full");
+                    // The database's files compress well (zeroed WAL segments), so a full mirror can be done
+                    // within one look of the CLI (about 2 s): one that finished before it was seen under way
+                    // is started again, at most three times.
+                    boolean underWay = false;
                     try {
-                        awaitCondition(WAIT, () -> FaultMatrixTest.mirrorBytes(hosts, source[0]) > 8L << 20,
-                                "the mirror to be under way");
+                        for (int attempt = 1; attempt <= 3 && !underWay; attempt++) {
+                            underWay = fullMirrorSeenUnderWay(hosts, source[0], 8L << 20);
+                        }
                     } catch (AssertionError e) {
                         throw new AssertionError(e.getMessage() + FaultMatrixTest.explain(ns, source[0], target[0]), e);
                     }
+                    assertTrue(underWay, "three full mirrors each finished before they were seen 8 MiB under way"
+                            + FaultMatrixTest.explain(ns, source[0], target[0]));
                     source[0].kill();
                     db.crash();
                     source[0] = FaultMatrixTest.startSource(ns, sourceHome);
@@ -270,6 +276,37 @@ class PgbenchFaultMatrixTest {
             Cli.exec(List.of("umount", "-l", images.toString()), 30);
         }
         printResults("fault matrix, pgbench, space and restarts (CI form)");
+    }
+
+    /**
+     * Starts a full mirror of the agent's (only) job and waits until it has done more than {@code bytes}
+     * while still running (true), or has finished before it was seen so (false).
+     */
+    private static boolean fullMirrorSeenUnderWay(Failovers hosts, AgentProcess source, long bytes) {
+        long before = mirrorStartedAt(hosts, source);
+        hosts.ok("a", source, "job", "mirror", "db", "--mode", "full");
+        boolean[] seen = new boolean[1];
+        awaitCondition(WAIT, () -> {
+            var job = com.google.gson.JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
+                    .getAsJsonArray().get(0).getAsJsonObject();
+            if (!job.has("mirror") || job.get("mirror").isJsonNull()
+                    || job.getAsJsonObject("mirror").get("startedAtMillis").getAsLong() <= before) {
+                return false; // not begun yet
+            }
+            var m = job.getAsJsonObject("mirror");
+            boolean running = m.get("finishedAtMillis").getAsLong() == 0;
+            seen[0] = running && m.get("bytesDone").getAsLong() > bytes;
+            return seen[0] || !running;
+        }, "the full mirror to be " + (bytes >> 20) + " MiB under way or done");
+        return seen[0];
+    }
+
+    /** When the last mirror of the agent's (only) job started, 0 if it has had none. */
+    private static long mirrorStartedAt(Failovers hosts, AgentProcess source) {
+        var job = com.google.gson.JsonParser.parseString(hosts.ok("a", source, "--json", "job", "list").stdout())
+                .getAsJsonArray().get(0).getAsJsonObject();
+        return !job.has("mirror") || job.get("mirror").isJsonNull() ? 0
+                : job.getAsJsonObject("mirror").get("startedAtMillis").getAsLong();
     }
 
     private static void remount(Path tmpfs, String size) {
