@@ -253,7 +253,8 @@ class PgbenchFaultMatrixTest {
                     source[0].kill();
                     db.crash();
                     source[0] = FaultMatrixTest.startSource(ns, sourceHome);
-                    FaultMatrixTest.awaitEvent(hosts, source[0], "db", "mirror.resumed", cut);
+                    String outcome = awaitMirrorAfterKill(hosts, source[0], cut);
+                    System.out.println("kill -9 source mid-mirror: " + outcome);
                     hosts.ok("a", source[0], "job", "limit", "db", "unlimited");
                 }, source, target);
                 for (var e : com.google.gson.JsonParser.parseString(hosts.ok("a", source[0], "--json", "events", "--job",
@@ -299,6 +300,53 @@ class PgbenchFaultMatrixTest {
             return seen[0] || !running;
         }, "the full mirror to be " + (bytes >> 20) + " MiB under way or done");
         return seen[0];
+    }
+
+    /**
+     * After the source was killed with the full mirror seen under way (after event {@code after}):
+     * waits until the restarted source resumes that mirror ({@code mirror.resumed}), or, if the
+     * mirror was done before the kill reached it ({@code mirror.done} first: the look and the kill are
+     * two CLI runs apart), resynchronises ({@code mirror.resync}). A resynchronisation without the
+     * mirror done first is not accepted: a mirror killed half way must resume.
+     */
+    private static String awaitMirrorAfterKill(Failovers hosts, AgentProcess source, long after) {
+        String[] outcome = new String[1];
+        try {
+            awaitCondition(WAIT, () -> {
+                List<com.google.gson.JsonObject> events = new java.util.ArrayList<>();
+                for (var e : com.google.gson.JsonParser.parseString(hosts.ok("a", source, "--json", "events", "--job",
+                        "db", "--limit", "1000").stdout()).getAsJsonArray()) {
+                    if (e.getAsJsonObject().get("id").getAsLong() > after) {
+                        events.add(e.getAsJsonObject());
+                    }
+                }
+                events.sort(java.util.Comparator.comparingLong(e -> e.get("id").getAsLong()));
+                boolean doneFirst = false;
+                for (var e : events) {
+                    switch (e.get("code").getAsString()) {
+                        case "mirror.resumed" -> {
+                            outcome[0] = "resumed after the restart";
+                            return true;
+                        }
+                        case "mirror.done" -> doneFirst = true;
+                        case "mirror.resync" -> {
+                            if (doneFirst) {
+                                outcome[0] = "the mirror was done before the kill; resynchronised after the restart";
+                                return true;
+                            }
+                        }
+                        default -> {
+                        }
+                    }
+                }
+                return false;
+            }, "the restarted source to resume the mirror (or to resynchronise, had it been done before the kill)");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " (after event " + after + ")\nsource job: "
+                    + hosts.run("a", source, "--json", "job", "list").stdout() + "\nits last events:\n"
+                    + hosts.run("a", source, "events", "--job", "db", "--limit", "15").stdout(), e);
+        }
+        return outcome[0];
     }
 
     /** When the last mirror of the agent's (only) job started, 0 if it has had none. */
