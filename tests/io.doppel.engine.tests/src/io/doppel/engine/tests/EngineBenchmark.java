@@ -179,13 +179,7 @@ class EngineBenchmark {
         if (checksumAllRuns > 0) {
             // only the no-change checksum-all mirror, several times (a warm agent)
             for (int i = 1; i <= checksumAllRuns; i++) {
-                double verify = timedMirror("diff", true);
-                t0 = System.nanoTime();
-                run("rsync", "-a", "-c", "-n", source + "/", copy + "/");
-                double rsyncVerify = (System.nanoTime() - t0) / 1e9;
-                report(String.format("no-change comparison of every block: diff mirror with checksum-all %.2f s (%,d bytes "
-                        + "sent), rsync -a -c -n %.2f s (%.2fx)", verify, job("realtree").mirror().bytesSent(), rsyncVerify,
-                        verify / rsyncVerify));
+                timedChecksumAll(source, copy);
             }
             jobs.stop("realtree");
             return;
@@ -211,13 +205,7 @@ class EngineBenchmark {
         report(String.format("full mirror again (warm agent, the image already there): %.2f s, rsync -a into a new "
                 + "directory %.2f s (%.2fx)", warm, rsyncWarm, warm / rsyncWarm));
 
-        double verify = timedMirror("diff", true);
-        t0 = System.nanoTime();
-        run("rsync", "-a", "-c", "-n", source + "/", copy + "/");
-        double rsyncVerify = (System.nanoTime() - t0) / 1e9;
-        report(String.format("no-change comparison of every block: diff mirror with checksum-all %.2f s (%,d bytes sent),"
-                + " rsync -a -c -n %.2f s (%.2fx)", verify, job("realtree").mirror().bytesSent(), rsyncVerify,
-                verify / rsyncVerify));
+        double rsyncVerify = timedChecksumAll(source, copy);
 
         timedVerify(rsyncVerify);
 
@@ -238,6 +226,20 @@ class EngineBenchmark {
         report(String.format("delta after changing %d files (2 %%): diff mirror %.2f s, %,d bytes of content sent; "
                 + "rsync -a %.2f s, %s", changed, delta, deltaSent, rsyncDelta, rsyncSent));
         jobs.stop("realtree");
+    }
+
+    /**
+     * Times a no-change {@code diff --checksum-all} mirror of the real tree and {@code rsync -a -c -n}
+     * of the same tree against rsync's copy, reports both, and returns rsync's seconds.
+     */
+    private static double timedChecksumAll(Path source, Path copy) throws Exception {
+        double mirror = timedMirror("diff", true);
+        long t0 = System.nanoTime();
+        run("rsync", "-a", "-c", "-n", source + "/", copy + "/");
+        double rsync = (System.nanoTime() - t0) / 1e9;
+        report(String.format("no-change comparison of every block: diff mirror with checksum-all %.2f s (%,d bytes sent),"
+                + " rsync -a -c -n %.2f s (%.2fx)", mirror, job("realtree").mirror().bytesSent(), rsync, mirror / rsync));
+        return rsync;
     }
 
     /** Times a no-change {@code job verify} of the real tree and reports it beside rsync's time. */
