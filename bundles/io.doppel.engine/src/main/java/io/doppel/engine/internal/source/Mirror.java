@@ -463,33 +463,25 @@ final class Mirror {
         if (listedAhead.size() >= PLANS_AHEAD) {
             return false;
         }
-        var levels = upcoming.descendingIterator();
-        while (levels.hasNext()) {
-            for (RelPath d : levels.next()) {
-                if (plannedAhead.contains(d)) {
-                    continue;
-                }
-                if (!target.listingIn(d)) {
-                    return false;
-                }
-                plannedAhead.add(d);
-                try {
-                    List<Frame.Listed> listed = target.listAhead(d, minApplied);
-                    listedAhead.put(d, listed);
-                    Map<String, Frame.Listed> there = new HashMap<>();
-                    for (Frame.Listed l : listed) {
-                        there.put(l.name(), l);
-                    }
-                    TreeSet<String> names = new TreeSet<>(sourceNames(d));
-                    names.addAll(there.keySet());
-                    planAhead(d, there, names, null);
-                    return true;
-                } catch (IOException e) {
-                    return false; // the walk meets it again when it enters the directory
-                }
-            }
+        RelPath d = target.nextToLookAhead(upcoming, plannedAhead::contains);
+        if (d == null) {
+            return false;
         }
-        return false;
+        plannedAhead.add(d);
+        try {
+            List<Frame.Listed> listed = target.listAhead(d, minApplied);
+            listedAhead.put(d, listed);
+            Map<String, Frame.Listed> there = new HashMap<>();
+            for (Frame.Listed l : listed) {
+                there.put(l.name(), l);
+            }
+            TreeSet<String> names = new TreeSet<>(sourceNames(d));
+            names.addAll(there.keySet());
+            planAhead(d, there, names, null);
+            return true;
+        } catch (IOException e) {
+            return false; // the walk meets it again when it enters the directory
+        }
     }
 
     private void walkNames(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String resumeName,

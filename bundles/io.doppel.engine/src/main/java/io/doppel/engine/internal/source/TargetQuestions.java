@@ -67,6 +67,25 @@ final class TargetQuestions {
         return x != null && x.answer().isDone();
     }
 
+    /**
+     * The next directory a walk will enter that it has not looked ahead into yet ({@code done}):
+     * from the innermost of its {@code upcoming} levels (each the subdirectories it has yet to enter
+     * there, in order) outwards. Null if there is none, or if the target's listing of that one is
+     * not in yet (a directory further on would be out of walk order).
+     */
+    RelPath nextToLookAhead(java.util.Deque<? extends Iterable<RelPath>> upcoming,
+            java.util.function.Predicate<RelPath> done) {
+        var levels = upcoming.descendingIterator();
+        while (levels.hasNext()) {
+            for (RelPath d : levels.next()) {
+                if (!done.test(d)) {
+                    return listingIn(d) ? d : null;
+                }
+            }
+        }
+        return null;
+    }
+
     /** Whether the digests of {@code file} were asked ahead and are not answered yet. */
     synchronized boolean sumsOnTheirWay(RelPath file) {
         Asked x = asked.get(new Key(file, false));

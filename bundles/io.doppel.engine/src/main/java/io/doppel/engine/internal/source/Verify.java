@@ -290,24 +290,16 @@ final class Verify {
         if (scannedAhead.size() >= SCANS_AHEAD) {
             return false;
         }
-        var levels = upcoming.descendingIterator();
-        while (levels.hasNext()) {
-            for (RelPath d : levels.next()) {
-                if (scannedAhead.containsKey(d)) {
-                    continue;
-                }
-                if (!target.listingIn(d)) {
-                    return false;
-                }
-                try {
-                    scannedAhead.put(d, scan(d, true));
-                    return true;
-                } catch (IOException e) {
-                    return false; // the walk meets it again when it enters the directory
-                }
-            }
+        RelPath d = target.nextToLookAhead(upcoming, scannedAhead::containsKey);
+        if (d == null) {
+            return false;
         }
-        return false;
+        try {
+            scannedAhead.put(d, scan(d, true));
+            return true;
+        } catch (IOException e) {
+            return false; // the walk meets it again when it enters the directory
+        }
     }
 
     private void compareDir(RelPath dir) throws IOException, Stopped {
