@@ -93,7 +93,12 @@ class EngineBenchmark {
         replicate("warmup4k", 4096, 64L << 20);
         jobs.stop("warmup1m");
         jobs.stop("warmup4k");
-        for (int size : new int[] {1024 * 1024, 4096}) {
+        // -Ddoppel.benchmark.throughputRuns=N measures each size N times (a median needs several:
+        // runs on this VM differ by a third from one to the next)
+        int runs = Integer.getInteger("doppel.benchmark.throughputRuns", 1);
+        java.util.Map<Integer, java.util.List<double[]>> results = new java.util.TreeMap<>();
+        for (int run = 0; run < runs * 2; run++) {
+            int size = run < runs ? 1024 * 1024 : 4096;
             long total = size == 4096 ? 64L << 20 : 512L << 20;
             byte[] block = new byte[size];
             new Random(1).nextBytes(block);
@@ -112,17 +117,29 @@ class EngineBenchmark {
                 ch.force(true);
             }
             double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
-            String name = "tp" + size;
+            String name = "tp" + size + "-" + run;
             double seconds = replicate(name, size, total);
             JobStatus s = job(name);
             report(String.format("throughput %d-byte writes: %d MiB in %.2f s = %.1f MiB/s; cp of the same bytes "
                     + "%.2f s = %.1f MiB/s; ratio %.2fx; %d ops, %d MiB on the wire", size, total >> 20, seconds,
                     (total >> 20) / seconds, cpSeconds, (total >> 20) / cpSeconds, cpSeconds / seconds, s.lastSeq(),
                     s.bytesSent() >> 20));
+            results.computeIfAbsent(size, k -> new java.util.ArrayList<>())
+                    .add(new double[] {(total >> 20) / seconds, (total >> 20) / cpSeconds, cpSeconds / seconds});
             jobs.stop(name);
             Files.delete(src);
             Files.delete(plain);
         }
+        if (runs > 1) {
+            results.forEach((size, r) -> report(String.format("throughput %d-byte writes, medians of %d runs: "
+                    + "%.1f MiB/s, cp %.1f MiB/s, ratio %.2fx (ratios %s)", size, r.size(), median(r, 0), median(r, 1),
+                    median(r, 2), r.stream().map(x -> String.format("%.2f", x[2])).toList())));
+        }
+    }
+
+    private static double median(java.util.List<double[]> rows, int column) {
+        double[] v = rows.stream().mapToDouble(x -> x[column]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** Creates a file and writes {@code total} bytes into it in {@code size} pieces, then an fsync; seconds until applied. */
