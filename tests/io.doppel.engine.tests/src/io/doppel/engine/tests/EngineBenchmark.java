@@ -118,23 +118,34 @@ class EngineBenchmark {
             }
             double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
             String name = "tp" + size + "-" + run;
+            long cpu0 = processCpuNanos();
             double seconds = replicate(name, size, total);
+            // the CPU both ends took (one process): steadier than the time on this VM, for comparing builds
+            double cpuPerGiB = (processCpuNanos() - cpu0) / 1e9 * (1024.0 / (total >> 20));
             JobStatus s = job(name);
             report(String.format("throughput %d-byte writes: %d MiB in %.2f s = %.1f MiB/s; cp of the same bytes "
-                    + "%.2f s = %.1f MiB/s; ratio %.2fx; %d ops, %d MiB on the wire", size, total >> 20, seconds,
-                    (total >> 20) / seconds, cpSeconds, (total >> 20) / cpSeconds, cpSeconds / seconds, s.lastSeq(),
-                    s.bytesSent() >> 20));
+                    + "%.2f s = %.1f MiB/s; ratio %.2fx; %d ops, %d MiB on the wire; %.2f CPU-s per GiB", size,
+                    total >> 20, seconds, (total >> 20) / seconds, cpSeconds, (total >> 20) / cpSeconds,
+                    cpSeconds / seconds, s.lastSeq(), s.bytesSent() >> 20, cpuPerGiB));
             results.computeIfAbsent(size, k -> new java.util.ArrayList<>())
-                    .add(new double[] {(total >> 20) / seconds, (total >> 20) / cpSeconds, cpSeconds / seconds});
+                    .add(new double[] {(total >> 20) / seconds, (total >> 20) / cpSeconds, cpSeconds / seconds, cpuPerGiB});
             jobs.stop(name);
             Files.delete(src);
             Files.delete(plain);
         }
         if (runs > 1) {
             results.forEach((size, r) -> report(String.format("throughput %d-byte writes, medians of %d runs: "
-                    + "%.1f MiB/s, cp %.1f MiB/s, ratio %.2fx (ratios %s)", size, r.size(), median(r, 0), median(r, 1),
-                    median(r, 2), r.stream().map(x -> String.format("%.2f", x[2])).toList())));
+                    + "%.1f MiB/s, cp %.1f MiB/s, ratio %.2fx (ratios %s), %.2f CPU-s per GiB", size, r.size(),
+                    median(r, 0), median(r, 1), median(r, 2),
+                    r.stream().map(x -> String.format("%.2f", x[2])).toList(), median(r, 3))));
         }
+    }
+
+    /** User and system CPU of this process so far (from /proc/self/stat, in clock ticks of 10 ms). */
+    private static long processCpuNanos() throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
     private static double median(java.util.List<double[]> rows, int column) {
