@@ -120,7 +120,7 @@ class EngineBenchmark {
             String name = "tp" + size + "-" + run;
             long cpu0 = processCpuNanos();
             double seconds = replicate(name, size, total);
-            // the CPU both ends took (one process): steadier than the time on this VM, for comparing builds
+            // the CPU both ends took (one process, without the JIT compiler): steadier than the time on this VM
             double cpuPerGiB = (processCpuNanos() - cpu0) / 1e9 * (1024.0 / (total >> 20));
             JobStatus s = job(name);
             report(String.format("throughput %d-byte writes: %d MiB in %.2f s = %.1f MiB/s; cp of the same bytes "
@@ -141,11 +141,33 @@ class EngineBenchmark {
         }
     }
 
-    /** User and system CPU of this process so far (from /proc/self/stat, in clock ticks of 10 ms). */
+    /**
+     * User and system CPU of this process so far, less its JIT compiler threads' (from /proc, in
+     * clock ticks of 10 ms): what the work took, not how much compiling happened to fall into the run.
+     */
     private static long processCpuNanos() throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
+        long ticks = cpuTicks(Files.readString(Path.of("/proc/self/stat")));
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (java.io.IOException gone) {
+                    continue; // the thread ended meanwhile
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                    ticks -= cpuTicks(stat);
+                }
+            }
+        }
+        return ticks * 10_000_000L;
+    }
+
+    /** utime + stime of a /proc stat line. */
+    private static long cpuTicks(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private static double median(java.util.List<double[]> rows, int column) {
