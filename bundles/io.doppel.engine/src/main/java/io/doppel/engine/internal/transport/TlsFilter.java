@@ -25,9 +25,11 @@ import org.apache.mina.filter.ssl.SslEvent;
  * <p>A write is encrypted whole into one buffer of the size its records take (MINA's own filter
  * allocated, and the JVM zeroed, up to eight records' worth for every 16 KiB record, and refused a
  * 65th write queued during a slow handshake or a full socket with a {@code BufferOverflowException}).
- * Received bytes are decrypted into a buffer that is reused: the filters after this one must
- * consume what they are handed before they return (the frame decoder copies it into the frame's
- * own array). Writes made before the handshake finished wait in order and go out when it does.
+ * Received records are decrypted straight from the buffer MINA read them into (only a record cut
+ * short by the end of a read is copied aside, to be completed by the next) into a buffer that is
+ * reused: the filters after this one must consume what they are handed before they return (the
+ * frame decoder copies it into the frame's own array). Writes made before the handshake finished
+ * wait in order and go out when it does.
  *
  * <p>When the handshake finishes, the session gets the {@link SSLSession} under {@link #SECURED}
  * and the handler an {@link SslEvent#SECURED} event. A failed handshake reaches the handler's
@@ -249,17 +251,24 @@ public final class TlsFilter extends IoFilterAdapter {
 
         void receive(NextFilter next, IoBuffer message) throws SSLException {
             ByteBuffer in = message.buf();
-            if (netIn.remaining() < in.remaining()) {
-                netIn = grow(netIn, in.remaining());
+            // Records are decrypted straight from the bytes read when nothing is left over from the
+            // last read; only a record cut short by the end of a read is kept (in netIn) for the next.
+            ByteBuffer src;
+            if (netIn.position() == 0) {
+                src = in;
+            } else {
+                if (netIn.remaining() < in.remaining()) {
+                    netIn = grow(netIn, in.remaining());
+                }
+                netIn.put(in);
+                src = netIn.flip();
             }
-            netIn.put(in);
-            netIn.flip();
             try {
                 int idle = 0;
-                while (netIn.hasRemaining()) {
+                while (src.hasRemaining()) {
                     SSLEngineResult r;
                     try {
-                        r = engine.unwrap(netIn, appIn);
+                        r = engine.unwrap(src, appIn);
                     } catch (SSLException e) {
                         sayWhy(next);
                         throw e;
@@ -301,7 +310,14 @@ public final class TlsFilter extends IoFilterAdapter {
                     }
                 }
             } finally {
-                netIn.compact();
+                if (src == netIn) {
+                    netIn.compact();
+                } else if (in.hasRemaining()) {
+                    if (netIn.remaining() < in.remaining()) {
+                        netIn = grow(netIn, in.remaining());
+                    }
+                    netIn.put(in);
+                }
             }
             deliver(next);
         }

@@ -149,7 +149,17 @@ class TlsFilterTest {
     }
 
     private InetSocketAddress listen(SSLContext ctx, Seen seen) throws Exception {
+        return listen(ctx, seen, 0);
+    }
+
+    /** {@code readBytes}: the most the receiving side reads at a time (0: MINA's default). */
+    private InetSocketAddress listen(SSLContext ctx, Seen seen, int readBytes) throws Exception {
         NioSocketAcceptor acceptor = new NioSocketAcceptor(1);
+        if (readBytes > 0) {
+            acceptor.getSessionConfig().setMinReadBufferSize(Math.min(64, readBytes));
+            acceptor.getSessionConfig().setReadBufferSize(readBytes);
+            acceptor.getSessionConfig().setMaxReadBufferSize(readBytes);
+        }
         acceptor.getFilterChain().addLast("tls", new TlsFilter(ctx, true));
         acceptor.getFilterChain().addLast("codec", new ProtocolCodecFilter(new FrameCodec()));
         acceptor.setHandler(seen);
@@ -202,6 +212,29 @@ class TlsFilterTest {
                 ((X509Certificate) server.session.getPeerCertificates()[0]).getSubjectX500Principal().getName());
         assertEquals(null, server.error);
         assertEquals(null, client.error);
+    }
+
+    @Test
+    void recordsCutShortByTheEndOfEveryReadArriveWhole() throws Exception {
+        // reads of at most 1,000 bytes: nearly every 16 KiB record ends in a later read than it began,
+        // and a read often holds the end of one record and the start of the next
+        Random random = new Random(5);
+        List<Frame> sent = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            byte[] data = new byte[random.nextInt(200_000) + 1];
+            random.nextBytes(data);
+            sent.add(new Frame.Ops(List.of(new SequencedOp(i + 1, 0, new Op.Write(RelPath.of("f"), i, data)))));
+            sent.add(new Frame.Heartbeat(i));
+        }
+        Seen server = new Seen(sent.size());
+        IoSession session = connect(trusted, listen(trusted, server, 1000), new Seen(1));
+        for (Frame f : sent) {
+            session.write(f);
+        }
+        assertTrue(server.all.await(60, TimeUnit.SECONDS), "received " + server.frames.size() + " of " + sent.size()
+                + (server.error == null ? "" : "; " + server.error));
+        assertEquals(sent, server.frames);
+        assertEquals(null, server.error);
     }
 
     @Test
