@@ -257,10 +257,7 @@ public final class TlsFilter extends IoFilterAdapter {
             if (netIn.position() == 0) {
                 src = in;
             } else {
-                if (netIn.remaining() < in.remaining()) {
-                    netIn = grow(netIn, in.remaining());
-                }
-                netIn.put(in);
+                keep(in);
                 src = netIn.flip();
             }
             try {
@@ -313,13 +310,18 @@ public final class TlsFilter extends IoFilterAdapter {
                 if (src == netIn) {
                     netIn.compact();
                 } else if (in.hasRemaining()) {
-                    if (netIn.remaining() < in.remaining()) {
-                        netIn = grow(netIn, in.remaining());
-                    }
-                    netIn.put(in);
+                    keep(in);
                 }
             }
             deliver(next);
+        }
+
+        /** Appends what is left of {@code in} to netIn (in write mode), growing it if need be. */
+        private void keep(ByteBuffer in) {
+            if (netIn.remaining() < in.remaining()) {
+                netIn = grow(netIn, in.remaining());
+            }
+            netIn.put(in);
         }
 
         private void deliver(NextFilter next) {
