@@ -190,6 +190,11 @@ class PgbenchFaultMatrixTest {
     void theDatabaseImageEqualsTheSourceAfterADiskFullAQueueOverflowAndAMirrorCutShort() throws Exception {
         Failovers.requireHosts(missingDatabase());
         prepare();
+        // Beside the database, 48 MiB that do not compress: the database's files compress so well
+        // (zeroed WAL segments) that a full mirror of them alone is done in about 2 s despite the
+        // 4 MB/s limit, quicker than the test can look at it and kill the agent. With these, the
+        // throttled full mirror below lasts at least 12 s.
+        writeIncompressible(root.resolve("ballast"), 48 << 20);
         Path images = Files.createDirectories(targetHome.resolve("images"));
         Cli.ok(Cli.exec(List.of("mount", "-t", "tmpfs", "-o", "size=512m", "doppel-test-images", images.toString()),
                 30));
@@ -237,9 +242,8 @@ class PgbenchFaultMatrixTest {
                 hosts.ok("a", source[0], "job", "limit", "db", "4MB/s");
                 long cut = FaultMatrixTest.lastEventId(hosts, source[0], "db");
                 fault(ns, "kill -9 source mid-mirror", db, root, image, true, () -> {
-                    // The database's files compress well (zeroed WAL segments), so a full mirror can be done
-                    // within one look of the CLI (about 2 s): one that finished before it was seen under way
-                    // is started again, at most three times.
+                    // With the ballast the mirror lasts at least 12 s; should one still finish before it
+                    // was seen under way, it is started again, at most three times.
                     boolean underWay = false;
                     try {
                         for (int attempt = 1; attempt <= 3 && !underWay; attempt++) {
@@ -376,6 +380,18 @@ class PgbenchFaultMatrixTest {
     private Path targetHome;
     /** Where the target keeps the image of {@link #root}. */
     private Path image;
+
+    /** Writes {@code bytes} random (so incompressible) bytes to a new file. */
+    private static void writeIncompressible(Path file, int bytes) throws IOException {
+        var random = new java.util.Random(file.toString().hashCode());
+        byte[] block = new byte[1 << 20];
+        try (var out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+            for (int done = 0; done < bytes; done += block.length) {
+                random.nextBytes(block);
+                out.write(block, 0, Math.min(block.length, bytes - done));
+            }
+        }
+    }
 
     /** Makes the directories and the database cluster (data checksums on). */
     private void prepare() throws IOException {
