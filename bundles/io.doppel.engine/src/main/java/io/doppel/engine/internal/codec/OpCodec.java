@@ -73,8 +73,19 @@ public final class OpCodec {
         return b.array();
     }
 
-    /** Encodes into {@code b}, which must have {@link #size} bytes remaining. */
-    public static void encode(SequencedOp s, ByteBuffer b) {
+    /**
+     * Encodes a write op into {@code b} up to its data's length, without the data: the data are
+     * the op's last bytes, and a sender may pass them on as the array they are in.
+     */
+    public static void encodeAllButData(SequencedOp s, ByteBuffer b) {
+        if (!(s.op() instanceof Op.Write w)) {
+            throw new IllegalArgumentException("only a write op has data to leave out: " + s.op().kind());
+        }
+        head(s, b);
+        b.putLong(w.offset()).putInt(w.data().length);
+    }
+
+    private static void head(SequencedOp s, ByteBuffer b) {
         Op op = s.op();
         int lenient = s.lenient() ? LENIENT : 0;
         if (s.isRun()) {
@@ -84,6 +95,12 @@ public final class OpCodec {
         }
         b.putLong(s.capturedAtMicros());
         putText(b, op.path().value());
+    }
+
+    /** Encodes into {@code b}, which must have {@link #size} bytes remaining. */
+    public static void encode(SequencedOp s, ByteBuffer b) {
+        Op op = s.op();
+        head(s, b);
         switch (op) {
             case Op.Create c -> b.putInt(c.mode()).putInt(c.uid()).putInt(c.gid());
             case Op.Write w -> b.putLong(w.offset()).putInt(w.data().length).put(w.data());

@@ -27,6 +27,7 @@ import io.doppel.engine.internal.codec.SequencedOp;
 import io.doppel.engine.internal.journal.Journal;
 import io.doppel.engine.internal.transport.Compressor;
 import io.doppel.engine.internal.transport.Frame;
+import io.doppel.engine.internal.transport.FrameCodec;
 
 /**
  * One replication job on its source: the journal of captured ops, the state machine, and the sender
@@ -1254,12 +1255,12 @@ final class Job implements Link.Listener {
                 }
                 // Runs of writes to one file and repeated attribute changes travel as one op each;
                 // compressed only if it pays (data that is compressed already travels as it is).
-                byte[] frame = compressor.encode(new Frame.Ops(Coalescer.coalesce(batch, BATCH_BYTES)));
-                if (!pace(frame.length)) {
+                FrameCodec.Encoded frame = compressor.encode(new Frame.Ops(Coalescer.coalesce(batch, BATCH_BYTES)));
+                if (!pace(frame.length())) {
                     return true;
                 }
                 l.send(frame);
-                rate.add(frame.length);
+                rate.add(frame.length());
             }
         } finally {
             synchronized (this) {

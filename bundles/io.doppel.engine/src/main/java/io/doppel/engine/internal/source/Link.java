@@ -105,7 +105,7 @@ final class Link implements AutoCloseable {
     }
 
     /** Sends a frame already encoded (its size on the wire is known: bandwidth pacing). */
-    void send(byte[] encodedFrame) {
+    void send(FrameCodec.Encoded encodedFrame) {
         session.write(encodedFrame);
     }
 

@@ -41,27 +41,32 @@ public final class Compressor {
         this.level = level;
     }
 
-    /** The frame for {@code ops}: a {@link Frame.Compressed} one if that pays, else a plain one. */
-    public byte[] encode(Frame.Ops ops) {
-        byte[] plain = FrameCodec.encodeFrame(ops);
-        rawBytes += plain.length;
-        byte[] frame = plain;
-        if (level > 0) {
+    /**
+     * The frame for {@code ops}: a {@link Frame.Compressed} one if that pays, else a plain one (in
+     * pieces when it is not compressed: large writes' data are not copied into it).
+     */
+    public FrameCodec.Encoded encode(Frame.Ops ops) {
+        if (level == 0 || skip > 0) {
             if (skip > 0) {
                 skip--;
                 skippedBatches++;
-            } else {
-                frame = compressIfItPays(plain);
-                if (frame == plain) {
-                    misses++;
-                    skip = Math.min(MAX_SKIP, 1 << Math.min(misses - 1, 5));
-                } else {
-                    misses = 0;
-                }
             }
+            FrameCodec.Encoded plain = FrameCodec.encodeInPieces(ops);
+            rawBytes += plain.length();
+            sentBytes += plain.length();
+            return plain;
+        }
+        byte[] plain = FrameCodec.encodeFrame(ops);
+        rawBytes += plain.length;
+        byte[] frame = compressIfItPays(plain);
+        if (frame == plain) {
+            misses++;
+            skip = Math.min(MAX_SKIP, 1 << Math.min(misses - 1, 5));
+        } else {
+            misses = 0;
         }
         sentBytes += frame.length;
-        return frame;
+        return FrameCodec.Encoded.of(frame);
     }
 
     public int level() {

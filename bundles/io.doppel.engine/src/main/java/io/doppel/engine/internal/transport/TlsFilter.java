@@ -177,16 +177,29 @@ public final class TlsFilter extends IoFilterAdapter {
         /** Encrypts a write whole and hands it on; the caller holds the write lock. */
         private void seal(NextFilter next, WriteRequest request) throws SSLException {
             Object message = request.getMessage();
-            if (!(message instanceof IoBuffer buffer) || !buffer.hasRemaining()) {
+            ByteBuffer[] src;
+            long remaining;
+            if (message instanceof FrameCodec.Encoded pieces) {
+                // a frame in pieces (large writes' data as their own arrays): sealed whole here, under
+                // the lock, so that no other write lands between its pieces; records span pieces
+                src = new ByteBuffer[pieces.pieces().length];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = pieces.pieces()[i].duplicate();
+                }
+                remaining = pieces.length();
+            } else if (message instanceof IoBuffer buffer && buffer.hasRemaining()) {
+                src = new ByteBuffer[] {buffer.buf().slice()};
+                remaining = src[0].remaining();
+            } else {
                 next.filterWrite(session, new Sealed(IoBuffer.allocate(0), request));
                 return;
             }
-            ByteBuffer src = buffer.buf().slice();
             SSLSession s = engine.getSession();
-            int records = src.remaining() / s.getApplicationBufferSize() + 1;
+            int records = (int) (remaining / s.getApplicationBufferSize()) + 1;
             ByteBuffer out = ByteBuffer.allocate(records * s.getPacketBufferSize());
-            while (src.hasRemaining()) {
+            while (remaining > 0) {
                 SSLEngineResult r = engine.wrap(src, out);
+                remaining -= r.bytesConsumed();
                 switch (r.getStatus()) {
                     case OK -> { }
                     case BUFFER_OVERFLOW -> out = grow(out, s.getPacketBufferSize());

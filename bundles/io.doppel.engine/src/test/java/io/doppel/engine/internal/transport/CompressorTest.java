@@ -53,7 +53,7 @@ class CompressorTest {
     void aCompressibleBatchTravelsCompressedAndDecodesToTheSameOps() throws CodecException {
         Compressor c = new Compressor(1);
         Frame.Ops ops = writes(4, 256 * 1024, true);
-        byte[] frame = c.encode(ops);
+        byte[] frame = c.encode(ops).bytes();
         assertEquals(7, type(frame));
         assertTrue(frame.length < FrameCodec.encodeFrame(ops).length / 5, "compressed: " + frame.length);
         assertEquals(ops, decode(frame));
@@ -66,19 +66,19 @@ class CompressorTest {
     void incompressibleDataTravelsAsItIsAndLaterBatchesAreNotEvenSampled() throws CodecException {
         Compressor c = new Compressor(1);
         Frame.Ops random = writes(1, 1024 * 1024, false);
-        byte[] first = c.encode(random);
+        byte[] first = c.encode(random).bytes();
         assertEquals(3, type(first));
         assertArrayEquals(FrameCodec.encodeFrame(random), first);
         assertEquals(random, decode(first));
         // the next batch is not sampled, even if it would compress
         Frame.Ops text = writes(1, 1024 * 1024, true);
-        assertEquals(3, type(c.encode(text)));
+        assertEquals(3, type(c.encode(text).bytes()));
         assertEquals(1, c.skippedBatches());
         // then sampled again: it compresses, and the run of misses is over
-        assertEquals(7, type(c.encode(text)));
-        assertEquals(3, type(c.encode(random)));
-        assertEquals(3, type(c.encode(text)), "one skipped batch after a single miss");
-        assertEquals(7, type(c.encode(text)));
+        assertEquals(7, type(c.encode(text).bytes()));
+        assertEquals(3, type(c.encode(random).bytes()));
+        assertEquals(3, type(c.encode(text).bytes()), "one skipped batch after a single miss");
+        assertEquals(7, type(c.encode(text).bytes()));
         assertEquals(2, c.skippedBatches());
     }
 
@@ -89,7 +89,7 @@ class CompressorTest {
         int sampled = 0;
         for (int i = 0; i < 400; i++) {
             long skipped = c.skippedBatches();
-            assertEquals(3, type(c.encode(random)));
+            assertEquals(3, type(c.encode(random).bytes()));
             if (c.skippedBatches() == skipped) {
                 sampled++;
             }
@@ -105,12 +105,12 @@ class CompressorTest {
         Compressor c = new Compressor(9);
         // below two samples' size a batch is compressed whole, and 100 KiB of random bytes do not shrink
         Frame.Ops random = writes(1, 100 * 1024, false);
-        byte[] frame = c.encode(random);
+        byte[] frame = c.encode(random).bytes();
         assertEquals(3, type(frame));
         assertArrayEquals(FrameCodec.encodeFrame(random), frame);
         Compressor d = new Compressor(9);
         Frame.Ops text = writes(3, 2000, true);
-        frame = d.encode(text);
+        frame = d.encode(text).bytes();
         assertEquals(7, type(frame));
         assertEquals(text, decode(frame));
         assertTrue(d.sentBytes() < d.rawBytes());
@@ -120,7 +120,7 @@ class CompressorTest {
     void levelZeroNeverCompressesAndBadLevelsAreRefused() {
         Compressor c = new Compressor(0);
         Frame.Ops text = writes(2, 100_000, true);
-        assertArrayEquals(FrameCodec.encodeFrame(text), c.encode(text));
+        assertArrayEquals(FrameCodec.encodeFrame(text), c.encode(text).bytes());
         assertThrows(IllegalArgumentException.class, () -> new Compressor(10));
         assertThrows(IllegalArgumentException.class, () -> new Compressor(-1));
     }

@@ -1,6 +1,8 @@
 package io.doppel.engine.internal.transport;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
@@ -66,6 +68,82 @@ class FrameCodecTest {
                 assertEquals(expected, received.get(i), "frame " + i + " with chunks up to " + maxChunk);
             }
         }
+    }
+
+    /**
+     * A decoded frame's array is read into again by the next frame: what the first frame decoded to
+     * must own its bytes. Each frame arrives in reads of at most 16 KiB.
+     */
+    @Test
+    void theNextFrameIsReadIntoTheArrayOfTheLastWithoutChangingWhatItDecodedTo() throws Exception {
+        Random random = new Random(7);
+        IoSession session = new DummySession();
+        FrameCodec.FrameDecoder decoder = (FrameCodec.FrameDecoder) new FrameCodec().getDecoder(session);
+        List<Frame> sent = new ArrayList<>();
+        List<Object> received = new ArrayList<>();
+        int[] heldAfter = new int[4];
+        for (int i = 0; i < 4; i++) {
+            Frame frame = bigBatch(1 + 4L * i, 4, 256 * 1024 - 100 * i, random); // each a little smaller
+            sent.add(frame);
+            byte[] wire = FrameCodec.encodeFrame(frame);
+            Collected out = new Collected();
+            for (int at = 0; at < wire.length; at += 16 * 1024) {
+                decoder.decode(session, IoBuffer.wrap(wire, at, Math.min(16 * 1024, wire.length - at)), out);
+            }
+            received.addAll(out.frames());
+            heldAfter[i] = decoder.held();
+        }
+        assertEquals(sent, received, "every frame as sent, after three more were read into its array");
+        for (int i = 1; i < 4; i++) {
+            assertEquals(heldAfter[0], heldAfter[i], "the first frame's array serves the smaller ones after it");
+        }
+    }
+
+    /** Large writes' data travel as the arrays they are in, and the frame is byte for byte the same. */
+    @Test
+    void aFrameInPiecesIsTheSameFrameWithoutCopyingLargeData() throws Exception {
+        Random random = new Random(9);
+        List<SequencedOp> ops = new ArrayList<>();
+        byte[][] data = {new byte[FrameCodec.OWN_PIECE], new byte[100], new byte[FrameCodec.OWN_PIECE - 1],
+            new byte[700_000], new byte[FrameCodec.OWN_PIECE + 5]};
+        for (int i = 0; i < data.length; i++) {
+            random.nextBytes(data[i]);
+            ops.add(new SequencedOp(1 + i, 7, new Op.Write(RelPath.of("dir/f" + i), 4096L * i, data[i])));
+        }
+        ops.add(new SequencedOp(1 + data.length, 7, new Op.Fsync(RelPath.of("dir/f0"))));
+        for (List<SequencedOp> batch : List.of(ops, ops.subList(0, data.length), ops.subList(1, 3))) {
+            Frame.Ops frame = new Frame.Ops(batch);
+            FrameCodec.Encoded pieces = FrameCodec.encodeInPieces(frame);
+            byte[] whole = FrameCodec.encodeFrame(frame);
+            assertArrayEquals(whole, pieces.bytes(), "the same bytes");
+            assertEquals(whole.length, pieces.length());
+            List<byte[]> arrays = new ArrayList<>();
+            for (java.nio.ByteBuffer p : pieces.pieces()) {
+                assertTrue(p.hasRemaining(), "no empty piece");
+                arrays.add(p.array());
+            }
+            for (SequencedOp o : batch) {
+                if (o.op() instanceof Op.Write w) {
+                    boolean own = arrays.stream().anyMatch(a -> a == w.data());
+                    assertEquals(w.data().length >= FrameCodec.OWN_PIECE, own, "a write of " + w.data().length
+                            + " bytes travels as its own array only from " + FrameCodec.OWN_PIECE + " bytes on");
+                }
+            }
+        }
+    }
+
+    @Test
+    void anArrayLargerThanWorthKeepingIsNotKept() throws Exception {
+        IoSession session = new DummySession();
+        FrameCodec.FrameDecoder decoder = (FrameCodec.FrameDecoder) new FrameCodec().getDecoder(session);
+        Collected out = new Collected();
+        byte[] wire = FrameCodec.encodeFrame(bigBatch(1, 1, FrameCodec.FrameDecoder.KEEP_AT_MOST + 1, new Random(3)));
+        decoder.decode(session, IoBuffer.wrap(wire), out);
+        assertEquals(1, out.frames().size());
+        assertEquals(0, decoder.held(), "a frame beyond " + FrameCodec.FrameDecoder.KEEP_AT_MOST + " bytes leaves nothing held");
+        byte[] small = FrameCodec.encodeFrame(new Frame.Ack(9, 9));
+        decoder.decode(session, IoBuffer.wrap(small), out);
+        assertEquals(small.length - 5, decoder.held(), "a small frame keeps an array of its size");
     }
 
     @Test

@@ -214,6 +214,56 @@ class TlsFilterTest {
         assertEquals(null, client.error);
     }
 
+    /**
+     * Frames in pieces (large writes' data as their own arrays) from one thread while another
+     * writes heartbeats on the same connection: no heartbeat lands inside a frame.
+     */
+    @Test
+    void framesInPiecesArriveWholeWhileAnotherThreadWritesBetweenThem() throws Exception {
+        Random random = new Random(11);
+        List<Frame> batches = new ArrayList<>();
+        for (int k = 0; k < 60; k++) {
+            List<SequencedOp> ops = new ArrayList<>();
+            long seq = 1 + 10L * k;
+            for (int i = 0; i < 5; i++) {
+                byte[] data = new byte[i % 2 == 1 || random.nextBoolean() ? FrameCodec.OWN_PIECE + random.nextInt(200_000)
+                        : 1 + random.nextInt(1000)];
+                random.nextBytes(data);
+                ops.add(new SequencedOp(seq++, 0, new Op.Write(RelPath.of("f" + k), i * 1_000_000L, data)));
+                if (i == 2) {
+                    ops.add(new SequencedOp(seq++, 0, new Op.SetMode(RelPath.of("f" + k), 0640)));
+                }
+            }
+            batches.add(new Frame.Ops(ops));
+        }
+        int heartbeats = 3000;
+        Seen server = new Seen(batches.size() + heartbeats);
+        Seen client = new Seen(1);
+        IoSession session = connect(trusted, listen(trusted, server), client);
+        Thread beats = new Thread(() -> {
+            for (int i = 0; i < heartbeats; i++) {
+                session.write(new Frame.Heartbeat(i));
+            }
+        });
+        for (int k = 0; k < batches.size(); k++) {
+            if (k == 5) { // the first five wait for the handshake; the rest race the heartbeats
+                assertTrue(client.secured.await(30, TimeUnit.SECONDS), "the client's session to be secured");
+                beats.start();
+            }
+            FrameCodec.Encoded encoded = FrameCodec.encodeInPieces((Frame.Ops) batches.get(k));
+            assertTrue(encoded.pieces().length > 2, "in pieces");
+            session.write(encoded);
+        }
+        beats.join();
+        assertTrue(server.all.await(60, TimeUnit.SECONDS), "received " + server.frames.size() + " of "
+                + (batches.size() + heartbeats) + (server.error == null ? "" : "; " + server.error)
+                + (client.error == null ? "" : "; the sender: " + client.error));
+        assertEquals(batches, server.frames.stream().filter(f -> f instanceof Frame.Ops).toList());
+        assertEquals(java.util.stream.LongStream.range(0, heartbeats).boxed().toList(), server.frames.stream()
+                .filter(f -> f instanceof Frame.Heartbeat).map(f -> ((Frame.Heartbeat) f).sentAtMillis()).toList());
+        assertEquals(null, server.error);
+    }
+
     @Test
     void recordsCutShortByTheEndOfEveryReadArriveWhole() throws Exception {
         // reads of at most 1,000 bytes: nearly every 16 KiB record ends in a later read than it began,
