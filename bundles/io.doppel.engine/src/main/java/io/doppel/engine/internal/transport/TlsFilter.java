@@ -137,6 +137,9 @@ public final class TlsFilter extends IoFilterAdapter {
         }
     }
 
+    /** The most plaintext a TLS record carries. */
+    private static final int MAX_FRAGMENT = 16 * 1024;
+
     /** One connection's engine and buffers. */
     private static final class Tls {
         private final IoSession session;
@@ -195,7 +198,10 @@ public final class TlsFilter extends IoFilterAdapter {
                 return;
             }
             SSLSession s = engine.getSession();
-            int records = (int) (remaining / s.getApplicationBufferSize()) + 1;
+            // A record carries at most 16 KiB of plaintext, and the engine may end one where a
+            // piece ends: room for that, so that the output is never grown (a copy of all of it).
+            int fragment = Math.min(MAX_FRAGMENT, s.getApplicationBufferSize());
+            int records = (int) ((remaining + fragment - 1) / fragment) + src.length;
             ByteBuffer out = ByteBuffer.allocate(records * s.getPacketBufferSize());
             while (remaining > 0) {
                 SSLEngineResult r = engine.wrap(src, out);
