@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -85,11 +86,18 @@ public final class ImageInspector {
     }
 
     private static BlockSums sumsAt(Path p, int blockSize, int digestBytes) throws IOException {
-        if (p == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        java.nio.file.attribute.BasicFileAttributes a = null;
+        try {
+            a = p == null ? null : Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            // gone, or a component is no directory: no regular file there, as Files.isRegularFile says
+        }
+        if (a == null || !a.isRegularFile()) {
             return new BlockSums(-1, new byte[0]);
         }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return new BlockSums(ch.size(), BlockDigest.of(ch, blockSize, digestBytes));
+            return new BlockSums(a.size(), BlockDigest.of(ch, a.size(), blockSize, digestBytes));
         }
     }
 
@@ -242,31 +250,45 @@ public final class ImageInspector {
         }
 
         public static long of(Path p) {
+            List<NativeXattrs.Attribute> attributes = NativeXattrs.userAttributes(p);
+            return attributes != null ? digest(attributes) : throughTheJdk(p);
+        }
+
+        /** The same digest, the attributes read through a descriptor the JDK opens for them. */
+        static long throughTheJdk(Path p) {
             java.nio.file.attribute.UserDefinedFileAttributeView view = Files.getFileAttributeView(p,
                     java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             if (view == null) {
                 return 0;
             }
             try {
-                List<String> names = new ArrayList<>(view.list());
-                if (names.isEmpty()) {
-                    return 0;
-                }
-                names.sort(null);
-                var md = BlockDigest.sha256();
-                for (String name : names) {
-                    md.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    md.update((byte) 0);
+                List<NativeXattrs.Attribute> attributes = new ArrayList<>();
+                for (String name : view.list()) {
                     ByteBuffer b = ByteBuffer.allocate(view.size(name));
                     view.read(name, b);
-                    md.update(ByteBuffer.allocate(4).putInt(b.position()).array());
-                    md.update(b.array(), 0, b.position());
+                    attributes.add(new NativeXattrs.Attribute(name, Arrays.copyOf(b.array(), b.position())));
                 }
-                long d = ByteBuffer.wrap(md.digest()).getLong();
-                return d == 0 ? 1 : d;
+                return digest(attributes);
             } catch (IOException | UnsupportedOperationException e) {
                 return 0;
             }
+        }
+
+        private static long digest(List<NativeXattrs.Attribute> attributes) {
+            if (attributes.isEmpty()) {
+                return 0;
+            }
+            List<NativeXattrs.Attribute> sorted = new ArrayList<>(attributes);
+            sorted.sort(java.util.Comparator.comparing(NativeXattrs.Attribute::name));
+            var md = BlockDigest.sha256();
+            for (NativeXattrs.Attribute a : sorted) {
+                md.update(a.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(ByteBuffer.allocate(4).putInt(a.value().length).array());
+                md.update(a.value());
+            }
+            long d = ByteBuffer.wrap(md.digest()).getLong();
+            return d == 0 ? 1 : d;
         }
     }
 
@@ -277,14 +299,23 @@ public final class ImageInspector {
 
         /** The digest of every block of the channel's content, {@code digestBytes} each. */
         public static byte[] of(FileChannel ch, int blockSize, int digestBytes) throws IOException {
-            long size = ch.size();
+            return of(ch, ch.size(), blockSize, digestBytes);
+        }
+
+        /**
+         * The digest of every block of the channel's first {@code size} bytes, {@code digestBytes}
+         * each: the size the caller just found ({@code lstat} or {@code fstat}), so that each block
+         * costs one read and no read looks for the end. A block the file no longer fills (it
+         * shrank since) is digested as far as it goes.
+         */
+        public static byte[] of(FileChannel ch, long size, int blockSize, int digestBytes) throws IOException {
             int blocks = (int) ((size + blockSize - 1) / blockSize);
             byte[] out = new byte[blocks * digestBytes];
             ByteBuffer buf = buffer(blockSize);
             var md = sha256();
             for (int i = 0; i < blocks; i++) {
-                buf.clear().limit(blockSize);
                 long pos = (long) i * blockSize;
+                buf.clear().limit((int) Math.min(blockSize, size - pos));
                 while (buf.hasRemaining()) {
                     int n = ch.read(buf, pos + buf.position());
                     if (n < 0) {

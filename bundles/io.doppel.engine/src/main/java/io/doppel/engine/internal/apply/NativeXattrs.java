@@ -1,0 +1,219 @@
+package io.doppel.engine.internal.apply;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Array;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code user.*} extended attributes of an entry read by path with {@code llistxattr(2)} and
+ * {@code lgetxattr(2)}, without following a symlink. The JDK reads them only through a descriptor
+ * of its own ({@code open}, {@code flistxattr}, {@code close}); a verification or a listing of the
+ * image asks this of every file and directory on both sides, and most have no attributes at all:
+ * one system call here instead of three.
+ *
+ * <p>Reached through the foreign function API, looked up by reflection so that the engine still
+ * runs on Java 21 (as {@link SyncFs}). Each thread has its own native buffers (the largest list
+ * and the largest value Linux allows, 64 KiB each). Whatever this cannot answer exactly as the JDK
+ * would — the API missing, a path that does not convert to bytes losslessly, a failed call — it
+ * answers with {@code null}, and the caller asks the JDK.
+ */
+final class NativeXattrs {
+
+    /** Linux's {@code XATTR_LIST_MAX} and {@code XATTR_SIZE_MAX}. */
+    private static final int MAX = 64 * 1024;
+    /** The longest path passed (with its NUL); longer ones go to the JDK. */
+    private static final int PATH_MAX = 4096;
+    private static final byte[] USER = "user.".getBytes(StandardCharsets.US_ASCII);
+
+    /** {@code (MemorySegment path, MemorySegment list, long size) -> long}, as Objects. */
+    private static final MethodHandle LLISTXATTR;
+    /** {@code (MemorySegment path, MemorySegment name, MemorySegment value, long size) -> long}. */
+    private static final MethodHandle LGETXATTR;
+    private static final Method ALLOCATE;
+    private static final Method AS_BYTE_BUFFER;
+    private static final Method OF_AUTO;
+    private static final String UNAVAILABLE;
+
+    static {
+        MethodHandle list = null;
+        MethodHandle get = null;
+        Method allocate = null;
+        Method asByteBuffer = null;
+        Method ofAuto = null;
+        String why = null;
+        try {
+            if (Runtime.version().feature() < 22) {
+                throw new UnsupportedOperationException("Java " + Runtime.version().feature()
+                        + " has no final foreign function API (22 or later has)");
+            }
+            if (!"Linux".equals(System.getProperty("os.name"))) {
+                throw new UnsupportedOperationException("not Linux");
+            }
+            String jnu = System.getProperty("sun.jnu.encoding", "");
+            if (!jnu.equalsIgnoreCase("UTF-8") && !jnu.equalsIgnoreCase("UTF8")) {
+                throw new UnsupportedOperationException("file names are not UTF-8 here (" + jnu + ")");
+            }
+            Class<?> linkerType = Class.forName("java.lang.foreign.Linker");
+            Class<?> optionType = Class.forName("java.lang.foreign.Linker$Option");
+            Class<?> layoutType = Class.forName("java.lang.foreign.MemoryLayout");
+            Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
+            Class<?> descriptorType = Class.forName("java.lang.foreign.FunctionDescriptor");
+            Class<?> segmentType = Class.forName("java.lang.foreign.MemorySegment");
+            Class<?> lookupType = Class.forName("java.lang.foreign.SymbolLookup");
+            Class<?> arenaType = Class.forName("java.lang.foreign.Arena");
+            Class<?> allocatorType = Class.forName("java.lang.foreign.SegmentAllocator");
+            Object linker = linkerType.getMethod("nativeLinker").invoke(null);
+            Object libc = linkerType.getMethod("defaultLookup").invoke(linker);
+            Object jlong = valueLayout.getField("JAVA_LONG").get(null);
+            Object address = valueLayout.getField("ADDRESS").get(null);
+            Method descriptor = descriptorType.getMethod("of", layoutType, layoutType.arrayType());
+            Method find = lookupType.getMethod("find", String.class);
+            Method downcall = linkerType.getMethod("downcallHandle", segmentType, descriptorType,
+                    optionType.arrayType());
+            Object noOptions = Array.newInstance(optionType, 0);
+            list = ((MethodHandle) downcall.invoke(linker, symbol(find, libc, "llistxattr"),
+                    descriptor.invoke(null, jlong, layouts(layoutType, address, address, jlong)), noOptions))
+                    .asType(MethodType.methodType(long.class, Object.class, Object.class, long.class));
+            get = ((MethodHandle) downcall.invoke(linker, symbol(find, libc, "lgetxattr"),
+                    descriptor.invoke(null, jlong, layouts(layoutType, address, address, address, jlong)), noOptions))
+                    .asType(MethodType.methodType(long.class, Object.class, Object.class, Object.class, long.class));
+            ofAuto = arenaType.getMethod("ofAuto");
+            allocate = allocatorType.getMethod("allocate", long.class);
+            asByteBuffer = segmentType.getMethod("asByteBuffer");
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null
+                    ? ite.getCause() : e;
+            why = cause.toString();
+        }
+        LLISTXATTR = list;
+        LGETXATTR = get;
+        OF_AUTO = ofAuto;
+        ALLOCATE = allocate;
+        AS_BYTE_BUFFER = asByteBuffer;
+        UNAVAILABLE = why;
+    }
+
+    private NativeXattrs() {
+    }
+
+    private static Object symbol(Method find, Object lookup, String name) throws ReflectiveOperationException {
+        return ((java.util.Optional<?>) find.invoke(lookup, name))
+                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name));
+    }
+
+    private static Object layouts(Class<?> layoutType, Object... layouts) {
+        Object array = Array.newInstance(layoutType, layouts.length);
+        for (int i = 0; i < layouts.length; i++) {
+            Array.set(array, i, layouts[i]);
+        }
+        return array;
+    }
+
+    /** Why the attributes are read through the JDK here, or null if they are read by path. */
+    static String unavailable() {
+        return UNAVAILABLE;
+    }
+
+    /** One thread's native memory: a path, an attribute name, a list or a value; and views of each. */
+    private record Buffers(Object path, ByteBuffer pathView, Object name, ByteBuffer nameView, Object data,
+            ByteBuffer dataView) {
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(() -> {
+        try {
+            Object arena = OF_AUTO.invoke(null);
+            Object path = ALLOCATE.invoke(arena, (long) PATH_MAX);
+            Object name = ALLOCATE.invoke(arena, 256L + 1);
+            Object data = ALLOCATE.invoke(arena, (long) MAX);
+            return new Buffers(path, (ByteBuffer) AS_BYTE_BUFFER.invoke(path), name,
+                    (ByteBuffer) AS_BYTE_BUFFER.invoke(name), data, (ByteBuffer) AS_BYTE_BUFFER.invoke(data));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot allocate native memory for extended attributes", e);
+        }
+    });
+
+    /** An attribute's name without its {@code user.} prefix, and its value. */
+    record Attribute(String name, byte[] value) {
+    }
+
+    /**
+     * The {@code user.*} attributes of {@code p} (not following a symlink), names without their
+     * prefix and in no particular order; an empty list if it has none; {@code null} if they cannot
+     * be read this way, for whatever reason (the caller then reads them through the JDK).
+     */
+    static List<Attribute> userAttributes(Path p) {
+        if (UNAVAILABLE != null) {
+            return null;
+        }
+        String s = p.toString();
+        if (s.indexOf('\uFFFD') >= 0 || s.indexOf('\0') >= 0) {
+            return null; // a name that was not UTF-8: its bytes are not known from the string
+        }
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length + 1 > PATH_MAX) {
+            return null;
+        }
+        Buffers b = BUFFERS.get();
+        b.pathView.clear();
+        b.pathView.put(bytes).put((byte) 0);
+        try {
+            long n = (long) LLISTXATTR.invokeExact(b.path, b.data, (long) MAX);
+            if (n < 0) {
+                return null;
+            }
+            if (n == 0) {
+                return List.of();
+            }
+            List<byte[]> names = new ArrayList<>();
+            ByteBuffer list = b.dataView.clear().limit((int) n);
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                if (list.get(i) == 0) {
+                    if (isUser(list, start, i)) {
+                        byte[] name = new byte[i - start];
+                        list.get(start, name);
+                        names.add(name);
+                    }
+                    start = i + 1;
+                }
+            }
+            List<Attribute> out = new ArrayList<>(names.size());
+            for (byte[] name : names) {
+                if (name.length + 1 > b.nameView.capacity()) {
+                    return null;
+                }
+                b.nameView.clear();
+                b.nameView.put(name).put((byte) 0);
+                long size = (long) LGETXATTR.invokeExact(b.path, b.name, b.data, (long) MAX);
+                if (size < 0) {
+                    return null; // removed since it was listed, or anything else: the JDK says what
+                }
+                byte[] value = new byte[(int) size];
+                b.dataView.clear().get(0, value);
+                out.add(new Attribute(new String(name, USER.length, name.length - USER.length, StandardCharsets.UTF_8),
+                        value));
+            }
+            return out;
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    private static boolean isUser(ByteBuffer list, int start, int end) {
+        if (end - start <= USER.length) {
+            return false;
+        }
+        for (int i = 0; i < USER.length; i++) {
+            if (list.get(start + i) != USER[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
