@@ -294,14 +294,23 @@ class EngineBenchmark {
 
     /** Times a no-change {@code job verify} of the real tree and reports it beside rsync's time. */
     private static void timedVerify(double rsyncVerify) throws Exception {
+        double cpu0 = processCpuSeconds();
         long t0 = System.nanoTime();
         jobs.verify("realtree", false, "report", 0);
         io.doppel.api.job.VerifyReport verified = jobs.verifyDone("realtree").get(WAIT.toSeconds(),
                 java.util.concurrent.TimeUnit.SECONDS);
         double verifyRun = (System.nanoTime() - t0) / 1e9;
-        report(String.format("no-change verification (job verify): %.2f s, %,d entries, %,d bytes compared, %s; "
-                + "rsync -a -c -n %.2f s (%.2fx)", verifyRun, verified.entriesCompared(), verified.bytesCompared(),
-                verified.equal() ? "equal" : "DIFFERENT", rsyncVerify, verifyRun / rsyncVerify));
+        double cpu = processCpuSeconds() - cpu0;
+        report(String.format("no-change verification (job verify): %.2f s, %.2f CPU-s (both agents), %,d entries, "
+                + "%,d bytes compared, %s; rsync -a -c -n %.2f s (%.2fx)", verifyRun, cpu, verified.entriesCompared(),
+                verified.bytesCompared(), verified.equal() ? "equal" : "DIFFERENT", rsyncVerify, verifyRun / rsyncVerify));
+    }
+
+    /** CPU time of this process so far (user and system), from {@code /proc/self/stat}, in seconds. */
+    private static double processCpuSeconds() throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime: clock ticks of 1/100 s
     }
 
     private static double timedMirror(String mode, boolean checksumAll) {
