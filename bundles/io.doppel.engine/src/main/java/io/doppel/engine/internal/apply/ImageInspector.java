@@ -81,11 +81,11 @@ public final class ImageInspector {
      * The size of the image file {@code file} and a {@code digestBytes} digest of each block of
      * {@code blockSize} bytes (the last one may be shorter).
      */
-    public BlockSums sums(RelPath file, int blockSize, int digestBytes) throws IOException {
-        return sumsAt(resolve(file), blockSize, digestBytes);
+    public BlockSums sums(RelPath file, int blockSize, int digestBytes, BlockHash hash) throws IOException {
+        return sumsAt(resolve(file), blockSize, digestBytes, hash);
     }
 
-    private static BlockSums sumsAt(Path p, int blockSize, int digestBytes) throws IOException {
+    private static BlockSums sumsAt(Path p, int blockSize, int digestBytes, BlockHash hash) throws IOException {
         java.nio.file.attribute.BasicFileAttributes a = null;
         try {
             a = p == null ? null : Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
@@ -97,7 +97,7 @@ public final class ImageInspector {
             return new BlockSums(-1, new byte[0]);
         }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return new BlockSums(a.size(), BlockDigest.of(ch, a.size(), blockSize, digestBytes));
+            return new BlockSums(a.size(), hash.of(ch, a.size(), blockSize, digestBytes));
         }
     }
 
@@ -106,17 +106,19 @@ public final class ImageInspector {
      * consecutive files is resolved once (a walk asks for the files of a directory together), not
      * component by component for each file. Not thread-safe; one per batch.
      */
-    public Batch batch() {
-        return new Batch();
+    public Batch batch(BlockHash hash) {
+        return new Batch(hash);
     }
 
-    /** See {@link #batch()}. */
+    /** See {@link #batch(BlockHash)}. */
     public final class Batch {
         private RelPath parent;
         /** The checked directory {@link #parent} names, or null if it is none (missing, a symlink, a file). */
         private Path parentDir;
+        private final BlockHash hash;
 
-        private Batch() {
+        private Batch(BlockHash hash) {
+            this.hash = hash;
         }
 
         /** {@link ImageInspector#sums}, for a file of this batch. */
@@ -138,7 +140,7 @@ public final class ImageInspector {
             } catch (ApplyException e) {
                 return new BlockSums(-1, new byte[0]);
             }
-            return sumsAt(p, blockSize, digestBytes);
+            return sumsAt(p, blockSize, digestBytes, hash);
         }
 
         /** The image directory {@code dir}, checked to be one and no symlink, or null. */
@@ -292,40 +294,14 @@ public final class ImageInspector {
         }
     }
 
-    /** Block digests, shared by the source (to compare) and the target (to answer). */
+    /** SHA-256 block digests ({@link BlockHash#SHA_256}) and what every block hash shares. */
     public static final class BlockDigest {
         private BlockDigest() {
         }
 
-        /** The digest of every block of the channel's content, {@code digestBytes} each. */
+        /** The SHA-256 of every block of the channel's content, {@code digestBytes} each. */
         public static byte[] of(FileChannel ch, int blockSize, int digestBytes) throws IOException {
-            return of(ch, ch.size(), blockSize, digestBytes);
-        }
-
-        /**
-         * The digest of every block of the channel's first {@code size} bytes, {@code digestBytes}
-         * each: the size the caller just found ({@code lstat} or {@code fstat}), so that each block
-         * costs one read and no read looks for the end. A block the file no longer fills (it
-         * shrank since) is digested as far as it goes.
-         */
-        public static byte[] of(FileChannel ch, long size, int blockSize, int digestBytes) throws IOException {
-            int blocks = (int) ((size + blockSize - 1) / blockSize);
-            byte[] out = new byte[blocks * digestBytes];
-            ByteBuffer buf = buffer(blockSize);
-            var md = sha256();
-            for (int i = 0; i < blocks; i++) {
-                long pos = (long) i * blockSize;
-                buf.clear().limit((int) Math.min(blockSize, size - pos));
-                while (buf.hasRemaining()) {
-                    int n = ch.read(buf, pos + buf.position());
-                    if (n < 0) {
-                        break;
-                    }
-                }
-                md.update(buf.array(), 0, buf.position());
-                System.arraycopy(md.digest(), 0, out, i * digestBytes, digestBytes);
-            }
-            return out;
+            return BlockHash.SHA_256.of(ch, ch.size(), blockSize, digestBytes);
         }
 
         /** Largest block buffer kept for reuse by each thread; larger blocks get a buffer of their own. */
@@ -336,7 +312,7 @@ public final class ImageInspector {
          * An empty heap buffer of {@code blockSize} bytes, this thread's own: a walk digests file after
          * file, and a new buffer for each would cost more zeroing than small files cost hashing.
          */
-        private static ByteBuffer buffer(int blockSize) {
+        static ByteBuffer buffer(int blockSize) {
             if (blockSize > KEPT) {
                 return ByteBuffer.allocate(blockSize);
             }
@@ -348,11 +324,9 @@ public final class ImageInspector {
             return b.clear().limit(blockSize);
         }
 
-        /** The digest of {@code length} bytes of {@code data} from {@code offset}, {@code digestBytes} long. */
+        /** The SHA-256 of {@code length} bytes of {@code data} from {@code offset}, {@code digestBytes} long. */
         public static byte[] of(byte[] data, int offset, int length, int digestBytes) {
-            var md = sha256();
-            md.update(data, offset, length);
-            return java.util.Arrays.copyOf(md.digest(), digestBytes);
+            return BlockHash.SHA_256.of(data, offset, length, digestBytes);
         }
 
         /**

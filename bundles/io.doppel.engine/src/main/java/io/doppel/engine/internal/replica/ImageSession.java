@@ -192,7 +192,8 @@ final class ImageSession {
                 String error = io.doppel.api.op.RelPath.problemWith(r.path());
                 if (error == null && applied >= minApplied) {
                     try {
-                        var sums = inspector.sums(io.doppel.api.op.RelPath.of(r.path()), r.blockSize(), Frame.DIGEST_BYTES);
+                        var sums = inspector.sums(io.doppel.api.op.RelPath.of(r.path()), r.blockSize(), Frame.DIGEST_BYTES,
+                                io.doppel.engine.internal.apply.BlockHash.of(r.key()));
                         session.write(new Frame.Sums(r.id(), applied, sums.size(), r.blockSize(), sums.digests(), null));
                         return;
                     } catch (IOException | RuntimeException e) {
@@ -206,7 +207,7 @@ final class ImageSession {
             case Frame.SumsBatchRequest r -> {
                 if (applied >= minApplied) {
                     java.util.List<Frame.FileSums> files = new java.util.ArrayList<>(r.files().size());
-                    var batch = inspector.batch();
+                    var batch = inspector.batch(io.doppel.engine.internal.apply.BlockHash.of(r.key()));
                     for (Frame.Wanted w : r.files()) {
                         files.add(fileSums(batch, w));
                     }

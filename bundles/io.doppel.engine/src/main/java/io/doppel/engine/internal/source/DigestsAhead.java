@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 import io.doppel.api.op.RelPath;
-import io.doppel.engine.internal.apply.ImageInspector;
+import io.doppel.engine.internal.apply.BlockHash;
 
 /**
  * The source's block digests of files a walk is about to compare, computed on a thread of their own
@@ -32,9 +32,10 @@ final class DigestsAhead implements AutoCloseable {
     /** What {@link #take} found: the digests, or that the file was gone when it was read. */
     record Digests(byte[] digests, boolean gone) { }
 
-    private record Task(Path file, int blockSize, CompletableFuture<Digests> result) { }
+    private record Task(Path file, int blockSize, long size, CompletableFuture<Digests> result) { }
 
     private final int digestBytes;
+    private final BlockHash hash;
     private final BooleanSupplier stopping;
     /** Asked and not started, in walk order. Guarded by this. */
     private final TreeMap<RelPath, Task> queued = new TreeMap<>(MirrorGate::compare);
@@ -43,20 +44,24 @@ final class DigestsAhead implements AutoCloseable {
     private final Thread thread;
     private boolean closed;
 
-    DigestsAhead(String name, int digestBytes, BooleanSupplier stopping) {
+    DigestsAhead(String name, int digestBytes, BlockHash hash, BooleanSupplier stopping) {
         this.digestBytes = digestBytes;
+        this.hash = hash;
         this.stopping = stopping;
         this.thread = new Thread(this::run, "doppel-digests-" + name);
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Asks for the digests of {@code file} (the source entry {@code path}) in blocks of {@code blockSize}. */
-    synchronized void ask(RelPath path, Path file, int blockSize) {
+    /**
+     * Asks for the digests of {@code file} (the source entry {@code path}) in blocks of {@code
+     * blockSize}, of its first {@code size} bytes (its size when the walk looked at it).
+     */
+    synchronized void ask(RelPath path, Path file, int blockSize, long size) {
         if (closed || asked.containsKey(path)) {
             return;
         }
-        Task t = new Task(file, blockSize, new CompletableFuture<>());
+        Task t = new Task(file, blockSize, size, new CompletableFuture<>());
         asked.put(path, t);
         queued.put(path, t);
         notifyAll();
@@ -66,7 +71,7 @@ final class DigestsAhead implements AutoCloseable {
      * The digests of {@code path}: those asked ahead if they are for this block size, else computed
      * now. Throws {@link Stopped} when {@code stopping} says so while it waits.
      */
-    Digests take(RelPath path, Path file, int blockSize) throws IOException, Stopped {
+    Digests take(RelPath path, Path file, int blockSize, long size) throws IOException, Stopped {
         if (stopping.getAsBoolean()) {
             throw new Stopped();
         }
@@ -77,8 +82,8 @@ final class DigestsAhead implements AutoCloseable {
                 t = null; // not started: computed here rather than after the files before it
             }
         }
-        if (t == null || t.blockSize() != blockSize || !t.file().equals(file)) {
-            return compute(file, blockSize, digestBytes);
+        if (t == null || t.blockSize() != blockSize || t.size() != size || !t.file().equals(file)) {
+            return compute(file, blockSize, size, digestBytes, hash);
         }
         while (true) {
             if (stopping.getAsBoolean()) {
@@ -120,10 +125,13 @@ final class DigestsAhead implements AutoCloseable {
         return thread;
     }
 
-    /** The block digests of a source file, as the target computes them for its copy. */
-    static Digests compute(Path file, int blockSize, int digestBytes) throws IOException {
+    /**
+     * The block digests of the first {@code size} bytes of a source file (the size the walk found),
+     * as the target computes them for its copy with {@code hash}.
+     */
+    static Digests compute(Path file, int blockSize, long size, int digestBytes, BlockHash hash) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return new Digests(ImageInspector.BlockDigest.of(ch, blockSize, digestBytes), false);
+            return new Digests(hash.of(ch, size, blockSize, digestBytes), false);
         } catch (NoSuchFileException e) {
             return new Digests(null, true);
         }
@@ -146,7 +154,7 @@ final class DigestsAhead implements AutoCloseable {
                 t = queued.pollFirstEntry().getValue();
             }
             try {
-                t.result().complete(compute(t.file(), t.blockSize(), digestBytes));
+                t.result().complete(compute(t.file(), t.blockSize(), t.size(), digestBytes, hash));
             } catch (IOException | RuntimeException e) {
                 t.result().completeExceptionally(e);
             }

@@ -790,7 +790,7 @@ final class Mirror {
                 // the target's file is the source's, and nothing more travels for it
                 boolean same = theirs != null && !wrote && theirSize == end.size()
                         && nanos(end.lastModifiedTime()) == there.mtimeNanos()
-                        && there.xattrs() == io.doppel.engine.internal.apply.ImageInspector.XattrDigest.of(p);
+                        && there.xattrs() == ImageInspector.XattrDigest.of(p);
                 if (content && !same) {
                     ops.add(new Op.Truncate(path, end.size()));
                     ops.addAll(xattrs(path, p));
@@ -817,9 +817,10 @@ final class Mirror {
             boolean send;
             if (theirs != null) {
                 long index = (off + b) / blockSize;
-                int at = (int) (index * ImageDigest.BYTES);
-                send = at + ImageDigest.BYTES > theirs.length
-                        || !Arrays.equals(ImageDigest.of(data, b, len), 0, ImageDigest.BYTES, theirs, at, at + ImageDigest.BYTES);
+                int at = (int) (index * Frame.DIGEST_BYTES);
+                send = at + Frame.DIGEST_BYTES > theirs.length || !Arrays.equals(
+                        target.hash().of(data, b, len, Frame.DIGEST_BYTES), 0, Frame.DIGEST_BYTES,
+                        theirs, at, at + Frame.DIGEST_BYTES);
             } else {
                 send = !skipZeros || !zero(data, b, len);
             }
@@ -1073,15 +1074,6 @@ final class Mirror {
         } catch (IOException e) {
             LOG.warn("Job '{}': cannot save the mirror's position ({}); a restart would start it over",
                     job.definition().name(), e.getMessage());
-        }
-    }
-
-    /** Digests as the target computes them. */
-    private static final class ImageDigest {
-        static final int BYTES = Frame.DIGEST_BYTES;
-
-        static byte[] of(byte[] data, int offset, int length) {
-            return ImageInspector.BlockDigest.of(data, offset, length, BYTES);
         }
     }
 }

@@ -278,7 +278,7 @@ final class Restore {
         long size = sums.size();
         byte[] digests = sums.digests();
         long ourSize = mine == null ? 0 : mine.size();
-        byte[] ours = ourSize > 0 ? here.sums(path, BLOCK, Frame.DIGEST_BYTES).digests() : new byte[0];
+        byte[] ours = ourSize > 0 ? here.sums(path, BLOCK, Frame.DIGEST_BYTES, target.hash()).digests() : new byte[0];
         boolean changed = false;
         for (long offset = 0; offset < size; offset += BLOCK) {
             checkStopping();
@@ -316,7 +316,7 @@ final class Restore {
     /** The digest of a block of {@code length} zero bytes. */
     private byte[] zeros(int length) {
         return zeroDigests.computeIfAbsent(length,
-                n -> ImageInspector.BlockDigest.of(new byte[n], 0, n, Frame.DIGEST_BYTES));
+                n -> target.hash().of(new byte[n], 0, n, Frame.DIGEST_BYTES));
     }
 
     /** Sets the {@code user.*} attributes as in the image; whether anything changed. */

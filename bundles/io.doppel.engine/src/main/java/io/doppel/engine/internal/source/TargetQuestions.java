@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.apply.BlockHash;
 import io.doppel.engine.internal.transport.Frame;
 
 /**
@@ -34,10 +35,21 @@ final class TargetQuestions {
     private final long timeoutSeconds;
     private volatile CompletableFuture<Frame> waitingFor;
 
+    /**
+     * The block hash of every digest this walk asks for, and the one it computes its own with: a key
+     * of its own ({@link BlockHash}), forgotten with the walk.
+     */
+    private final BlockHash hash = BlockHash.random();
+
     TargetQuestions(Job job, BooleanSupplier stopping, long timeoutSeconds) {
         this.job = job;
         this.stopping = stopping;
         this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /** The block hash the target's digests are computed with; the walk computes its own with it too. */
+    BlockHash hash() {
+        return hash;
     }
 
     /** Wakes a question waiting for its answer (the walk stops). */
@@ -236,7 +248,8 @@ final class TargetQuestions {
             }
             List<Ahead> batch = batch(a);
             List<Frame.Wanted> wanted = batch.stream().map(b -> new Frame.Wanted(b.path().value(), b.blockSize())).toList();
-            CompletableFuture<Frame> f = job.askIfConnected(id -> new Frame.SumsBatchRequest(id, a.minApplied(), wanted));
+            CompletableFuture<Frame> f = job.askIfConnected(
+                    id -> new Frame.SumsBatchRequest(id, a.minApplied(), wanted, hash.key()));
             if (f == null) {
                 return;
             }
@@ -347,7 +360,8 @@ final class TargetQuestions {
         if (early != null && early.blockSize() == blockSize) {
             return early;
         }
-        Frame.Sums s = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, minApplied, path.value(), blockSize), minApplied);
+        Frame.Sums s = (Frame.Sums) ask(id -> new Frame.SumsRequest(id, minApplied, path.value(), blockSize, hash.key()),
+                minApplied);
         if (s.error() != null) {
             throw new IOException("the target cannot read '" + path + "': " + s.error());
         }

@@ -192,7 +192,7 @@ final class Verify {
             if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException("the source directory " + root + " does not exist or is not a directory");
             }
-            digests = new DigestsAhead(job.definition().name(), Frame.DIGEST_BYTES, () -> stopping);
+            digests = new DigestsAhead(job.definition().name(), Frame.DIGEST_BYTES, target.hash(), () -> stopping);
             try {
                 compareDir(RelPath.ROOT);
             } finally {
@@ -270,7 +270,7 @@ final class Verify {
             }
             if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0) {
                 questions.add(TargetQuestions.Ahead.sums(path, s.size(), minApplied));
-                digests.ask(path, p, Mirror.blockSize(s.size()));
+                digests.ask(path, p, Mirror.blockSize(s.size()), s.size());
                 digesting.add(path);
             } else if (t != null && t.type() == 'd' && s.type() == 'd') {
                 questions.add(TargetQuestions.Ahead.listing(path, minApplied));
@@ -434,8 +434,8 @@ final class Verify {
         }
         DigestsAhead.Digests mine;
         try {
-            mine = digests != null ? digests.take(path, p, blockSize)
-                    : DigestsAhead.compute(p, blockSize, Frame.DIGEST_BYTES);
+            mine = digests != null ? digests.take(path, p, blockSize, size)
+                    : DigestsAhead.compute(p, blockSize, size, Frame.DIGEST_BYTES, target.hash());
         } catch (DigestsAhead.Stopped e) {
             throw new Stopped();
         }

@@ -23,9 +23,10 @@ public sealed interface Frame {
      * the move-aside op. 5: reads of image data and xattrs (restore). 6: a hello says whether it
      * comes to restore, so that an image held after a failover admits only that. 7: the target may
      * ask the source for its journal's head (before a takeover). 8: the block sums of several files of
-     * one directory in one question and one answer.
+     * one directory in one question and one answer. 9: a question for block sums carries the key of
+     * the walk's block hash (none: SHA-256; 16 bytes: the AES-GCM tag under that key).
      */
-    int PROTOCOL = 8;
+    int PROTOCOL = 9;
     /** Largest frame body; a batch of ops is cut to stay below it. */
     int MAX_BODY = 32 * 1024 * 1024;
 
@@ -114,7 +115,29 @@ public sealed interface Frame {
             implements Frame { }
 
     /** Source → target, for mirroring: checksums of the image file {@code path}, block by block. */
-    record SumsRequest(long id, long minApplied, String path, int blockSize) implements Frame { }
+    record SumsRequest(long id, long minApplied, String path, int blockSize, byte[] key) implements Frame {
+        /** A question for SHA-256 sums. */
+        public SumsRequest(long id, long minApplied, String path, int blockSize) {
+            this(id, minApplied, path, blockSize, new byte[0]);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SumsRequest r && id == r.id && minApplied == r.minApplied && path.equals(r.path)
+                    && blockSize == r.blockSize && java.util.Arrays.equals(key, r.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(id, minApplied, path, blockSize, java.util.Arrays.hashCode(key));
+        }
+
+        @Override
+        public String toString() {
+            return "SumsRequest[id=" + id + ", minApplied=" + minApplied + ", path=" + path + ", blockSize=" + blockSize
+                    + ", keyed=" + (key.length > 0) + "]";
+        }
+    }
 
     /**
      * Target → source: the answer to a {@link SumsRequest}: the file's size ({@code -1} if it is not
@@ -163,7 +186,29 @@ public sealed interface Frame {
      * question (at most {@link #MAX_BATCH}), each with its own block size. Answered by one {@link
      * SumsBatch}, the files in the order asked.
      */
-    record SumsBatchRequest(long id, long minApplied, List<Wanted> files) implements Frame { }
+    record SumsBatchRequest(long id, long minApplied, List<Wanted> files, byte[] key) implements Frame {
+        /** A question for SHA-256 sums. */
+        public SumsBatchRequest(long id, long minApplied, List<Wanted> files) {
+            this(id, minApplied, files, new byte[0]);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SumsBatchRequest r && id == r.id && minApplied == r.minApplied && files.equals(r.files)
+                    && java.util.Arrays.equals(key, r.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(id, minApplied, files, java.util.Arrays.hashCode(key));
+        }
+
+        @Override
+        public String toString() {
+            return "SumsBatchRequest[id=" + id + ", minApplied=" + minApplied + ", files=" + files
+                    + ", keyed=" + (key.length > 0) + "]";
+        }
+    }
 
     /** One file of a {@link SumsBatchRequest}: its path in the image and the block size asked. */
     record Wanted(String path, int blockSize) { }
@@ -202,6 +247,8 @@ public sealed interface Frame {
 
     /** Bytes of one block digest in a {@link Sums} frame. */
     int DIGEST_BYTES = 16;
+    /** Bytes of the key of a keyed block hash in a question for sums. */
+    int HASH_KEY_BYTES = 16;
     /** Entries in one page of a {@link Listing}. */
     int LISTING_PAGE = 50_000;
 
@@ -292,8 +339,8 @@ public sealed interface Frame {
                 Out o = new Out();
                 o.b.putLong(r.id()).putLong(r.minApplied());
                 o.text(r.path());
-                o.ensure(4);
-                o.b.putInt(r.blockSize());
+                o.ensure(4 + 1 + r.key().length);
+                o.b.putInt(r.blockSize()).put((byte) r.key().length).put(r.key());
                 yield o.bytes();
             }
             case ReadRequest r -> {
@@ -341,6 +388,8 @@ public sealed interface Frame {
                     o.ensure(4);
                     o.b.putInt(w.blockSize());
                 }
+                o.ensure(1 + r.key().length);
+                o.b.put((byte) r.key().length).put(r.key());
                 yield o.bytes();
             }
             case SumsBatch r -> {
@@ -508,7 +557,18 @@ public sealed interface Frame {
 
     private static SumsRequest sumsRequest(ByteBuffer b) throws CodecException {
         return new SumsRequest(b.getLong(), nonNegative(b.getLong()), text(b, b.getShort() & 0xffff),
-                blockSize(b.getInt()));
+                blockSize(b.getInt()), hashKey(b));
+    }
+
+    /** The key of a question's block hash: none (SHA-256) or {@value #HASH_KEY_BYTES} bytes. */
+    private static byte[] hashKey(ByteBuffer b) throws CodecException {
+        int length = b.get() & 0xff;
+        if (length != 0 && length != HASH_KEY_BYTES) {
+            throw new CodecException("a block hash key of " + length + " bytes (0 or " + HASH_KEY_BYTES + ")");
+        }
+        byte[] key = new byte[length];
+        b.get(key);
+        return key;
     }
 
     private static SumsBatchRequest sumsBatchRequest(ByteBuffer b) throws CodecException {
@@ -531,7 +591,7 @@ public sealed interface Frame {
             blockSize(blockSize);
             files.add(new Wanted(path, blockSize));
         }
-        return new SumsBatchRequest(id, minApplied, files);
+        return new SumsBatchRequest(id, minApplied, files, hashKey(b));
     }
 
     private static SumsBatch sumsBatch(ByteBuffer b) throws CodecException {

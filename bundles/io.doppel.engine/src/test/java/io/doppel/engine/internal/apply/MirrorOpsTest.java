@@ -140,12 +140,16 @@ class MirrorOpsTest extends ApplierFixture {
         byte[] data = new byte[200_000];
         new java.util.Random(1).nextBytes(data);
         apply(create("big"), new Op.Write(p("big"), 0, data));
-        var sums = inspector.sums(p("big"), 65536, 16);
-        assertEquals(200_000, sums.size());
-        assertEquals(4 * 16, sums.digests().length);
-        assertTrue(java.util.Arrays.equals(ImageInspector.BlockDigest.of(data, 65536, 65536, 16), 0, 16,
-                sums.digests(), 16, 32), "the source computes the same digest for the same block");
-        assertEquals(-1, inspector.sums(p("d"), 65536, 16).size(), "a directory has no sums");
+        for (BlockHash hash : new BlockHash[] {BlockHash.SHA_256, BlockHash.random()}) {
+            var sums = inspector.sums(p("big"), 65536, 16, hash);
+            assertEquals(200_000, sums.size());
+            assertEquals(4 * 16, sums.digests().length);
+            assertTrue(java.util.Arrays.equals(hash.of(data, 65536, 65536, 16), 0, 16, sums.digests(), 16, 32),
+                    "the source computes the same digest for the same block: " + hash);
+            assertTrue(java.util.Arrays.equals(hash.of(data, 200_000 - 3392, 3392, 16), 0, 16, sums.digests(), 48, 64),
+                    "and for the short last block: " + hash);
+            assertEquals(-1, inspector.sums(p("d"), 65536, 16, hash).size(), "a directory has no sums");
+        }
     }
 
     private int mode(String path) throws IOException {

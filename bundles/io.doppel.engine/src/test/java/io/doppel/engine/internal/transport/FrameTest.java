@@ -2,11 +2,13 @@ package io.doppel.engine.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -93,11 +95,33 @@ class FrameTest {
         assertThrows(CodecException.class, () -> Frame.decode(21, ByteBuffer.wrap(answers)));
     }
 
+    @Test
+    void aQuestionForSumsCarriesItsWalksKeyAndNoOtherLength() throws CodecException {
+        byte[] key = new byte[Frame.HASH_KEY_BYTES];
+        new java.util.Random(5).nextBytes(key);
+        Frame.SumsBatchRequest batch = new Frame.SumsBatchRequest(6, 40, List.of(new Frame.Wanted("a", 65_536)), key);
+        Frame.SumsBatchRequest back = (Frame.SumsBatchRequest) roundTrip(batch);
+        assertEquals(batch, back);
+        assertArrayEquals(key, back.key());
+        Frame.SumsRequest one = new Frame.SumsRequest(1, 2, "d/f", 4096, key);
+        assertArrayEquals(key, ((Frame.SumsRequest) roundTrip(one)).key());
+        assertEquals(0, ((Frame.SumsRequest) roundTrip(new Frame.SumsRequest(1, 2, "d/f", 4096))).key().length,
+                "no key: SHA-256");
+        assertFalse(Frame.body(one).length < Frame.body(new Frame.SumsRequest(1, 2, "d/f", 4096)).length + 16);
+        assertFalse(one.toString().contains(java.util.HexFormat.of().formatHex(key)), "a key is not logged");
+        // a key of another length, or one cut off by the frame's end
+        byte[] odd = Frame.body(one);
+        odd[odd.length - Frame.HASH_KEY_BYTES - 1] = 5;
+        assertThrows(CodecException.class, () -> Frame.decode(10, ByteBuffer.wrap(odd)));
+        byte[] cut = Arrays.copyOf(Frame.body(batch), Frame.body(batch).length - 3);
+        assertThrows(CodecException.class, () -> Frame.decode(20, ByteBuffer.wrap(cut)));
+    }
+
     /** A batch request for the one file {@code path}, written without the encoder's checks. */
     private static byte[] withPath(String path) {
         byte[] n = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + 8 + 4 + 2 + n.length + 4).putLong(1).putLong(0).putInt(1)
-                .putShort((short) n.length).put(n).putInt(4096).array();
+        return ByteBuffer.allocate(8 + 8 + 4 + 2 + n.length + 4 + 1).putLong(1).putLong(0).putInt(1)
+                .putShort((short) n.length).put(n).putInt(4096).put((byte) 0).array();
     }
 
     @Test
@@ -187,7 +211,7 @@ class FrameTest {
                 new Frame.ListRequest(1, 0, "d", ""), new Frame.StatRequest(2, 0, "a/b"), new Frame.Rebase(4),
                 new Frame.Listing(4, 100, true, List.of(new Frame.Listed("f", 'f', 0644, 1, 2, 10, 5, "", 2, 77, -5)),
                         false, null),
-                new Frame.SumsRequest(1, 0, "f", 4096), new Frame.XattrsRequest(1, 0, "f"), new Frame.HeadRequest(5),
+                new Frame.SumsRequest(1, 0, "f", 4096, new byte[Frame.HASH_KEY_BYTES]), new Frame.XattrsRequest(1, 0, "f"), new Frame.HeadRequest(5),
                 new Frame.HeadAnswer(5, 77),
                 new Frame.SumsBatchRequest(3, 1, List.of(new Frame.Wanted("a", 65_536), new Frame.Wanted("b", 4096))),
                 new Frame.SumsBatch(3, 1, List.of(new Frame.FileSums(5, 4096, new byte[Frame.DIGEST_BYTES], null),
