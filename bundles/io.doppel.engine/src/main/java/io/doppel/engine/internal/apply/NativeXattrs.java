@@ -2,7 +2,6 @@ package io.doppel.engine.internal.apply;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +16,8 @@ import java.util.List;
  * image asks this of every file and directory on both sides, and most have no attributes at all:
  * one system call here instead of three.
  *
- * <p>Reached through the foreign function API, looked up by reflection so that the engine still
- * runs on Java 21 (as {@link SyncFs}). Each thread has its own native buffers (the largest list
+ * <p>Reached through the foreign function API ({@link Libc}), so that the engine still runs on
+ * Java 21. Each thread has its own native buffers (the largest list
  * and the largest value Linux allows, 64 KiB each). Whatever this cannot answer exactly as the JDK
  * would — the API missing, a path that does not convert to bytes losslessly, a failed call — it
  * answers with {@code null}, and the caller asks the JDK.
@@ -48,10 +47,6 @@ final class NativeXattrs {
         Method ofAuto = null;
         String why = null;
         try {
-            if (Runtime.version().feature() < 22) {
-                throw new UnsupportedOperationException("Java " + Runtime.version().feature()
-                        + " has no final foreign function API (22 or later has)");
-            }
             if (!"Linux".equals(System.getProperty("os.name"))) {
                 throw new UnsupportedOperationException("not Linux");
             }
@@ -59,37 +54,15 @@ final class NativeXattrs {
             if (!jnu.equalsIgnoreCase("UTF-8") && !jnu.equalsIgnoreCase("UTF8")) {
                 throw new UnsupportedOperationException("file names are not UTF-8 here (" + jnu + ")");
             }
-            Class<?> linkerType = Class.forName("java.lang.foreign.Linker");
-            Class<?> optionType = Class.forName("java.lang.foreign.Linker$Option");
-            Class<?> layoutType = Class.forName("java.lang.foreign.MemoryLayout");
-            Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
-            Class<?> descriptorType = Class.forName("java.lang.foreign.FunctionDescriptor");
-            Class<?> segmentType = Class.forName("java.lang.foreign.MemorySegment");
-            Class<?> lookupType = Class.forName("java.lang.foreign.SymbolLookup");
-            Class<?> arenaType = Class.forName("java.lang.foreign.Arena");
-            Class<?> allocatorType = Class.forName("java.lang.foreign.SegmentAllocator");
-            Object linker = linkerType.getMethod("nativeLinker").invoke(null);
-            Object libc = linkerType.getMethod("defaultLookup").invoke(linker);
-            Object jlong = valueLayout.getField("JAVA_LONG").get(null);
-            Object address = valueLayout.getField("ADDRESS").get(null);
-            Method descriptor = descriptorType.getMethod("of", layoutType, layoutType.arrayType());
-            Method find = lookupType.getMethod("find", String.class);
-            Method downcall = linkerType.getMethod("downcallHandle", segmentType, descriptorType,
-                    optionType.arrayType());
-            Object noOptions = Array.newInstance(optionType, 0);
-            list = ((MethodHandle) downcall.invoke(linker, symbol(find, libc, "llistxattr"),
-                    descriptor.invoke(null, jlong, layouts(layoutType, address, address, jlong)), noOptions))
+            list = Libc.downcall("llistxattr", -1, "JAVA_LONG", "ADDRESS", "ADDRESS", "JAVA_LONG")
                     .asType(MethodType.methodType(long.class, Object.class, Object.class, long.class));
-            get = ((MethodHandle) downcall.invoke(linker, symbol(find, libc, "lgetxattr"),
-                    descriptor.invoke(null, jlong, layouts(layoutType, address, address, address, jlong)), noOptions))
+            get = Libc.downcall("lgetxattr", -1, "JAVA_LONG", "ADDRESS", "ADDRESS", "ADDRESS", "JAVA_LONG")
                     .asType(MethodType.methodType(long.class, Object.class, Object.class, Object.class, long.class));
-            ofAuto = arenaType.getMethod("ofAuto");
-            allocate = allocatorType.getMethod("allocate", long.class);
-            asByteBuffer = segmentType.getMethod("asByteBuffer");
+            ofAuto = Libc.method("Arena", "ofAuto");
+            allocate = Libc.method("SegmentAllocator", "allocate", long.class);
+            asByteBuffer = Libc.method("MemorySegment", "asByteBuffer");
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null
-                    ? ite.getCause() : e;
-            why = cause.toString();
+            why = Libc.reason(e);
         }
         LLISTXATTR = list;
         LGETXATTR = get;
@@ -100,19 +73,6 @@ final class NativeXattrs {
     }
 
     private NativeXattrs() {
-    }
-
-    private static Object symbol(Method find, Object lookup, String name) throws ReflectiveOperationException {
-        return ((java.util.Optional<?>) find.invoke(lookup, name))
-                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name));
-    }
-
-    private static Object layouts(Class<?> layoutType, Object... layouts) {
-        Object array = Array.newInstance(layoutType, layouts.length);
-        for (int i = 0; i < layouts.length; i++) {
-            Array.set(array, i, layouts[i]);
-        }
-        return array;
     }
 
     /** Why the attributes are read through the JDK here, or null if they are read by path. */

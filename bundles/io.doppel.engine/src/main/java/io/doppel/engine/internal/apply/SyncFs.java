@@ -2,7 +2,6 @@ package io.doppel.engine.internal.apply;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
-import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,42 +46,13 @@ final class SyncFs {
         Method allocateFrom = null;
         String why = null;
         try {
-            if (Runtime.version().feature() < 22) {
-                throw new UnsupportedOperationException("Java " + Runtime.version().feature()
-                        + " has no final foreign function API (22 or later has)");
-            }
-            Class<?> linkerType = Class.forName("java.lang.foreign.Linker");
-            Class<?> optionType = Class.forName("java.lang.foreign.Linker$Option");
-            Class<?> layoutType = Class.forName("java.lang.foreign.MemoryLayout");
-            Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
-            Class<?> descriptorType = Class.forName("java.lang.foreign.FunctionDescriptor");
-            Class<?> segmentType = Class.forName("java.lang.foreign.MemorySegment");
-            Class<?> lookupType = Class.forName("java.lang.foreign.SymbolLookup");
-            Class<?> arenaType = Class.forName("java.lang.foreign.Arena");
-            Class<?> allocatorType = Class.forName("java.lang.foreign.SegmentAllocator");
-            Object linker = linkerType.getMethod("nativeLinker").invoke(null);
-            Object libc = linkerType.getMethod("defaultLookup").invoke(linker);
-            Object jint = valueLayout.getField("JAVA_INT").get(null);
-            Object address = valueLayout.getField("ADDRESS").get(null);
-            Method descriptor = descriptorType.getMethod("of", layoutType, layoutType.arrayType());
-            Method find = lookupType.getMethod("find", String.class);
-            Method downcall = linkerType.getMethod("downcallHandle", segmentType, descriptorType, optionType.arrayType());
-            Method firstVariadic = optionType.getMethod("firstVariadicArg", int.class);
-            Object noOptions = Array.newInstance(optionType, 0);
-            Object variadicAt2 = Array.newInstance(optionType, 1);
-            Array.set(variadicAt2, 0, firstVariadic.invoke(null, 2));
-            open = (MethodHandle) downcall.invoke(linker, symbol(find, libc, "open"),
-                    descriptor.invoke(null, jint, layouts(layoutType, address, jint, jint)), variadicAt2);
-            syncfs = (MethodHandle) downcall.invoke(linker, symbol(find, libc, "syncfs"),
-                    descriptor.invoke(null, jint, layouts(layoutType, jint)), noOptions);
-            close = (MethodHandle) downcall.invoke(linker, symbol(find, libc, "close"),
-                    descriptor.invoke(null, jint, layouts(layoutType, jint)), noOptions);
-            ofConfined = arenaType.getMethod("ofConfined");
-            allocateFrom = allocatorType.getMethod("allocateFrom", String.class);
+            open = Libc.downcall("open", 2, "JAVA_INT", "ADDRESS", "JAVA_INT", "JAVA_INT");
+            syncfs = Libc.downcall("syncfs", -1, "JAVA_INT", "JAVA_INT");
+            close = Libc.downcall("close", -1, "JAVA_INT", "JAVA_INT");
+            ofConfined = Libc.method("Arena", "ofConfined");
+            allocateFrom = Libc.method("SegmentAllocator", "allocateFrom", String.class);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null
-                    ? ite.getCause() : e;
-            why = cause.toString();
+            why = Libc.reason(e);
         }
         OPEN = open;
         SYNCFS = syncfs;
@@ -96,19 +66,6 @@ final class SyncFs {
     }
 
     private SyncFs() {
-    }
-
-    private static Object symbol(Method find, Object lookup, String name) throws ReflectiveOperationException {
-        return ((java.util.Optional<?>) find.invoke(lookup, name))
-                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name));
-    }
-
-    private static Object layouts(Class<?> layoutType, Object... layouts) {
-        Object array = Array.newInstance(layoutType, layouts.length);
-        for (int i = 0; i < layouts.length; i++) {
-            Array.set(array, i, layouts[i]);
-        }
-        return array;
     }
 
     /** How many syncs of a whole file system succeeded in this process. */
