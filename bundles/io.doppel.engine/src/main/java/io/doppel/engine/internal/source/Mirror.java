@@ -611,12 +611,12 @@ final class Mirror {
 
     private Outcome entry(RelPath path, Frame.Listed there, boolean lastAttempt) throws IOException, Stopped {
         Path p = abs(path);
-        BasicFileAttributes a;
+        Stat a;
         synchronized (job) {
             if (gate.underPending(path)) {
                 return Outcome.DONE; // walked again later, as a whole
             }
-            a = lstat(p);
+            a = Stat.of(p);
             if (a == null || a.isOther()) {
                 // gone, or a FIFO, socket or device: not part of the image
                 gate.gone(path);
@@ -627,13 +627,13 @@ final class Mirror {
                 return Outcome.DONE;
             }
             if (a.isDirectory()) {
-                append(List.of(new Op.Entry(path, Op.EntryType.DIRECTORY, null, mode(p), uid(p), gid(p))));
+                append(List.of(new Op.Entry(path, Op.EntryType.DIRECTORY, null, a.permissions(), a.uid(), a.gid())));
                 gate.advance(path, false);
             } else if (a.isSymbolicLink()) {
                 String target = Files.readSymbolicLink(p).toString();
                 List<Op> ops = new ArrayList<>(2);
-                ops.add(new Op.Entry(path, Op.EntryType.SYMLINK, target, 0, uid(p), gid(p)));
-                ops.add(new Op.SetTimes(path, nanos(a.lastAccessTime()), nanos(a.lastModifiedTime())));
+                ops.add(new Op.Entry(path, Op.EntryType.SYMLINK, target, 0, a.uid(), a.gid()));
+                ops.add(new Op.SetTimes(path, a.atimeNanos(), a.mtimeNanos()));
                 append(ops);
                 gate.advance(path, true);
                 return Outcome.DONE;
@@ -648,11 +648,11 @@ final class Mirror {
     }
 
     /** Copies or compares one regular file; AGAIN if it was renamed or removed meanwhile. */
-    private Outcome file(RelPath path, BasicFileAttributes a, Frame.Listed there, boolean lastAttempt)
+    private Outcome file(RelPath path, Stat a, Frame.Listed there, boolean lastAttempt)
             throws IOException, Stopped {
         Path p = abs(path);
         long size = a.size();
-        long mtime = nanos(a.lastModifiedTime());
+        long mtime = a.mtimeNanos();
         boolean targetFile = there != null && there.type() == 'f';
         // after its entry op, the target's file is empty: nothing or something else was there
         boolean fresh = there == null || (!targetFile && there.type() != UNKNOWN);
@@ -664,7 +664,7 @@ final class Mirror {
         }
         // Hard links: a second name of a file already visited is linked, not copied.
         Object inode = a.fileKey();
-        int nlink = nlink(p);
+        int nlink = a.nlink();
         if (nlink > 1 && inode != null) {
             synchronized (job) {
                 if (gate.underPending(path)) {
@@ -708,11 +708,11 @@ final class Mirror {
                 if (gate.underPending(path)) {
                     return Outcome.DONE;
                 }
-                BasicFileAttributes now = lstat(p);
+                Stat now = Stat.of(p);
                 if (now == null || !now.isRegularFile() || !java.util.Objects.equals(now.fileKey(), inode)) {
                     return Outcome.AGAIN;
                 }
-                if (now.size() != size || nanos(now.lastModifiedTime()) != mtime) {
+                if (now.size() != size || now.mtimeNanos() != mtime) {
                     // written since the first look, while the file was still unvisited: those writes
                     // did not travel, and what the first look decided (nothing to copy, or up to
                     // which size) is stale. Nothing is captured while this lock is held, so this look
@@ -723,9 +723,9 @@ final class Mirror {
                     readUpTo = now.size();
                 }
                 List<Op> ops = new ArrayList<>(2);
-                int m = mode(p);
-                int u = uid(p);
-                int g = gid(p);
+                int m = now.permissions();
+                int u = now.uid();
+                int g = now.gid();
                 // a file the target has with this mode and owner needs no entry op: its blocks are compared
                 boolean entryNeeded = !targetFile || there.mode() != m || there.uid() != u || there.gid() != g
                         || (content && theirs == null);
@@ -953,6 +953,56 @@ final class Mirror {
         }
     }
 
+    /**
+     * What one {@code lstat} says of an entry: its type and permission bits, owner, link count, size,
+     * times and identity (device and inode). Read at once, where separate looks at the mode, the
+     * owner, the group and the link count cost a system call each.
+     */
+    record Stat(int mode, int uid, int gid, int nlink, long size, long mtimeNanos, long atimeNanos, Object fileKey) {
+        private static final String UNIX = "unix:mode,uid,gid,nlink,size,lastModifiedTime,lastAccessTime,fileKey";
+
+        /** The entry at {@code p} (a symlink itself, not followed), or null if there is none. */
+        static Stat of(Path p) throws IOException {
+            try {
+                java.util.Map<String, Object> u = Files.readAttributes(p, UNIX, LinkOption.NOFOLLOW_LINKS);
+                return new Stat((Integer) u.get("mode"), (Integer) u.get("uid"), (Integer) u.get("gid"),
+                        (Integer) u.get("nlink"), (Long) u.get("size"), nanos((FileTime) u.get("lastModifiedTime")),
+                        nanos((FileTime) u.get("lastAccessTime")), u.get("fileKey"));
+            } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+                return null;
+            } catch (UnsupportedOperationException e) {
+                // no unix view on this system: the type from the basic attributes, permissions 0755, no owner
+                BasicFileAttributes a = lstat(p);
+                if (a == null) {
+                    return null;
+                }
+                int type = a.isDirectory() ? 0040000 : a.isSymbolicLink() ? 0120000 : a.isRegularFile() ? 0100000 : 0;
+                return new Stat(type | 0755, Op.NO_OWNER, Op.NO_OWNER, 1, a.size(), nanos(a.lastModifiedTime()),
+                        nanos(a.lastAccessTime()), a.fileKey());
+            }
+        }
+
+        int permissions() {
+            return mode & 07777;
+        }
+
+        boolean isRegularFile() {
+            return (mode & 0170000) == 0100000;
+        }
+
+        boolean isDirectory() {
+            return (mode & 0170000) == 0040000;
+        }
+
+        boolean isSymbolicLink() {
+            return (mode & 0170000) == 0120000;
+        }
+
+        boolean isOther() {
+            return !isRegularFile() && !isDirectory() && !isSymbolicLink();
+        }
+    }
+
     private static int mode(Path p) throws IOException {
         return unix(p, "mode", 0755) & 07777;
     }
@@ -963,10 +1013,6 @@ final class Mirror {
 
     private static int gid(Path p) throws IOException {
         return unix(p, "gid", Op.NO_OWNER);
-    }
-
-    private static int nlink(Path p) throws IOException {
-        return unix(p, "nlink", 1);
     }
 
     private static int unix(Path p, String attr, int otherwise) throws IOException {
