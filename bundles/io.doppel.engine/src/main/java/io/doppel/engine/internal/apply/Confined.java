@@ -36,21 +36,88 @@ final class Confined {
     }
 
     /**
-     * The absolute location of {@code path} in the image, after checking that every component
-     * before the last is a directory and not a symlink.
+     * Directories of the image (their paths in it) that the resolution of an applied op found to be
+     * real directories, not symlinks: the next ops of the same batch skip the {@code lstat} of
+     * these components (a mirror's ops come file after file from the same directories; on a tree
+     * like Linux's sources that was six {@code lstat}s per op). Sound because only the applier
+     * changes an image while it applies a batch (the image lies in a directory only the agent's
+     * user may enter, docs/REPLICATION.md), and it forgets them before every op that could remove,
+     * replace or move a path they hold ({@link #changing}), and at every batch ({@link #forget}).
+     * The inspector and crash recovery resolve component by component, always.
+     */
+    private final java.util.Set<String> directories = new java.util.HashSet<>();
+    /** Most directories remembered; beyond, they are forgotten and found again. */
+    private static final int MOST_DIRECTORIES = 16_384;
+
+    /**
+     * The absolute location of {@code path} in the image for the applier's op, after checking that
+     * every component before the last is a directory and not a symlink (or remembering that it was
+     * found so in this batch).
      */
     Path resolve(Op op, RelPath path) throws ApplyException {
-        return resolve(op.kind(), path);
+        return resolve(op.kind(), path, true);
     }
 
-    /** {@link #resolve(Op, RelPath)} for callers without an op at hand (crash recovery). */
+    /** {@link #resolve(Op, RelPath)} for callers without an op at hand (crash recovery, the inspector). */
     Path resolve(String op, RelPath path) throws ApplyException {
+        return resolve(op, path, false);
+    }
+
+    /** Forgets every directory remembered: a batch begins, or anything may have changed. */
+    void forget() {
+        synchronized (directories) {
+            directories.clear();
+        }
+    }
+
+    /**
+     * An op is about to create, remove, replace or move {@code path} (or what lies beneath it): if
+     * it is a directory remembered, everything is forgotten. Every directory above one remembered
+     * is remembered too, so a path with anything remembered beneath it is itself remembered.
+     */
+    void changing(RelPath path) {
+        synchronized (directories) {
+            if (!directories.isEmpty() && directories.contains(path.value())) {
+                directories.clear();
+            }
+        }
+    }
+
+    /** How many directories are remembered, for tests. */
+    int remembered() {
+        synchronized (directories) {
+            return directories.size();
+        }
+    }
+
+    private Path resolve(String op, RelPath path, boolean remember) throws ApplyException {
+        if (remember) {
+            synchronized (directories) {
+                // full: forgotten before, never during a resolution, so that every directory
+                // remembered has its parents remembered too (what {@link #changing} relies on)
+                if (directories.size() >= MOST_DIRECTORIES) {
+                    directories.clear();
+                }
+            }
+        }
         Path current = root;
         var components = path.components();
+        String value = path.value();
+        int end = -1;
         for (int i = 0; i < components.size(); i++) {
             current = component(op, path, current, components.get(i));
             if (i == components.size() - 1) {
                 break;
+            }
+            String prefix = null;
+            if (remember) {
+                end = value.indexOf('/', end + 1);
+                prefix = value.substring(0, end);
+                synchronized (directories) {
+                    if (directories.contains(prefix)) {
+                        continue;
+                    }
+                }
             }
             BasicFileAttributes attrs;
             try {
@@ -72,6 +139,11 @@ final class Confined {
             if (!attrs.isDirectory()) {
                 throw ApplyException.of(ApplyException.Reason.CONFLICT, op, path,
                         "'" + ApplyException.printable(root.relativize(current).toString()) + "' is not a directory", null);
+            }
+            if (remember) {
+                synchronized (directories) {
+                    directories.add(prefix);
+                }
             }
         }
         return current;

@@ -154,6 +154,29 @@ public final class ImageApplier implements AutoCloseable {
     }
 
     /**
+     * Whether {@code op} changes only a file's content or attributes, never what a name in the
+     * image is: the directories the applier remembers stay what they were.
+     */
+    private static boolean keepsNames(Op op) {
+        return op instanceof Op.Write || op instanceof Op.Truncate || op instanceof Op.Fallocate
+                || op instanceof Op.SetMode || op instanceof Op.SetOwner || op instanceof Op.SetTimes
+                || op instanceof Op.SetXattr || op instanceof Op.RemoveXattr || op instanceof Op.Fsync;
+    }
+
+    /**
+     * A batch of ops begins: the directories remembered from earlier batches are forgotten (the
+     * image may have been held for an application in between), see {@code Confined}.
+     */
+    public synchronized void beginBatch() {
+        confined.forget();
+    }
+
+    /** How many directories the applier remembers having resolved, for tests. */
+    synchronized int rememberedDirectories() {
+        return confined.remembered();
+    }
+
+    /**
      * Applies an op that stands for the run of ops {@code seq..lastSeq} (coalesced by the source; a
      * single op when they are equal) and moves the cursor to {@code lastSeq} in one step. A run
      * already applied entirely is a duplicate (false, no effect). A run that starts within what is
@@ -229,6 +252,14 @@ public final class ImageApplier implements AutoCloseable {
     }
 
     private void dispatch(long seq, Op op) throws ApplyException {
+        if (!keepsNames(op)) {
+            confined.changing(op.path());
+            if (op instanceof Op.Rename r) {
+                confined.changing(r.to());
+            } else if (op instanceof Op.Link l) {
+                confined.changing(l.to());
+            }
+        }
         switch (op) {
             case Op.Create c -> namespace.create(seq, c);
             case Op.Write w -> content.write(w);

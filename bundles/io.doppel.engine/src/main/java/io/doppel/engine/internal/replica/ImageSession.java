@@ -67,6 +67,7 @@ final class ImageSession {
             return;
         }
         long written = 0;
+        applier.beginBatch();
         for (SequencedOp op : batch.ops()) {
             if (op.op() instanceof io.doppel.api.op.Op.Write w) {
                 written += w.data().length;
