@@ -102,7 +102,7 @@ public final class BlockHash {
     public byte[] of(FileChannel ch, long size, int blockSize, int digestBytes) throws IOException {
         int blocks = (int) ((size + blockSize - 1) / blockSize);
         byte[] out = new byte[blocks * digestBytes];
-        ByteBuffer buf = ImageInspector.BlockDigest.buffer(blockSize);
+        ByteBuffer buf = buffer(blockSize);
         for (int i = 0; i < blocks; i++) {
             long pos = (long) i * blockSize;
             buf.clear().limit((int) Math.min(blockSize, size - pos));
@@ -119,7 +119,7 @@ public final class BlockHash {
 
     private void into(byte[] data, int offset, int length, byte[] out, int at, int digestBytes) {
         if (aes == null) {
-            var md = ImageInspector.BlockDigest.sha256();
+            var md = sha256();
             md.update(data, offset, length);
             System.arraycopy(md.digest(), 0, out, at, digestBytes);
             return;
@@ -148,6 +148,45 @@ public final class BlockHash {
             return new Keyed(Cipher.getInstance("AES/GCM/NoPadding"), new byte[CHUNK + 16]);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JVM has no AES/GCM/NoPadding", e);
+        }
+    });
+
+    /** Largest block buffer kept for reuse by each thread; larger blocks get a buffer of their own. */
+    private static final int KEPT = 1024 * 1024;
+    private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
+
+    /**
+     * An empty heap buffer of {@code blockSize} bytes, this thread's own: a walk digests file after
+     * file, and a new buffer for each would cost more zeroing than small files cost hashing.
+     */
+    private static ByteBuffer buffer(int blockSize) {
+        if (blockSize > KEPT) {
+            return ByteBuffer.allocate(blockSize);
+        }
+        ByteBuffer b = BUFFER.get();
+        if (b == null || b.capacity() < blockSize) {
+            b = ByteBuffer.allocate(Math.max(blockSize, 64 * 1024));
+            BUFFER.set(b);
+        }
+        return b.clear().limit(blockSize);
+    }
+
+    /**
+     * This thread's SHA-256, reset: looking one up costs a provider search and an algorithm
+     * constraints check, per file. Every caller finishes its digest ({@code digest()}) before it
+     * returns, so no two uses on one thread overlap. Also the extended-attribute digest's.
+     */
+    static java.security.MessageDigest sha256() {
+        java.security.MessageDigest md = SHA256.get();
+        md.reset();
+        return md;
+    }
+
+    private static final ThreadLocal<java.security.MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
         }
     });
 

@@ -282,7 +282,7 @@ public final class ImageInspector {
             }
             List<NativeXattrs.Attribute> sorted = new ArrayList<>(attributes);
             sorted.sort(java.util.Comparator.comparing(NativeXattrs.Attribute::name));
-            var md = BlockDigest.sha256();
+            var md = BlockHash.sha256();
             for (NativeXattrs.Attribute a : sorted) {
                 md.update(a.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 md.update((byte) 0);
@@ -292,60 +292,5 @@ public final class ImageInspector {
             long d = ByteBuffer.wrap(md.digest()).getLong();
             return d == 0 ? 1 : d;
         }
-    }
-
-    /** SHA-256 block digests ({@link BlockHash#SHA_256}) and what every block hash shares. */
-    public static final class BlockDigest {
-        private BlockDigest() {
-        }
-
-        /** The SHA-256 of every block of the channel's content, {@code digestBytes} each. */
-        public static byte[] of(FileChannel ch, int blockSize, int digestBytes) throws IOException {
-            return BlockHash.SHA_256.of(ch, ch.size(), blockSize, digestBytes);
-        }
-
-        /** Largest block buffer kept for reuse by each thread; larger blocks get a buffer of their own. */
-        private static final int KEPT = 1024 * 1024;
-        private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
-
-        /**
-         * An empty heap buffer of {@code blockSize} bytes, this thread's own: a walk digests file after
-         * file, and a new buffer for each would cost more zeroing than small files cost hashing.
-         */
-        static ByteBuffer buffer(int blockSize) {
-            if (blockSize > KEPT) {
-                return ByteBuffer.allocate(blockSize);
-            }
-            ByteBuffer b = BUFFER.get();
-            if (b == null || b.capacity() < blockSize) {
-                b = ByteBuffer.allocate(Math.max(blockSize, 64 * 1024));
-                BUFFER.set(b);
-            }
-            return b.clear().limit(blockSize);
-        }
-
-        /** The SHA-256 of {@code length} bytes of {@code data} from {@code offset}, {@code digestBytes} long. */
-        public static byte[] of(byte[] data, int offset, int length, int digestBytes) {
-            return BlockHash.SHA_256.of(data, offset, length, digestBytes);
-        }
-
-        /**
-         * This thread's SHA-256, reset: looking one up costs a provider search and an algorithm
-         * constraints check, per file. Every caller finishes its digest ({@code digest()}) before it
-         * returns, so no two uses on one thread overlap.
-         */
-        static java.security.MessageDigest sha256() {
-            java.security.MessageDigest md = SHA256.get();
-            md.reset();
-            return md;
-        }
-
-        private static final ThreadLocal<java.security.MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-            try {
-                return java.security.MessageDigest.getInstance("SHA-256");
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException("this JVM has no SHA-256", e);
-            }
-        });
     }
 }
