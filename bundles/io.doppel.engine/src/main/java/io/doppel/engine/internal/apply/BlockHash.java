@@ -100,6 +100,17 @@ public final class BlockHash {
      * since) is digested as far as it goes.
      */
     public byte[] of(FileChannel ch, long size, int blockSize, int digestBytes) throws IOException {
+        return of(ch::read, size, blockSize, digestBytes);
+    }
+
+    /** Where blocks are read from: as {@link FileChannel#read(ByteBuffer, long)}, -1 at the end. */
+    @FunctionalInterface
+    public interface ReadAt {
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    /** {@link #of(FileChannel, long, int, int)}, the blocks read from {@code in}. */
+    public byte[] of(ReadAt in, long size, int blockSize, int digestBytes) throws IOException {
         int blocks = (int) ((size + blockSize - 1) / blockSize);
         byte[] out = new byte[blocks * digestBytes];
         ByteBuffer buf = buffer(blockSize);
@@ -107,7 +118,7 @@ public final class BlockHash {
             long pos = (long) i * blockSize;
             buf.clear().limit((int) Math.min(blockSize, size - pos));
             while (buf.hasRemaining()) {
-                int n = ch.read(buf, pos + buf.position());
+                int n = in.read(buf, pos + buf.position());
                 if (n < 0) {
                     break;
                 }

@@ -46,6 +46,12 @@ public final class ImageInspector {
 
     /** The entries of directory {@code dir} whose names sort after {@code after} ("" for all), at most {@code max}. */
     public Page list(RelPath dir, String after, int max) throws IOException {
+        try (NativeDir d = NativeDir.openBeneath(confined.root(), dir)) {
+            Page page = d == null ? null : list(d, after, max);
+            if (page != null) {
+                return page;
+            }
+        }
         Path p = resolve(dir);
         if (p == null || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             return new Page(false, List.of(), false);
@@ -69,6 +75,53 @@ public final class ImageInspector {
             }
         }
         return new Page(true, out, more);
+    }
+
+    /** {@link #list(RelPath, String, int)} through a directory held open; null if it cannot be listed that way. */
+    private static Page list(NativeDir d, String after, int max) throws IOException {
+        List<String> all = d.names();
+        if (all == null) {
+            return null;
+        }
+        List<String> names = new ArrayList<>(all.size());
+        for (String name : all) {
+            if (name.compareTo(after) > 0) {
+                names.add(name);
+            }
+        }
+        names.sort(null);
+        boolean more = names.size() > max;
+        List<Entry> out = new ArrayList<>(Math.min(names.size(), max));
+        for (String name : names.subList(0, Math.min(max, names.size()))) {
+            Entry e = entry(d, name);
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return new Page(true, out, more);
+    }
+
+    /** {@link #entry(Path, String)}, relative to the directory held open where it can be. */
+    private static Entry entry(NativeDir d, String name) throws IOException {
+        FileStat a = d.stat(name);
+        if (a == null) {
+            return entry(d.path().resolve(name), name);
+        }
+        char type = a.type();
+        String link = "";
+        if (type == 'l') {
+            link = d.readLink(name);
+            if (link == null) {
+                return entry(d.path().resolve(name), name);
+            }
+        }
+        long xattrs = 0;
+        if (type == 'f' || type == 'd') {
+            Long x = d.xattrDigest(name);
+            xattrs = x != null ? x : XattrDigest.of(d.path().resolve(name));
+        }
+        return new Entry(name, type, a.permissions(), a.uid(), a.gid(), a.size(), a.mtimeNanos(), link, a.nlink(),
+                a.inode(), xattrs);
     }
 
     /** Describes one path in the image, or {@code null} if nothing is there. */
@@ -110,11 +163,14 @@ public final class ImageInspector {
         return new Batch(hash);
     }
 
-    /** See {@link #batch(BlockHash)}. */
-    public final class Batch {
+    /** See {@link #batch(BlockHash)}; closed when the batch is answered (it may hold a directory open). */
+    public final class Batch implements AutoCloseable {
         private RelPath parent;
         /** The checked directory {@link #parent} names, or null if it is none (missing, a symlink, a file). */
         private Path parentDir;
+        /** {@link #parent} held open, or null (not opened yet, or not openable that way). */
+        private NativeDir held;
+        private boolean looked;
         private final BlockHash hash;
 
         private Batch(BlockHash hash) {
@@ -128,7 +184,20 @@ public final class ImageInspector {
             }
             RelPath dir = file.parent();
             if (!dir.equals(parent)) {
+                close();
                 parent = dir;
+                parentDir = null;
+                looked = false;
+                held = NativeDir.openBeneath(confined.root(), dir);
+            }
+            if (held != null) {
+                NativeDir.Digested d = held.digests(file.name(), -1, blockSize, digestBytes, hash);
+                if (d != null) {
+                    return new BlockSums(d.size(), d.digests());
+                }
+            }
+            if (!looked) {
+                looked = true;
                 parentDir = directory(dir);
             }
             if (parentDir == null) {
@@ -141,6 +210,14 @@ public final class ImageInspector {
                 return new BlockSums(-1, new byte[0]);
             }
             return sumsAt(p, blockSize, digestBytes, hash);
+        }
+
+        @Override
+        public void close() {
+            if (held != null) {
+                held.close();
+                held = null;
+            }
         }
 
         /** The image directory {@code dir}, checked to be one and no symlink, or null. */
@@ -276,7 +353,7 @@ public final class ImageInspector {
             }
         }
 
-        private static long digest(List<NativeXattrs.Attribute> attributes) {
+        static long digest(List<NativeXattrs.Attribute> attributes) {
             if (attributes.isEmpty()) {
                 return 0;
             }

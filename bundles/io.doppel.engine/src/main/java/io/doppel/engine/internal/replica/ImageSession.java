@@ -208,9 +208,10 @@ final class ImageSession {
             case Frame.SumsBatchRequest r -> {
                 if (applied >= minApplied) {
                     java.util.List<Frame.FileSums> files = new java.util.ArrayList<>(r.files().size());
-                    var batch = inspector.batch(io.doppel.engine.internal.apply.BlockHash.of(r.key()));
-                    for (Frame.Wanted w : r.files()) {
-                        files.add(fileSums(batch, w));
+                    try (var batch = inspector.batch(io.doppel.engine.internal.apply.BlockHash.of(r.key()))) {
+                        for (Frame.Wanted w : r.files()) {
+                            files.add(fileSums(batch, w));
+                        }
                     }
                     session.write(new Frame.SumsBatch(r.id(), applied, files, null));
                     return;

@@ -17,6 +17,7 @@ import java.util.function.BooleanSupplier;
 
 import io.doppel.api.op.RelPath;
 import io.doppel.engine.internal.apply.BlockHash;
+import io.doppel.engine.internal.apply.NativeDir;
 
 /**
  * The source's block digests of files a walk is about to compare, computed on a thread of their own
@@ -137,7 +138,42 @@ final class DigestsAhead implements AutoCloseable {
         }
     }
 
+    /**
+     * The directory of the file this thread read last, held open: files come in walk order, so the
+     * next is mostly in the same directory, and opening it by name costs one lookup instead of one
+     * per directory of its path. Only this thread uses it.
+     */
+    private NativeDir held;
+
+    private Digests computeHere(Task t) throws IOException {
+        Path parent = t.file().getParent();
+        if (held == null || !held.path().equals(parent)) {
+            if (held != null) {
+                held.close();
+            }
+            held = parent == null ? null : NativeDir.open(parent);
+        }
+        if (held != null) {
+            NativeDir.Digested d = held.digests(t.file().getFileName().toString(), t.size(), t.blockSize(), digestBytes,
+                    hash);
+            if (d != null) {
+                return new Digests(d.digests(), false);
+            }
+        }
+        return compute(t.file(), t.blockSize(), t.size(), digestBytes, hash);
+    }
+
     private void run() {
+        try {
+            digestUntilClosed();
+        } finally {
+            if (held != null) {
+                held.close();
+            }
+        }
+    }
+
+    private void digestUntilClosed() {
         while (true) {
             Task t;
             synchronized (this) {
@@ -154,7 +190,7 @@ final class DigestsAhead implements AutoCloseable {
                 t = queued.pollFirstEntry().getValue();
             }
             try {
-                t.result().complete(compute(t.file(), t.blockSize(), t.size(), digestBytes, hash));
+                t.result().complete(computeHere(t));
             } catch (IOException | RuntimeException e) {
                 t.result().completeExceptionally(e);
             }

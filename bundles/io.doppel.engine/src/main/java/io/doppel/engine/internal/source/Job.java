@@ -580,12 +580,8 @@ final class Job implements Link.Listener {
     private long releaseAskedAt;
 
     private Object inode(RelPath path) throws IOException {
-        try {
-            return java.nio.file.Files.readAttributes(readRoot().resolve(path.value()),
-                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return null;
-        }
+        var stat = io.doppel.engine.internal.apply.FileStat.of(readRoot().resolve(path.value()));
+        return stat == null ? null : stat.fileKey();
     }
 
     /**

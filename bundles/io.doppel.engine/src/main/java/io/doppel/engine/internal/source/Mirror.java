@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import io.doppel.api.job.MirrorStatus;
 import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.apply.FileStat;
 import io.doppel.engine.internal.apply.ImageInspector;
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.management.protocol.Json;
@@ -611,12 +612,12 @@ final class Mirror {
 
     private Outcome entry(RelPath path, Frame.Listed there, boolean lastAttempt) throws IOException, Stopped {
         Path p = abs(path);
-        Stat a;
+        FileStat a;
         synchronized (job) {
             if (gate.underPending(path)) {
                 return Outcome.DONE; // walked again later, as a whole
             }
-            a = Stat.of(p);
+            a = FileStat.of(p);
             if (a == null || a.isOther()) {
                 // gone, or a FIFO, socket or device: not part of the image
                 gate.gone(path);
@@ -648,7 +649,7 @@ final class Mirror {
     }
 
     /** Copies or compares one regular file; AGAIN if it was renamed or removed meanwhile. */
-    private Outcome file(RelPath path, Stat a, Frame.Listed there, boolean lastAttempt)
+    private Outcome file(RelPath path, FileStat a, Frame.Listed there, boolean lastAttempt)
             throws IOException, Stopped {
         Path p = abs(path);
         long size = a.size();
@@ -670,10 +671,10 @@ final class Mirror {
                 if (gate.underPending(path)) {
                     return Outcome.DONE;
                 }
-                BasicFileAttributes now = lstat(p);
+                FileStat now = FileStat.of(p);
                 if (now != null && inode.equals(now.fileKey())) {
                     for (RelPath first : gate.linkedNames(inode)) {
-                        BasicFileAttributes firstNow = lstat(abs(first));
+                        FileStat firstNow = FileStat.of(abs(first));
                         if (firstNow != null && inode.equals(firstNow.fileKey()) && !first.equals(path)) {
                             // a visited name of the file: the target holds it as the source does
                             append(List.of(new Op.Remove(path), new Op.Link(first, path)));
@@ -708,7 +709,7 @@ final class Mirror {
                 if (gate.underPending(path)) {
                     return Outcome.DONE;
                 }
-                Stat now = Stat.of(p);
+                FileStat now = FileStat.of(p);
                 if (now == null || !now.isRegularFile() || !java.util.Objects.equals(now.fileKey(), inode)) {
                     return Outcome.AGAIN;
                 }
@@ -950,56 +951,6 @@ final class Mirror {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
             return null;
-        }
-    }
-
-    /**
-     * What one {@code lstat} says of an entry: its type and permission bits, owner, link count, size,
-     * times and identity (device and inode). Read at once, where separate looks at the mode, the
-     * owner, the group and the link count cost a system call each.
-     */
-    record Stat(int mode, int uid, int gid, int nlink, long size, long mtimeNanos, long atimeNanos, Object fileKey) {
-        private static final String UNIX = "unix:mode,uid,gid,nlink,size,lastModifiedTime,lastAccessTime,fileKey";
-
-        /** The entry at {@code p} (a symlink itself, not followed), or null if there is none. */
-        static Stat of(Path p) throws IOException {
-            try {
-                java.util.Map<String, Object> u = Files.readAttributes(p, UNIX, LinkOption.NOFOLLOW_LINKS);
-                return new Stat((Integer) u.get("mode"), (Integer) u.get("uid"), (Integer) u.get("gid"),
-                        (Integer) u.get("nlink"), (Long) u.get("size"), nanos((FileTime) u.get("lastModifiedTime")),
-                        nanos((FileTime) u.get("lastAccessTime")), u.get("fileKey"));
-            } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-                return null;
-            } catch (UnsupportedOperationException e) {
-                // no unix view on this system: the type from the basic attributes, permissions 0755, no owner
-                BasicFileAttributes a = lstat(p);
-                if (a == null) {
-                    return null;
-                }
-                int type = a.isDirectory() ? 0040000 : a.isSymbolicLink() ? 0120000 : a.isRegularFile() ? 0100000 : 0;
-                return new Stat(type | 0755, Op.NO_OWNER, Op.NO_OWNER, 1, a.size(), nanos(a.lastModifiedTime()),
-                        nanos(a.lastAccessTime()), a.fileKey());
-            }
-        }
-
-        int permissions() {
-            return mode & 07777;
-        }
-
-        boolean isRegularFile() {
-            return (mode & 0170000) == 0100000;
-        }
-
-        boolean isDirectory() {
-            return (mode & 0170000) == 0040000;
-        }
-
-        boolean isSymbolicLink() {
-            return (mode & 0170000) == 0120000;
-        }
-
-        boolean isOther() {
-            return !isRegularFile() && !isDirectory() && !isSymbolicLink();
         }
     }
 

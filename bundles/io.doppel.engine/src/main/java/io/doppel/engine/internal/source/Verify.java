@@ -1,7 +1,6 @@
 package io.doppel.engine.internal.source;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -9,8 +8,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,7 +31,9 @@ import org.slf4j.LoggerFactory;
 import io.doppel.api.job.VerifyReport;
 import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
+import io.doppel.engine.internal.apply.FileStat;
 import io.doppel.engine.internal.apply.ImageInspector;
+import io.doppel.engine.internal.apply.NativeDir;
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.management.protocol.Json;
 
@@ -231,7 +230,7 @@ final class Verify {
      * extended attributes; the digests of the files whose content is compared are asked for ahead,
      * from the target and from {@link #digests}.
      */
-    private record Scan(Map<String, Frame.Listed> there, TreeSet<String> names, Map<String, Map<String, Object>> looks,
+    private record Scan(Map<String, Frame.Listed> there, TreeSet<String> names, Map<String, FileStat> looks,
             Map<String, Long> xattrs, List<RelPath> digesting) { }
 
     /** Directories scanned ahead, while the walk waited for the target's digests, and not entered yet. */
@@ -246,12 +245,20 @@ final class Verify {
         for (Frame.Listed l : listTarget(dir, minApplied, ahead)) {
             there.put(l.name(), l);
         }
-        TreeSet<String> names = new TreeSet<>(sourceNames(dir));
+        try (NativeDir held = NativeDir.open(abs(dir))) {
+            return scan(dir, there, held);
+        }
+    }
+
+    /** {@link #scan(RelPath, boolean)} with the source directory held open where it can be ({@code held} not null). */
+    private Scan scan(RelPath dir, Map<String, Frame.Listed> there, NativeDir held) throws IOException {
+        List<String> listed = held != null ? held.names() : null;
+        TreeSet<String> names = new TreeSet<>(listed != null ? listed : sourceNames(dir));
         names.addAll(there.keySet());
         // one look at each source entry, then ask ahead for what the walk will need from the
         // target: the digests of the files whose content it compares (same size on both sides) and
         // the listings of the directories it enters, so that the round trips overlap
-        Map<String, Map<String, Object>> looks = new HashMap<>();
+        Map<String, FileStat> looks = new HashMap<>();
         Map<String, Long> xattrs = new HashMap<>();
         List<TargetQuestions.Ahead> questions = new ArrayList<>();
         List<RelPath> digesting = new ArrayList<>();
@@ -261,12 +268,16 @@ final class Verify {
                 continue;
             }
             Path p = abs(path);
-            Map<String, Object> a = unix(p);
+            FileStat a = held != null ? held.stat(name) : null;
+            if (a == null) {
+                a = FileStat.of(p);
+            }
             looks.put(name, a);
             Snapshot s = snapshot(a);
             Frame.Listed t = there.get(name);
             if (t != null && (s.type() == 'f' || s.type() == 'd') && s.type() == t.type()) {
-                xattrs.put(name, ImageInspector.XattrDigest.of(p));
+                Long x = held != null ? held.xattrDigest(name) : null;
+                xattrs.put(name, x != null ? x : ImageInspector.XattrDigest.of(p));
             }
             if (t != null && t.type() == 'f' && s.type() == 'f' && s.size() == t.size() && s.size() > 0) {
                 questions.add(TargetQuestions.Ahead.sums(path, s.size(), minApplied));
@@ -310,7 +321,7 @@ final class Verify {
         }
         java.util.ArrayDeque<RelPath> subdirs = new java.util.ArrayDeque<>();
         for (String name : scan.names()) {
-            Map<String, Object> a = scan.looks().get(name);
+            FileStat a = scan.looks().get(name);
             Frame.Listed t = scan.there().get(name);
             if (a != null && t != null && t.type() == 'd' && snapshot(a).type() == 'd') {
                 subdirs.add(dir.resolve(name));
@@ -324,7 +335,7 @@ final class Verify {
                     continue; // excluded
                 }
                 Path p = abs(path);
-                Map<String, Object> a = scan.looks().get(name);
+                FileStat a = scan.looks().get(name);
                 Snapshot s = snapshot(a);
                 Frame.Listed t = scan.there().get(name);
                 if (s.type() == '-' && t == null) {
@@ -363,7 +374,7 @@ final class Verify {
     }
 
     /** What differs between the source entry and the target's, source first; empty if nothing. */
-    private List<String> compare(RelPath path, Path p, Snapshot s, Map<String, Object> a, Frame.Listed t,
+    private List<String> compare(RelPath path, Path p, Snapshot s, FileStat a, Frame.Listed t,
             Long xattrsSeen) throws IOException, Stopped {
         List<String> d = new ArrayList<>(2);
         char st = s.type() == 'o' ? 'o' : s.type();
@@ -377,12 +388,12 @@ final class Verify {
         if (a == null) {
             return d; // gone meanwhile: the re-check decides
         }
-        int mode = (Integer) a.get("mode") & 07777;
+        int mode = a.permissions();
         if (st != 'l' && mode != t.mode()) {
             d.add(String.format("mode %04o != %04o", mode, t.mode()));
         }
-        int uid = (Integer) a.get("uid");
-        int gid = (Integer) a.get("gid");
+        int uid = a.uid();
+        int gid = a.gid();
         if (uid != t.uid() || gid != t.gid()) {
             d.add("owner " + uid + ":" + gid + " != " + t.uid() + ":" + t.gid());
         }
@@ -468,8 +479,8 @@ final class Verify {
         return differ == 0 ? null : "content (" + differ + " of " + blocks + " blocks)";
     }
 
-    private void noteLinks(RelPath path, Snapshot s, Map<String, Object> a, Frame.Listed t) {
-        if (s.type() == 'f' && s.key() != null && (Integer) a.get("nlink") > 1) {
+    private void noteLinks(RelPath path, Snapshot s, FileStat a, Frame.Listed t) {
+        if (s.type() == 'f' && s.key() != null && a.nlink() > 1) {
             sourceLinks.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(path);
             sourceKey.put(path, s.key());
         }
@@ -593,7 +604,7 @@ final class Verify {
         long saved = minApplied;
         minApplied = seq;
         try {
-            List<String> d = new ArrayList<>(compare(c.path(), p, s, unix(p), t, null));
+            List<String> d = new ArrayList<>(compare(c.path(), p, s, FileStat.of(p), t, null));
             if (c.details().contains("hard links") && !linksAgree(c.path(), s, t, seq)) {
                 d.add("hard links");
             }
@@ -748,11 +759,11 @@ final class Verify {
 
     /** Ops that give the target's entry the source's metadata now (the caller holds the job's monitor), or null if it is gone. */
     private static List<Op> metadataOps(RelPath path, Path p) throws IOException {
-        Map<String, Object> a = unix(p);
+        FileStat a = FileStat.of(p);
         if (a == null) {
             return null;
         }
-        int mode = (Integer) a.get("mode");
+        int mode = a.mode();
         Op.EntryType type = switch (mode & 0170000) {
             case 0100000 -> Op.EntryType.FILE;
             case 0040000 -> Op.EntryType.DIRECTORY;
@@ -764,7 +775,7 @@ final class Verify {
         }
         List<Op> ops = new ArrayList<>();
         ops.add(new Op.Entry(path, type, type == Op.EntryType.SYMLINK ? Files.readSymbolicLink(p).toString() : null,
-                mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid")));
+                mode & 07777, a.uid(), a.gid()));
         if (type != Op.EntryType.SYMLINK) {
             var view = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class,
                     LinkOption.NOFOLLOW_LINKS);
@@ -780,7 +791,7 @@ final class Verify {
                 }
             }
         }
-        ops.add(new Op.SetTimes(path, nanos((FileTime) a.get("lastAccessTime")), nanos((FileTime) a.get("lastModifiedTime"))));
+        ops.add(new Op.SetTimes(path, a.atimeNanos(), a.mtimeNanos()));
         return ops;
     }
 
@@ -802,15 +813,6 @@ final class Verify {
         return names;
     }
 
-    private static Map<String, Object> unix(Path p) throws IOException {
-        try {
-            return Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime,lastAccessTime,ctime,nlink,fileKey",
-                    LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-            return null;
-        }
-    }
-
     private static int unixInt(Path p, String name) throws IOException {
         try {
             return (Integer) Files.getAttribute(p, "unix:" + name, LinkOption.NOFOLLOW_LINKS);
@@ -820,24 +822,19 @@ final class Verify {
     }
 
     private static Snapshot snapshot(Path p) throws IOException {
-        return snapshot(unix(p));
+        return snapshot(FileStat.of(p));
     }
 
-    /** The snapshot of what {@link #unix} read ({@code null}: nothing there). */
-    private static Snapshot snapshot(Map<String, Object> a) {
+    /** The snapshot of what {@link FileStat} read ({@code null}: nothing there). */
+    private static Snapshot snapshot(FileStat a) {
         if (a == null) {
             return Snapshot.ABSENT;
         }
-        char type = ImageInspector.typeOf((Integer) a.get("mode"));
+        char type = a.type();
         if (type == 'o') {
             return Snapshot.ABSENT; // FIFOs, sockets and devices are not part of the image
         }
-        return new Snapshot(type, (Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")),
-                nanos((FileTime) a.get("ctime")), a.get("fileKey"));
-    }
-
-    private static long nanos(FileTime t) {
-        return t.to(TimeUnit.NANOSECONDS);
+        return new Snapshot(type, a.size(), a.mtimeNanos(), a.ctimeNanos(), a.fileKey());
     }
 
     private static String time(long nanos) {
