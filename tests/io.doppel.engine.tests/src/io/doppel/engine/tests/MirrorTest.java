@@ -146,6 +146,18 @@ class MirrorTest {
         MirrorStatus full = mirrorAndWait("tree", "full", false);
         assertEquals("", Generated.rsyncDifferences(source, img, true), "the image equals the source");
         assertTrue(full.bytesSent() > 0 && full.filesDone() >= full.filesTotal() - 1, full.toString());
+        long entries = 0;
+        long bytes = 0;
+        try (var all = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                entries++;
+                var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                bytes += a.isRegularFile() ? a.size() : 0;
+            }
+        }
+        // the count covers the source (the directory itself too); the two orphans removed count as done
+        assertEquals(entries + 2, full.filesTotal(), "entries counted for progress: " + full);
+        assertEquals(bytes, full.bytesTotal(), "bytes counted for progress");
 
         // a byte flipped in the middle of a large file, size and time kept: only checksums see it
         Path big = Generated.largest(source);

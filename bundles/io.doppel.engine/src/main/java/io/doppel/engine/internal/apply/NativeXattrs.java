@@ -22,7 +22,7 @@ import java.util.List;
  * would — the API missing, a path that does not convert to bytes losslessly, a failed call — it
  * answers with {@code null}, and the caller asks the JDK.
  */
-final class NativeXattrs {
+public final class NativeXattrs {
 
     /** Linux's {@code XATTR_LIST_MAX} and {@code XATTR_SIZE_MAX}. */
     private static final int MAX = 64 * 1024;
@@ -99,7 +99,7 @@ final class NativeXattrs {
     });
 
     /** An attribute's name without its {@code user.} prefix, and its value. */
-    record Attribute(String name, byte[] value) {
+    public record Attribute(String name, byte[] value) {
     }
 
     /**
@@ -107,7 +107,7 @@ final class NativeXattrs {
      * prefix and in no particular order; an empty list if it has none; {@code null} if they cannot
      * be read this way, for whatever reason (the caller then reads them through the JDK).
      */
-    static List<Attribute> userAttributes(Path p) {
+    public static List<Attribute> userAttributes(Path p) {
         if (UNAVAILABLE != null) {
             return null;
         }

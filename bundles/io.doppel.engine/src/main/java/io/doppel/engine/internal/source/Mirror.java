@@ -5,12 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -34,6 +32,7 @@ import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
 import io.doppel.engine.internal.apply.FileStat;
 import io.doppel.engine.internal.apply.ImageInspector;
+import io.doppel.engine.internal.apply.NativeXattrs;
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.management.protocol.Json;
 
@@ -319,45 +318,15 @@ final class Mirror {
             tops.add(root);
         }
         try {
+            TreeCount count = new TreeCount(root, job::included, this::checkStopped);
             for (Path top : tops) {
-                countFrom(top, n);
+                count.from(top, n);
             }
         } catch (StoppedUnchecked e) {
             throw new Stopped();
         }
         filesTotal = n[0];
         bytesTotal = n[1];
-    }
-
-    private void countFrom(Path top, long[] n) throws IOException {
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    checkStopped();
-                    RelPath rel = rel(dir);
-                    if (!rel.isRoot() && !job.included(rel)) {
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                    n[0]++;
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (job.included(rel(file))) {
-                        n[0]++;
-                        if (attrs.isRegularFile()) {
-                            n[1] += attrs.size();
-                        }
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE; // gone meanwhile, or unreadable: the walk says which
-                }
-            });
     }
 
     private static final class StoppedUnchecked extends RuntimeException {
@@ -368,11 +337,6 @@ final class Mirror {
         if (stopping) {
             throw new StoppedUnchecked();
         }
-    }
-
-    private RelPath rel(Path p) {
-        Path r = root.relativize(p);
-        return r.toString().isEmpty() ? RelPath.ROOT : RelPath.of(r.toString());
     }
 
     private Path abs(RelPath p) {
@@ -884,6 +848,14 @@ final class Mirror {
     }
 
     private List<Op> xattrs(RelPath path, Path p) {
+        List<NativeXattrs.Attribute> read = NativeXattrs.userAttributes(p);
+        if (read != null) {
+            List<Op> ops = new ArrayList<>(read.size());
+            for (NativeXattrs.Attribute a : read) {
+                ops.add(new Op.SetXattr(path, "user." + a.name(), a.value()));
+            }
+            return ops;
+        }
         UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class,
                 LinkOption.NOFOLLOW_LINKS);
         if (view == null) {
