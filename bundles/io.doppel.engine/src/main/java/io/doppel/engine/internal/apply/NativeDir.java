@@ -40,6 +40,11 @@ public final class NativeDir implements AutoCloseable {
     private static final int STATX_BASIC_STATS = 0x7ff;
     /** {@code listxattrat(2)} (Linux 6.13): the same number on x86-64 and arm64. */
     private static final long SYS_LISTXATTRAT = 465;
+    /** {@code openat2(2)} (Linux 5.6): the same number on x86-64 and arm64. */
+    private static final long SYS_OPENAT2 = 437;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long RESOLVE_BENEATH = 0x08;
     private static final int NAME_MAX_BYTES = 4096;
     private static final int DIRENTS = 64 * 1024;
     private static final int READ_CHUNK = 1024 * 1024;
@@ -54,6 +59,8 @@ public final class NativeDir implements AutoCloseable {
     private static final MethodHandle LLISTXATTR;
     /** {@code syscall(SYS_listxattrat, …)}, or null where the number is not known. */
     private static final MethodHandle LISTXATTRAT;
+    /** {@code syscall(SYS_openat2, …)}, or null where the number is not known. */
+    private static final MethodHandle OPENAT2;
     private static final Method ALLOCATE;
     private static final Method AS_BYTE_BUFFER;
     private static final Method OF_AUTO;
@@ -61,6 +68,8 @@ public final class NativeDir implements AutoCloseable {
     private static final String UNAVAILABLE;
     /** Cleared the first time {@code listxattrat} fails where {@code llistxattr} succeeds (an older kernel). */
     private static volatile boolean listxattrat = true;
+    /** Cleared the first time {@code openat2} fails where opening component by component succeeds (an older kernel, a filter). */
+    private static volatile boolean openat2 = true;
 
     static {
         MethodHandle openat = null;
@@ -72,6 +81,7 @@ public final class NativeDir implements AutoCloseable {
         MethodHandle lseek = null;
         MethodHandle llistxattr = null;
         MethodHandle listxattrAt = null;
+        MethodHandle openAt2 = null;
         Method allocate = null;
         Method asByteBuffer = null;
         Method ofAuto = null;
@@ -105,6 +115,8 @@ public final class NativeDir implements AutoCloseable {
                 listxattrAt = Libc.downcall("syscall", 1, "JAVA_LONG", "JAVA_LONG", "JAVA_INT", "ADDRESS", "JAVA_INT",
                         "ADDRESS", "JAVA_LONG")
                         .asType(MethodType.methodType(long.class, long.class, int.class, o, int.class, o, long.class));
+                openAt2 = Libc.downcall("syscall", 1, "JAVA_LONG", "JAVA_LONG", "JAVA_INT", "ADDRESS", "ADDRESS", "JAVA_LONG")
+                        .asType(MethodType.methodType(long.class, long.class, int.class, o, o, long.class));
             }
             ofAuto = Libc.method("Arena", "ofAuto");
             allocate = Libc.method("SegmentAllocator", "allocate", long.class);
@@ -122,6 +134,7 @@ public final class NativeDir implements AutoCloseable {
         LSEEK = lseek;
         LLISTXATTR = llistxattr;
         LISTXATTRAT = listxattrAt;
+        OPENAT2 = openAt2;
         OF_AUTO = ofAuto;
         ALLOCATE = allocate;
         AS_BYTE_BUFFER = asByteBuffer;
@@ -191,6 +204,47 @@ public final class NativeDir implements AutoCloseable {
         if (d == null || dir.isRoot()) {
             return d;
         }
+        if (OPENAT2 != null && openat2) {
+            // one call: resolved beneath the root, refused at any symlink (openat2 does the walk below in the kernel)
+            Scratch s = SCRATCH.get();
+            long fd = -1;
+            if (put(s, dir.value())) {
+                ByteBuffer how = s.statView;
+                how.putLong(0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                how.putLong(8, 0);
+                how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+                try {
+                    fd = (long) OPENAT2.invokeExact(SYS_OPENAT2, d.fd, s.name, s.stat, 24L);
+                } catch (Throwable t) {
+                    fd = -1;
+                }
+            }
+            if (fd >= 0) {
+                d.close();
+                return new NativeDir(root.resolve(dir.value()), (int) fd);
+            }
+            NativeDir chain = componentByComponent(d, root, dir);
+            if (chain != null) {
+                openat2 = false; // the chain opened what openat2 would not: it cannot be used here
+            }
+            return chain;
+        }
+        return componentByComponent(d, root, dir);
+    }
+
+    /** {@link #openBeneath} one component at a time, as where {@code openat2} cannot be used; for tests. */
+    static NativeDir openBeneathByComponents(Path root, RelPath dir) {
+        NativeDir d = open(root);
+        return d == null || dir.isRoot() ? d : componentByComponent(d, root, dir);
+    }
+
+    /** Whether {@link #openBeneath} resolves a path in one {@code openat2} call here. */
+    static boolean resolvesInOneCall() {
+        return UNAVAILABLE == null && OPENAT2 != null && openat2;
+    }
+
+    /** Opens {@code dir} from {@code d} (the root, closed here) one component at a time; null if any is refused. */
+    private static NativeDir componentByComponent(NativeDir d, Path root, RelPath dir) {
         Path at = root;
         for (String name : dir.value().split("/")) {
             at = at.resolve(name);

@@ -126,17 +126,28 @@ class NativeDirTest {
     void openingBeneathARootNeverFollowsASymlink() throws IOException {
         Files.createDirectories(tree.resolve("sub/deeper"));
         Files.writeString(tree.resolve("sub/deeper/f"), "in");
-        try (NativeDir d = NativeDir.openBeneath(tree, RelPath.of("sub/deeper"))) {
-            assertNotNull(d);
-            assertEquals(tree.resolve("sub/deeper"), d.path());
-            assertTrue(d.names().contains("f"));
+        Files.createDirectories(outside.resolve("there/deep"));
+        Files.createSymbolicLink(tree.resolve("sub/up"), Path.of(".."));
+        for (boolean oneCall : new boolean[] {true, false}) {
+            java.util.function.Function<String, NativeDir> open = rel -> oneCall
+                    ? NativeDir.openBeneath(tree, RelPath.of(rel))
+                    : NativeDir.openBeneathByComponents(tree, RelPath.of(rel));
+            try (NativeDir d = open.apply("sub/deeper")) {
+                assertNotNull(d);
+                assertEquals(tree.resolve("sub/deeper"), d.path());
+                assertTrue(d.names().contains("f"));
+            }
+            for (String refused : new String[] {"link to outside", "link to outside/deep", "sub/up", "sub/up/sub",
+                    "sub/missing", "small", "fifo", "sub/deeper/f"}) {
+                assertNull(open.apply(refused), refused + (oneCall ? "" : ", component by component"));
+            }
+        }
+        if (System.getProperty("os.name").equals("Linux") && Runtime.version().feature() >= 22) {
+            assertTrue(NativeDir.resolvesInOneCall(), "openat2 should be usable on this kernel");
         }
         try (NativeDir d = NativeDir.openBeneath(tree, RelPath.ROOT)) {
             assertEquals(tree, d.path());
         }
-        assertNull(NativeDir.openBeneath(tree, RelPath.of("link to outside")));
-        assertNull(NativeDir.openBeneath(tree, RelPath.of("sub/missing")));
-        assertNull(NativeDir.openBeneath(tree, RelPath.of("small")));
         try (NativeDir d = NativeDir.open(tree)) {
             assertNull(d.child("link to outside"));
             assertNull(d.child(".."));
