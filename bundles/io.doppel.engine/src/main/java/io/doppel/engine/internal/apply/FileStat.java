@@ -29,8 +29,18 @@ public record FileStat(int mode, int uid, int gid, int nlink, long size, long mt
     /** An entry's identity on one machine: its device and inode numbers. */
     public record Id(long dev, long ino) { }
 
-    /** The entry at {@code p} (a symlink itself, not followed), or null if there is none. */
+    /**
+     * The entry at {@code p} (a symlink itself, not followed), or null if there is none: one {@code
+     * statx(2)} where {@link NativeDir} can call it, else through the JDK (which also says what
+     * went wrong when that call failed).
+     */
     public static FileStat of(Path p) throws IOException {
+        FileStat quick = NativeDir.statPath(p);
+        return quick != null ? quick : throughTheJdk(p);
+    }
+
+    /** {@link #of}, read through the JDK. */
+    static FileStat throughTheJdk(Path p) throws IOException {
         try {
             Map<String, Object> u = Files.readAttributes(p, UNIX, LinkOption.NOFOLLOW_LINKS);
             return new FileStat((Integer) u.get("mode"), (Integer) u.get("uid"), (Integer) u.get("gid"),

@@ -323,6 +323,28 @@ public final class NativeDir implements AutoCloseable {
         }
     }
 
+    /**
+     * The entry at {@code p} by its path (a symlink itself, not followed), as {@link FileStat#of}
+     * reads it but without the JDK's objects; null if it is not there or on any failure.
+     */
+    static FileStat statPath(Path p) {
+        if (UNAVAILABLE != null) {
+            return null;
+        }
+        Scratch s = SCRATCH.get();
+        if (!put(s, p.toString())) {
+            return null;
+        }
+        try {
+            if ((int) STATX.invokeExact(AT_FDCWD, s.name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, s.stat) != 0) {
+                return null;
+            }
+        } catch (Throwable t) {
+            return null;
+        }
+        return statOf(s.statView);
+    }
+
     /** The entry {@code name} (a symlink itself), or null if it is not there or on any failure. */
     public FileStat stat(String name) {
         if (!plainName(name)) {

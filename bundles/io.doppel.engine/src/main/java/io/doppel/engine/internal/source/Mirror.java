@@ -32,6 +32,7 @@ import io.doppel.api.op.Op;
 import io.doppel.api.op.RelPath;
 import io.doppel.engine.internal.apply.FileStat;
 import io.doppel.engine.internal.apply.ImageInspector;
+import io.doppel.engine.internal.apply.NativeDir;
 import io.doppel.engine.internal.apply.NativeXattrs;
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.management.protocol.Json;
@@ -505,15 +506,31 @@ final class Mirror {
             return subdirs;
         }
         List<TargetQuestions.Ahead> ahead = new ArrayList<>();
+        // only questions are planned here: each entry is looked at relative to its directory
+        try (NativeDir held = NativeDir.open(abs(dir))) {
+            planAhead(dir, there, names, from, held, ahead, subdirs);
+        }
+        target.plan(ahead);
+        return subdirs;
+    }
+
+    private void planAhead(RelPath dir, Map<String, Frame.Listed> there, TreeSet<String> names, String from,
+            NativeDir held, List<TargetQuestions.Ahead> ahead, java.util.ArrayDeque<RelPath> subdirs) throws IOException {
         for (String name : from == null ? names : names.tailSet(from, true)) {
             Frame.Listed t = there.get(name);
             if (t == null || (t.type() != 'f' && t.type() != 'd')) {
                 continue;
             }
             RelPath path = dir.resolve(name);
-            BasicFileAttributes a = lstat(abs(path));
-            if (a == null || !job.included(path)) {
+            if (!job.included(path)) {
                 continue;
+            }
+            FileStat a = held != null ? held.stat(name) : null;
+            if (a == null) {
+                a = FileStat.of(abs(path));
+                if (a == null) {
+                    continue;
+                }
             }
             if (t.type() == 'd') {
                 if (a.isDirectory()) {
@@ -521,12 +538,10 @@ final class Mirror {
                     subdirs.add(path);
                 }
             } else if (a.isRegularFile() && "diff".equals(mode)
-                    && (checksumAll || t.size() != a.size() || t.mtimeNanos() != nanos(a.lastModifiedTime()))) {
+                    && (checksumAll || t.size() != a.size() || t.mtimeNanos() != a.mtimeNanos())) {
                 ahead.add(TargetQuestions.Ahead.sums(path, a.size(), minApplied));
             }
         }
-        target.plan(ahead);
-        return subdirs;
     }
 
     /** Resuming inside {@code path}: it was begun, so its entry is redone, then the walk goes on inside. */
@@ -746,7 +761,7 @@ final class Mirror {
                 if (gate.namesChangedSince(path, s0)) {
                     return lastAttempt ? Outcome.DONE : Outcome.AGAIN;
                 }
-                BasicFileAttributes end = lstat(p);
+                FileStat end = FileStat.of(p);
                 if (end == null || !end.isRegularFile()) {
                     return Outcome.AGAIN;
                 }
@@ -754,15 +769,15 @@ final class Mirror {
                 // compared block by block and found equal, with the same size, time and attributes:
                 // the target's file is the source's, and nothing more travels for it
                 boolean same = theirs != null && !wrote && theirSize == end.size()
-                        && nanos(end.lastModifiedTime()) == there.mtimeNanos()
+                        && end.mtimeNanos() == there.mtimeNanos()
                         && there.xattrs() == ImageInspector.XattrDigest.of(p);
                 if (content && !same) {
                     ops.add(new Op.Truncate(path, end.size()));
                     ops.addAll(xattrs(path, p));
                 }
-                if (!same && (content || nanos(end.lastModifiedTime()) != there.mtimeNanos())) {
+                if (!same && (content || end.mtimeNanos() != there.mtimeNanos())) {
                     if (!"newer".equals(mode) || content) {
-                        ops.add(new Op.SetTimes(path, nanos(end.lastAccessTime()), nanos(end.lastModifiedTime())));
+                        ops.add(new Op.SetTimes(path, end.atimeNanos(), end.mtimeNanos()));
                     }
                 }
                 append(ops);
@@ -880,10 +895,10 @@ final class Mirror {
             if (gate.underPending(dir)) {
                 return;
             }
-            BasicFileAttributes a = lstat(abs(dir));
+            FileStat a = FileStat.of(abs(dir));
             if (a != null && a.isDirectory()) {
                 List<Op> ops = new ArrayList<>(xattrs(dir, abs(dir)));
-                ops.add(new Op.SetTimes(dir, nanos(a.lastAccessTime()), nanos(a.lastModifiedTime())));
+                ops.add(new Op.SetTimes(dir, a.atimeNanos(), a.mtimeNanos()));
                 append(ops);
             }
         }
@@ -907,6 +922,12 @@ final class Mirror {
     }
 
     private List<String> sourceNames(RelPath dir) throws IOException {
+        try (NativeDir d = NativeDir.open(abs(dir))) {
+            List<String> listed = d != null ? d.names() : null;
+            if (listed != null) {
+                return listed;
+            }
+        }
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(abs(dir))) {
             for (Path e : s) {

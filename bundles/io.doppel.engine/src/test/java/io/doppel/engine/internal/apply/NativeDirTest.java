@@ -80,7 +80,8 @@ class NativeDirTest {
             for (String name : jdk) {
                 Path p = tree.resolve(name);
                 FileStat st = d.stat(name);
-                assertEquals(FileStat.of(p), st, name);
+                assertEquals(FileStat.throughTheJdk(p), st, name);
+                assertEquals(st, NativeDir.statPath(p), name + " by its path");
                 if (st.isSymbolicLink()) {
                     assertEquals(Files.readSymbolicLink(p).toString(), d.readLink(name), name);
                 } else {
@@ -93,6 +94,9 @@ class NativeDirTest {
             assertEquals(d.stat("small").fileKey(), d.stat("second name").fileKey(), "two names of one file");
             assertNotEquals(d.stat("small").fileKey(), d.stat("empty").fileKey());
             assertNull(d.stat("missing"));
+            assertNull(NativeDir.statPath(tree.resolve("missing")));
+            assertNull(FileStat.of(tree.resolve("missing")));
+            assertNull(FileStat.of(tree.resolve("small/not a directory")));
             assertNull(d.stat(".."), "only names within the directory");
             assertNull(d.stat("sub/x"));
         }
