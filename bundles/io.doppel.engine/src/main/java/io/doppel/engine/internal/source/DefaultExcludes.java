@@ -24,7 +24,40 @@ final class DefaultExcludes {
         if (path.value().equals("lost+found")) {
             return false;
         }
-        String name = path.name();
-        return NAMES.stream().noneMatch(p -> p.matcher(name).matches());
+        return !excludedName(path.name());
+    }
+
+    /**
+     * Whether a name matches one of {@link #NAMES}: compared character by character (a walk asks
+     * this of every entry), by the patterns only for a name with a line terminator, which their
+     * {@code .} does not match.
+     */
+    static boolean excludedName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                return byPattern(name);
+            }
+        }
+        int n = name.length();
+        if (n >= 4 && name.charAt(n - 4) == '.' && name.charAt(n - 3) == 's' && name.charAt(n - 2) == 'w'
+                && name.charAt(n - 1) >= 'a' && name.charAt(n - 1) <= 'p') {
+            return true; // .*\.sw[a-p]
+        }
+        if (n >= 1 && name.charAt(n - 1) == '~') {
+            return true; // .*~
+        }
+        if (name.startsWith(".#")) {
+            return true; // \.#.*
+        }
+        if (n >= 8 && name.startsWith(".~lock.") && name.charAt(n - 1) == '#') {
+            return true; // \.~lock\..*#
+        }
+        return n >= 2 && name.charAt(0) == '#' && name.charAt(n - 1) == '#'; // #.*#
+    }
+
+    /** {@link #excludedName} by the patterns themselves. */
+    static boolean byPattern(String name) {
+        return NAMES.stream().anyMatch(p -> p.matcher(name).matches());
     }
 }
