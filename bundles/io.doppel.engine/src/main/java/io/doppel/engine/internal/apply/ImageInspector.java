@@ -59,17 +59,30 @@ public final class ImageInspector {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(p)) {
             for (Path e : entries) {
-                String name = e.getFileName().toString();
-                if (name.compareTo(after) > 0) {
-                    names.add(name);
-                }
+                names.add(e.getFileName().toString());
             }
         }
-        names.sort(null);
-        boolean more = names.size() > max;
-        List<Entry> out = new ArrayList<>(Math.min(names.size(), max));
-        for (String name : names.subList(0, Math.min(max, names.size()))) {
-            Entry e = entry(p.resolve(name), name);
+        return page(names, after, max, name -> entry(p.resolve(name), name));
+    }
+
+    /** How a listing describes one of its names: the entry, or null if it went away meanwhile. */
+    private interface Describe {
+        Entry of(String name) throws IOException;
+    }
+
+    /** The page of {@code names} (in no order) after {@code after}, at most {@code max}, each described. */
+    private static Page page(List<String> names, String after, int max, Describe describe) throws IOException {
+        List<String> wanted = new ArrayList<>(names.size());
+        for (String name : names) {
+            if (name.compareTo(after) > 0) {
+                wanted.add(name);
+            }
+        }
+        wanted.sort(null);
+        boolean more = wanted.size() > max;
+        List<Entry> out = new ArrayList<>(Math.min(wanted.size(), max));
+        for (String name : wanted.subList(0, Math.min(max, wanted.size()))) {
+            Entry e = describe.of(name);
             if (e != null) {
                 out.add(e);
             }
@@ -80,25 +93,7 @@ public final class ImageInspector {
     /** {@link #list(RelPath, String, int)} through a directory held open; null if it cannot be listed that way. */
     private static Page list(NativeDir d, String after, int max) throws IOException {
         List<String> all = d.names();
-        if (all == null) {
-            return null;
-        }
-        List<String> names = new ArrayList<>(all.size());
-        for (String name : all) {
-            if (name.compareTo(after) > 0) {
-                names.add(name);
-            }
-        }
-        names.sort(null);
-        boolean more = names.size() > max;
-        List<Entry> out = new ArrayList<>(Math.min(names.size(), max));
-        for (String name : names.subList(0, Math.min(max, names.size()))) {
-            Entry e = entry(d, name);
-            if (e != null) {
-                out.add(e);
-            }
-        }
-        return new Page(true, out, more);
+        return all == null ? null : page(all, after, max, name -> entry(d, name));
     }
 
     /** {@link #entry(Path, String)}, relative to the directory held open where it can be. */

@@ -75,6 +75,20 @@ final class Libc {
     private Libc() {
     }
 
+    /**
+     * Throws (with the reason) unless this is Linux and file names are UTF-8, as callers that pass
+     * paths as bytes need: a name's bytes are then its string's UTF-8.
+     */
+    static void requireLinuxWithUtf8Names() {
+        if (!"Linux".equals(System.getProperty("os.name"))) {
+            throw new UnsupportedOperationException("not Linux");
+        }
+        String jnu = System.getProperty("sun.jnu.encoding", "");
+        if (!jnu.equalsIgnoreCase("UTF-8") && !jnu.equalsIgnoreCase("UTF8")) {
+            throw new UnsupportedOperationException("file names are not UTF-8 here (" + jnu + ")");
+        }
+    }
+
     /** What went wrong, as a person reads it: the cause of a reflective call's failure, not its wrapper. */
     static String reason(Throwable e) {
         Throwable cause = e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;

@@ -88,13 +88,7 @@ public final class NativeDir implements AutoCloseable {
         Object nul = null;
         String why = null;
         try {
-            if (!"Linux".equals(System.getProperty("os.name"))) {
-                throw new UnsupportedOperationException("not Linux");
-            }
-            String jnu = System.getProperty("sun.jnu.encoding", "");
-            if (!jnu.equalsIgnoreCase("UTF-8") && !jnu.equalsIgnoreCase("UTF8")) {
-                throw new UnsupportedOperationException("file names are not UTF-8 here (" + jnu + ")");
-            }
+            Libc.requireLinuxWithUtf8Names();
             Class<?> o = Object.class;
             openat = Libc.downcall("openat", 3, "JAVA_INT", "JAVA_INT", "ADDRESS", "JAVA_INT", "JAVA_INT")
                     .asType(MethodType.methodType(int.class, int.class, o, int.class, int.class));
@@ -328,34 +322,22 @@ public final class NativeDir implements AutoCloseable {
      * reads it but without the JDK's objects; null if it is not there or on any failure.
      */
     static FileStat statPath(Path p) {
-        if (UNAVAILABLE != null) {
-            return null;
-        }
-        Scratch s = SCRATCH.get();
-        if (!put(s, p.toString())) {
-            return null;
-        }
-        try {
-            if ((int) STATX.invokeExact(AT_FDCWD, s.name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, s.stat) != 0) {
-                return null;
-            }
-        } catch (Throwable t) {
-            return null;
-        }
-        return statOf(s.statView);
+        return UNAVAILABLE != null ? null : statAt(AT_FDCWD, p.toString());
     }
 
     /** The entry {@code name} (a symlink itself), or null if it is not there or on any failure. */
     public FileStat stat(String name) {
-        if (!plainName(name)) {
-            return null;
-        }
+        return plainName(name) ? statAt(fd, name) : null;
+    }
+
+    /** {@code statx} of {@code path} relative to {@code dirFd}, not following a symlink; null on any failure. */
+    private static FileStat statAt(int dirFd, String path) {
         Scratch s = SCRATCH.get();
-        if (!put(s, name)) {
+        if (!put(s, path)) {
             return null;
         }
         try {
-            if ((int) STATX.invokeExact(fd, s.name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, s.stat) != 0) {
+            if ((int) STATX.invokeExact(dirFd, s.name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, s.stat) != 0) {
                 return null;
             }
         } catch (Throwable t) {

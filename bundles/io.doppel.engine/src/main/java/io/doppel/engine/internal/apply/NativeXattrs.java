@@ -47,13 +47,7 @@ public final class NativeXattrs {
         Method ofAuto = null;
         String why = null;
         try {
-            if (!"Linux".equals(System.getProperty("os.name"))) {
-                throw new UnsupportedOperationException("not Linux");
-            }
-            String jnu = System.getProperty("sun.jnu.encoding", "");
-            if (!jnu.equalsIgnoreCase("UTF-8") && !jnu.equalsIgnoreCase("UTF8")) {
-                throw new UnsupportedOperationException("file names are not UTF-8 here (" + jnu + ")");
-            }
+            Libc.requireLinuxWithUtf8Names();
             list = Libc.downcall("llistxattr", -1, "JAVA_LONG", "ADDRESS", "ADDRESS", "JAVA_LONG")
                     .asType(MethodType.methodType(long.class, Object.class, Object.class, long.class));
             get = Libc.downcall("lgetxattr", -1, "JAVA_LONG", "ADDRESS", "ADDRESS", "ADDRESS", "JAVA_LONG")
