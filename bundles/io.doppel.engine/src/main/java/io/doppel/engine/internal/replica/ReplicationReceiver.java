@@ -126,6 +126,7 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         acceptor.getSessionConfig().setReadBufferSize(READ_BYTES);
         acceptor.getSessionConfig().setMinReadBufferSize(READ_BYTES);
         InetSocketAddress wanted = listenAddress(context, config);
+        io.doppel.engine.internal.transport.ReadBuffers.use();
         try {
             acceptor.bind(wanted);
         } catch (IOException e) {
@@ -302,6 +303,7 @@ public final class ReplicationReceiver implements io.doppel.engine.ReplicaImages
         acceptor.unbind();
         liveness.close();
         acceptor.dispose(true);
+        io.doppel.engine.internal.transport.ReadBuffers.release();
         workers.shutdown();
         syncers.shutdown();
         inspectors.shutdownNow();

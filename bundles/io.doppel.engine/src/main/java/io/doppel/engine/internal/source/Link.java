@@ -19,6 +19,7 @@ import org.apache.mina.transport.socket.nio.NioSocketConnector;
 import io.doppel.engine.internal.transport.Frame;
 import io.doppel.engine.internal.transport.FrameCodec;
 import io.doppel.engine.internal.transport.Liveness;
+import io.doppel.engine.internal.transport.ReadBuffers;
 import io.doppel.engine.internal.transport.TlsFilter;
 
 /**
@@ -33,6 +34,7 @@ final class Link implements AutoCloseable {
     private final NioSocketConnector connector;
     private final Liveness liveness;
     private final IoSession session;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Link(NioSocketConnector connector, Liveness liveness, IoSession session) {
         this.connector = connector;
@@ -71,11 +73,13 @@ final class Link implements AutoCloseable {
         Liveness liveness = Liveness.watch(connector, "doppel-link-timer", SILENCE_SECONDS, SILENCE_SECONDS / 3);
         Handler handler = new Handler(listener::received, listener::closed);
         connector.setHandler(handler);
+        ReadBuffers.use();
         ConnectFuture future = connector.connect(new InetSocketAddress(host, port));
         future.awaitUninterruptibly();
         if (!future.isConnected()) {
             liveness.close();
             connector.dispose(true);
+            ReadBuffers.release();
             Throwable cause = future.getException();
             throw new IOException("cannot connect to target " + hostPort + ": "
                     + (cause == null ? "timed out" : cause.getMessage()), cause);
@@ -123,6 +127,9 @@ final class Link implements AutoCloseable {
         session.closeNow().awaitUninterruptibly(5, TimeUnit.SECONDS);
         liveness.close();
         connector.dispose(true);
+        if (closed.compareAndSet(false, true)) {
+            ReadBuffers.release();
+        }
     }
 
     private static final class Handler extends IoHandlerAdapter {

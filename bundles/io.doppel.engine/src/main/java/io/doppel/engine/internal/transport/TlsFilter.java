@@ -82,6 +82,7 @@ public final class TlsFilter extends IoFilterAdapter {
             return;
         }
         tls.receive(next, in);
+        ReadBuffers.recycle(in); // consumed whole: decrypted, or a record cut short copied aside
     }
 
     @Override
