@@ -50,6 +50,7 @@ class EngineBenchmark {
     private static JobManager jobs;
     private static ReplicationEngine engine;
     private static String target;
+    private static PeerStore peers;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -57,7 +58,8 @@ class EngineBenchmark {
         home = Services.await(context, AgentHome.class, Duration.ofSeconds(30));
         jobs = Services.await(context, JobManager.class, Duration.ofSeconds(30));
         engine = Services.await(context, ReplicationEngine.class, Duration.ofSeconds(30));
-        Services.await(context, PeerStore.class, Duration.ofSeconds(30)).trust("self", home.identity().fingerprint());
+        peers = Services.await(context, PeerStore.class, Duration.ofSeconds(30));
+        peers.trust("self", home.identity().fingerprint());
         Path endpoint = home.runDir().resolve("replication.endpoint");
         awaitCondition(Duration.ofSeconds(30), () -> Files.exists(endpoint), "receiver");
         target = Files.readString(endpoint).strip();
@@ -76,7 +78,9 @@ class EngineBenchmark {
     }
 
     private static void start(String name, String compression) {
-        jobs.create(new JobDefinition(name, "/bench/" + name, target, null, null, false, "none", compression, null, 0, null, 0));
+        // -Ddoppel.benchmark.queueMemoryMiB=N: the jobs' queue memory (0: the default budget)
+        jobs.create(new JobDefinition(name, "/bench/" + name, target, null, null, false, "none", compression, null, 0, null,
+                Integer.getInteger("doppel.benchmark.queueMemoryMiB", 0)));
         jobs.start(name);
         awaitCondition(Duration.ofSeconds(30), () -> job(name).state() == JobState.REPLICATING, name);
     }
@@ -138,6 +142,57 @@ class EngineBenchmark {
                     + "%.1f MiB/s, cp %.1f MiB/s, ratio %.2fx (ratios %s), %.2f CPU-s per GiB", size, r.size(),
                     median(r, 0), median(r, 1), median(r, 2),
                     r.stream().map(x -> String.format("%.2f", x[2])).toList(), median(r, 3))));
+        }
+    }
+
+    /**
+     * The same 512 MiB of 1 MiB writes through {@link TransportFloor}, without the engine: a journal
+     * append, TLS over loopback with the agent's identity, the target's write and its final force,
+     * with the encryption and the journal each left out once; side by side with {@code cp}.
+     */
+    @Test
+    void throughputFloorWithoutTheEngine() throws Exception {
+        javax.net.ssl.SSLContext tls = io.doppel.engine.internal.transport.Tls.context(home, peers, null);
+        long total = 512L << 20;
+        byte[] block = new byte[1024 * 1024];
+        new Random(1).nextBytes(block);
+        String[] variants = {"TLS + journal", "TLS", "journal", "neither"};
+        for (int v = 0; v < variants.length; v++) { // the same work once, for the JIT compiler
+            TransportFloor.run(tls, home.root(), block, total, v < 2, v % 2 == 0);
+        }
+        int runs = Integer.getInteger("doppel.benchmark.throughputRuns", 1);
+        java.util.Map<String, java.util.List<double[]>> results = new java.util.LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            Path src = Files.createTempFile(home.root(), "src", ".bin");
+            Path plain = home.root().resolve("plain.bin");
+            try (var out = Files.newOutputStream(src)) {
+                for (long w = 0; w < total; w += block.length) {
+                    out.write(block);
+                }
+            }
+            long cpStart = System.nanoTime();
+            Files.copy(src, plain, StandardCopyOption.REPLACE_EXISTING);
+            try (var ch = java.nio.channels.FileChannel.open(plain, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
+            Files.delete(src);
+            Files.delete(plain);
+            for (int v = 0; v < variants.length; v++) {
+                long cpu0 = processCpuNanos();
+                double seconds = TransportFloor.run(tls, home.root(), block, total, v < 2, v % 2 == 0);
+                double cpuPerGiB = (processCpuNanos() - cpu0) / 1e9 * (1024.0 / (total >> 20));
+                report(String.format("floor, %s: %d MiB in %.2f s = %.1f MiB/s; cp %.1f MiB/s; ratio %.2fx; %.2f CPU-s per GiB",
+                        variants[v], total >> 20, seconds, (total >> 20) / seconds, (total >> 20) / cpSeconds,
+                        cpSeconds / seconds, cpuPerGiB));
+                results.computeIfAbsent(variants[v], k -> new java.util.ArrayList<>())
+                        .add(new double[] {(total >> 20) / seconds, (total >> 20) / cpSeconds, cpSeconds / seconds, cpuPerGiB});
+            }
+        }
+        if (runs > 1) {
+            results.forEach((variant, r) -> report(String.format("floor, %s, medians of %d runs: %.1f MiB/s, cp %.1f MiB/s, "
+                    + "ratio %.2fx (ratios %s), %.2f CPU-s per GiB", variant, r.size(), median(r, 0), median(r, 1),
+                    median(r, 2), r.stream().map(x -> String.format("%.2f", x[2])).toList(), median(r, 3))));
         }
     }
 
