@@ -106,21 +106,7 @@ class EngineBenchmark {
             long total = size == 4096 ? 64L << 20 : 512L << 20;
             byte[] block = new byte[size];
             new Random(1).nextBytes(block);
-            Path plain = Files.createTempFile(home.root(), "plain", ".bin");
-            Files.write(plain, new byte[0]);
-            // the reference: the same bytes written to the same disk, then copied with cp semantics
-            Path src = Files.createTempFile(home.root(), "src", ".bin");
-            try (var out = Files.newOutputStream(src)) {
-                for (long w = 0; w < total; w += size) {
-                    out.write(block);
-                }
-            }
-            long cpStart = System.nanoTime();
-            Files.copy(src, plain, StandardCopyOption.REPLACE_EXISTING);
-            try (var ch = java.nio.channels.FileChannel.open(plain, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
+            double cpSeconds = cpSeconds(block, total);
             String name = "tp" + size + "-" + run;
             long cpu0 = processCpuNanos();
             double seconds = replicate(name, size, total);
@@ -134,8 +120,6 @@ class EngineBenchmark {
             results.computeIfAbsent(size, k -> new java.util.ArrayList<>())
                     .add(new double[] {(total >> 20) / seconds, (total >> 20) / cpSeconds, cpSeconds / seconds, cpuPerGiB});
             jobs.stop(name);
-            Files.delete(src);
-            Files.delete(plain);
         }
         if (runs > 1) {
             results.forEach((size, r) -> report(String.format("throughput %d-byte writes, medians of %d runs: "
@@ -163,21 +147,7 @@ class EngineBenchmark {
         int runs = Integer.getInteger("doppel.benchmark.throughputRuns", 1);
         java.util.Map<String, java.util.List<double[]>> results = new java.util.LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
-            Path src = Files.createTempFile(home.root(), "src", ".bin");
-            Path plain = home.root().resolve("plain.bin");
-            try (var out = Files.newOutputStream(src)) {
-                for (long w = 0; w < total; w += block.length) {
-                    out.write(block);
-                }
-            }
-            long cpStart = System.nanoTime();
-            Files.copy(src, plain, StandardCopyOption.REPLACE_EXISTING);
-            try (var ch = java.nio.channels.FileChannel.open(plain, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            double cpSeconds = (System.nanoTime() - cpStart) / 1e9;
-            Files.delete(src);
-            Files.delete(plain);
+            double cpSeconds = cpSeconds(block, total);
             for (int v = 0; v < variants.length; v++) {
                 long cpu0 = processCpuNanos();
                 double seconds = TransportFloor.run(tls, home.root(), block, total, v < 2, v % 2 == 0);
@@ -193,6 +163,31 @@ class EngineBenchmark {
             results.forEach((variant, r) -> report(String.format("floor, %s, medians of %d runs: %.1f MiB/s, cp %.1f MiB/s, "
                     + "ratio %.2fx (ratios %s), %.2f CPU-s per GiB", variant, r.size(), median(r, 0), median(r, 1),
                     median(r, 2), r.stream().map(x -> String.format("%.2f", x[2])).toList(), median(r, 3))));
+        }
+    }
+
+    /**
+     * The reference: {@code total} bytes written to a file on the agent's disk in pieces of {@code block},
+     * then copied with {@code cp}'s semantics and forced; seconds of the copy and the force.
+     */
+    private static double cpSeconds(byte[] block, long total) throws java.io.IOException {
+        Path src = Files.createTempFile(home.root(), "src", ".bin");
+        Path plain = Files.createTempFile(home.root(), "plain", ".bin");
+        try {
+            try (var out = Files.newOutputStream(src)) {
+                for (long w = 0; w < total; w += block.length) {
+                    out.write(block);
+                }
+            }
+            long start = System.nanoTime();
+            Files.copy(src, plain, StandardCopyOption.REPLACE_EXISTING);
+            try (var ch = java.nio.channels.FileChannel.open(plain, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            return (System.nanoTime() - start) / 1e9;
+        } finally {
+            Files.deleteIfExists(src);
+            Files.deleteIfExists(plain);
         }
     }
 

@@ -275,25 +275,15 @@ class TlsFilterTest {
         // the receiver's reads: 128 KiB each, every buffer handed back after decryption and read into
         // again (a record cut short at the end of a read must have been copied aside by then)
         Random random = new Random(7);
-        List<Frame> sent = new ArrayList<>();
         long bytes = 0;
-        for (int i = 0; i < 48; i++) {
-            byte[] data = new byte[random.nextInt(1024 * 1024) + 1];
-            random.nextBytes(data);
-            bytes += data.length;
-            sent.add(new Frame.Ops(List.of(new SequencedOp(i + 1, 0, new Op.Write(RelPath.of("f"), i, data)))));
-            sent.add(new Frame.Heartbeat(i));
+        List<Frame> sent = writesAndHeartbeats(random, 48, 1024 * 1024);
+        for (Frame f : sent) {
+            if (f instanceof Frame.Ops ops) {
+                bytes += ((Op.Write) ops.ops().get(0).op()).data().length;
+            }
         }
         long reusedBefore = ReadBuffers.reused();
-        Seen server = new Seen(sent.size());
-        IoSession session = connect(trusted, listen(trusted, server, 128 * 1024), new Seen(1));
-        for (Frame f : sent) {
-            session.write(f);
-        }
-        assertTrue(server.all.await(60, TimeUnit.SECONDS), "received " + server.frames.size() + " of " + sent.size()
-                + (server.error == null ? "" : "; " + server.error));
-        assertEquals(sent, server.frames);
-        assertEquals(null, server.error);
+        sendAndReceiveInOrder(sent, 128 * 1024);
         long reused = ReadBuffers.reused() - reusedBefore;
         assertTrue(reused >= bytes / (128 * 1024) / 4, "read buffers reused " + reused + " times for " + bytes + " bytes");
     }
@@ -302,16 +292,25 @@ class TlsFilterTest {
     void recordsCutShortByTheEndOfEveryReadArriveWhole() throws Exception {
         // reads of at most 1,000 bytes: nearly every 16 KiB record ends in a later read than it began,
         // and a read often holds the end of one record and the start of the next
-        Random random = new Random(5);
-        List<Frame> sent = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            byte[] data = new byte[random.nextInt(200_000) + 1];
+        sendAndReceiveInOrder(writesAndHeartbeats(new Random(5), 40, 200_000), 1000);
+    }
+
+    /** {@code n} frames of one write of 1 to {@code maxBytes} random bytes, each followed by a heartbeat. */
+    private static List<Frame> writesAndHeartbeats(Random random, int n, int maxBytes) {
+        List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] data = new byte[random.nextInt(maxBytes) + 1];
             random.nextBytes(data);
-            sent.add(new Frame.Ops(List.of(new SequencedOp(i + 1, 0, new Op.Write(RelPath.of("f"), i, data)))));
-            sent.add(new Frame.Heartbeat(i));
+            frames.add(new Frame.Ops(List.of(new SequencedOp(i + 1, 0, new Op.Write(RelPath.of("f"), i, data)))));
+            frames.add(new Frame.Heartbeat(i));
         }
+        return frames;
+    }
+
+    /** Sends the frames over a connection whose receiver reads {@code readBytes} at most: all arrive, in order. */
+    private void sendAndReceiveInOrder(List<Frame> sent, int readBytes) throws Exception {
         Seen server = new Seen(sent.size());
-        IoSession session = connect(trusted, listen(trusted, server, 1000), new Seen(1));
+        IoSession session = connect(trusted, listen(trusted, server, readBytes), new Seen(1));
         for (Frame f : sent) {
             session.write(f);
         }
