@@ -40,6 +40,7 @@ final class Link implements AutoCloseable {
         this.connector = connector;
         this.liveness = liveness;
         this.session = session;
+        ReadBuffers.use(); // released by close(), once
     }
 
     interface Listener {
@@ -73,13 +74,11 @@ final class Link implements AutoCloseable {
         Liveness liveness = Liveness.watch(connector, "doppel-link-timer", SILENCE_SECONDS, SILENCE_SECONDS / 3);
         Handler handler = new Handler(listener::received, listener::closed);
         connector.setHandler(handler);
-        ReadBuffers.use();
         ConnectFuture future = connector.connect(new InetSocketAddress(host, port));
         future.awaitUninterruptibly();
         if (!future.isConnected()) {
             liveness.close();
             connector.dispose(true);
-            ReadBuffers.release();
             Throwable cause = future.getException();
             throw new IOException("cannot connect to target " + hostPort + ": "
                     + (cause == null ? "timed out" : cause.getMessage()), cause);
