@@ -90,8 +90,9 @@ class ReplicationProductTest {
                 awaitCondition(WAIT, () -> "compressed harder\n".equals(read(replicated)),
                         "the edited job to replicate again");
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\nsource job: " + job(source) + "\nsource log (end):\n"
-                        + tail(log(source), 60) + "\ntarget log (end):\n" + tail(log(target), 30), e);
+                throw new AssertionError(e.getMessage() + "\n" + state(source) + "\n" + differences(data,
+                        replicated.getParent()) + "\nsource log (end):\n" + tail(log(source), 60)
+                        + "\ntarget log (end):\n" + tail(log(target), 30) + "\nsource job: " + job(source), e);
             }
 
             Cli.ok(Cli.on(target, "peer", "revoke", "primary"));
@@ -108,6 +109,33 @@ class ReplicationProductTest {
     }
 
 
+
+    /** The job's state in one line: what it captured, sent and got acknowledged, and how it captures. */
+    private static String state(AgentProcess source) {
+        JsonObject j = job(source);
+        return "source job: " + j.get("state") + ", ops captured " + j.get("lastSeq") + ", sent " + j.get("sentSeq")
+                + ", acknowledged " + j.get("ackedSeq") + ", queued " + j.get("queuedOps") + ", last error "
+                + j.get("lastError") + ", capture " + j.get("capture") + ", mirror " + j.get("mirror");
+    }
+
+    /** The files of {@code source} that {@code image} lacks or holds with another size or content. */
+    private static String differences(Path source, Path image) {
+        StringBuilder out = new StringBuilder("files the image lacks or holds otherwise:");
+        try (var files = Files.list(source)) {
+            for (Path f : files.sorted().toList()) {
+                Path copy = image.resolve(f.getFileName().toString());
+                String mine = read(f);
+                String theirs = read(copy);
+                if (mine != null && !mine.equals(theirs)) {
+                    out.append(' ').append(f.getFileName()).append(theirs == null ? " (missing)"
+                            : " (" + theirs.length() + " of " + mine.length() + " chars)");
+                }
+            }
+        } catch (IOException e) {
+            out.append(" (cannot list ").append(source).append(": ").append(e).append(')');
+        }
+        return out.toString();
+    }
 
     private static String read(Path file) {
         try {

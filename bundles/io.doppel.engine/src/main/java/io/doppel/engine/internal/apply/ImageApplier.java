@@ -78,6 +78,10 @@ public final class ImageApplier implements AutoCloseable {
     private NamespaceOps namespace;
     private Exchange exchange;
     private IOException broken;
+    /** Lenient ops skipped since the image was opened (a mirror had brought the image past them). */
+    private long skipped;
+    /** Skips told at INFO per opening; the rest at DEBUG, and their count when the image closes. */
+    private static final int SKIPS_TOLD = 20;
     private boolean closed;
     /** The sync running off the applying thread, if any (see {@link #beginSync}). */
     private Touched.Detached syncing;
@@ -218,8 +222,15 @@ public final class ImageApplier implements AutoCloseable {
                 if (op instanceof Op.Rmdir r) {
                     mirror.remove(new Op.Remove(r.path()));
                 } else {
-                    LOG.debug("Image {}: op {} skipped, the mirror brought the image past it: {}", confined.root(), seq,
-                            e.getMessage());
+                    skipped++;
+                    if (skipped <= SKIPS_TOLD) {
+                        LOG.info("Image {}: op {} skipped, captured while a mirror ran and found done already: {}{}",
+                                confined.root(), seq, e.getMessage(), skipped == SKIPS_TOLD
+                                        ? " (further skips are counted when the image closes)" : "");
+                    } else {
+                        LOG.debug("Image {}: op {} skipped, captured while a mirror ran and found done already: {}",
+                                confined.root(), seq, e.getMessage());
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -424,7 +435,8 @@ public final class ImageApplier implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-        LOG.info("Closed image {} at op {}", confined.root(), cursor.applied());
+        LOG.info("Closed image {} at op {}{}", confined.root(), cursor.applied(), skipped == 0 ? ""
+                : " (" + skipped + " op(s) captured while a mirror ran were found done already and skipped)");
     }
 
     /** Test seam: installs a {@link CrashHook}. */
