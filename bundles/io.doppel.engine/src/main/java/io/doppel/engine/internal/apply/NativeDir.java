@@ -258,15 +258,23 @@ public final class NativeDir implements AutoCloseable {
     }
 
     private NativeDir child(String name, Path at) {
+        int child = openChild(name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return child < 0 ? null : new NativeDir(at, child);
+    }
+
+    /** Opens the entry {@code name} of this directory; -1 if the name is not a plain one or on failure. */
+    private int openChild(String name, int flags) {
+        Scratch s = named(name);
+        return s == null ? -1 : openAt(fd, s, flags);
+    }
+
+    /** This thread's scratch space holding {@code name}; null if it is not a plain name or does not fit. */
+    private static Scratch named(String name) {
         if (!plainName(name)) {
             return null;
         }
         Scratch s = SCRATCH.get();
-        if (!put(s, name)) {
-            return null;
-        }
-        int child = openAt(fd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        return child < 0 ? null : new NativeDir(at, child);
+        return put(s, name) ? s : null;
     }
 
     /** Where this directory was opened. */
@@ -374,11 +382,8 @@ public final class NativeDir implements AutoCloseable {
 
     /** The target of the symlink {@code name}, or null if it is none or on any failure. */
     public String readLink(String name) {
-        if (!plainName(name)) {
-            return null;
-        }
-        Scratch s = SCRATCH.get();
-        if (!put(s, name)) {
+        Scratch s = named(name);
+        if (s == null) {
             return null;
         }
         try {
@@ -447,18 +452,12 @@ public final class NativeDir implements AutoCloseable {
      * Null if it is not there, not a regular file, or on any failure (the JDK then says which).
      */
     public Digested digests(String name, long size, int blockSize, int digestBytes, BlockHash hash) {
-        if (!plainName(name)) {
-            return null;
-        }
-        Scratch s = SCRATCH.get();
-        if (!put(s, name)) {
-            return null;
-        }
         // non-blocking: a FIFO put there meanwhile must not hold the walk; the fstat below refuses it
-        int file = openAt(fd, s, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        int file = openChild(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (file < 0) {
             return null;
         }
+        Scratch s = SCRATCH.get();
         try {
             s.nameView.put(0, (byte) 0);
             if ((int) STATX.invokeExact(file, s.name, AT_EMPTY_PATH, STATX_BASIC_STATS, s.stat) != 0) {
