@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +122,33 @@ class AgentProductTest {
         AgentProcess noHome = AgentProcess.launch(dir.resolve("home"), "--frobnicate");
         assertEquals(2, noHome.awaitExit(Duration.ofSeconds(30)), noHome.output());
         assertTrue(noHome.output().contains("unknown argument '--frobnicate'"), noHome.output());
+    }
+
+    @Test
+    void theHeapHasOneSizeTheAdminChooses() throws IOException {
+        try (AgentProcess standard = AgentProcess.start(dir.resolve("standard"))) {
+            List<String> java = commandLine(standard);
+            assertTrue(java.contains("-Xms1g") && java.contains("-Xmx1g"), java.toString());
+        }
+        try (AgentProcess sized = AgentProcess.start(List.of(), Map.of("DOPPEL_AGENT_HEAP", "300m"), dir.resolve("sized"))) {
+            List<String> java = commandLine(sized);
+            assertTrue(java.contains("-Xms300m") && java.contains("-Xmx300m") && !java.contains("-Xmx1g"), java.toString());
+        }
+        // options that size the heap themselves are taken as they are
+        try (AgentProcess own = AgentProcess.start(List.of(), Map.of("DOPPEL_AGENT_HEAP", "300m",
+                "DOPPEL_AGENT_JAVA_OPTS", "-Xmx200m"), dir.resolve("own"))) {
+            List<String> java = commandLine(own);
+            assertTrue(java.contains("-Xmx200m") && !java.contains("-Xms300m"), java.toString());
+        }
+        AgentProcess wrong = AgentProcess.launch(Map.of("DOPPEL_AGENT_HEAP", "1.5g"), dir.resolve("wrong"));
+        assertEquals(2, wrong.awaitExit(Duration.ofSeconds(30)), wrong.output());
+        assertTrue(wrong.output().contains("DOPPEL_AGENT_HEAP='1.5g' is not a size"), wrong.output());
+    }
+
+    /** The arguments of the agent's JVM (the start script replaces itself with it). */
+    private static List<String> commandLine(AgentProcess agent) throws IOException {
+        byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(agent.process().pid()), "cmdline"));
+        return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
     }
 
     private static String fingerprint(AgentProcess agent) {

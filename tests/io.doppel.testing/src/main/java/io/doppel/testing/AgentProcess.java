@@ -67,6 +67,11 @@ public final class AgentProcess implements AutoCloseable {
         return agent;
     }
 
+    /** Launches an agent with extra environment variables, without waiting for it (it may refuse to start). */
+    public static AgentProcess launch(java.util.Map<String, String> environment, Path home, String... extraArgs) {
+        return launch(List.of(), environment, home, extraArgs);
+    }
+
     /** Starts an agent of another installation (a copy of the product) on {@code home}, and waits until it answers. */
     public static AgentProcess startFrom(Path installation, Path home, String... extraArgs) {
         AgentProcess agent = launch(installation, List.of(), java.util.Map.of(), home, extraArgs);
