@@ -108,15 +108,17 @@ class EngineBenchmark {
             new Random(1).nextBytes(block);
             double cpSeconds = cpSeconds(block, total);
             String name = "tp" + size + "-" + run;
+            var threads0 = cpuTicksByThread();
             long cpu0 = processCpuNanos();
             double seconds = replicate(name, size, total);
             // the CPU both ends took (one process, without the JIT compiler): steadier than the time on this VM
             double cpuPerGiB = (processCpuNanos() - cpu0) / 1e9 * (1024.0 / (total >> 20));
+            String byThread = perGiB(threads0, cpuTicksByThread(), total);
             JobStatus s = job(name);
             report(String.format("throughput %d-byte writes: %d MiB in %.2f s = %.1f MiB/s; cp of the same bytes "
-                    + "%.2f s = %.1f MiB/s; ratio %.2fx; %d ops, %d MiB on the wire; %.2f CPU-s per GiB", size,
+                    + "%.2f s = %.1f MiB/s; ratio %.2fx; %d ops, %d MiB on the wire; %.2f CPU-s per GiB (%s)", size,
                     total >> 20, seconds, (total >> 20) / seconds, cpSeconds, (total >> 20) / cpSeconds,
-                    cpSeconds / seconds, s.lastSeq(), s.bytesSent() >> 20, cpuPerGiB));
+                    cpSeconds / seconds, s.lastSeq(), s.bytesSent() >> 20, cpuPerGiB, byThread));
             results.computeIfAbsent(size, k -> new java.util.ArrayList<>())
                     .add(new double[] {(total >> 20) / seconds, (total >> 20) / cpSeconds, cpSeconds / seconds, cpuPerGiB});
             jobs.stop(name);
@@ -212,6 +214,48 @@ class EngineBenchmark {
             }
         }
         return ticks * 10_000_000L;
+    }
+
+    /**
+     * CPU clock ticks of this process's threads so far, by thread id, with the name the kernel
+     * knows without a trailing number (the workers of one pool are one kind). By id, since a pool's
+     * thread takes the name of what it runs (MINA's I/O threads do).
+     */
+    private static java.util.Map<String, java.util.Map.Entry<String, Long>> cpuTicksByThread() throws java.io.IOException {
+        java.util.Map<String, java.util.Map.Entry<String, Long>> byId = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (java.io.IOException gone) {
+                    continue; // the thread ended meanwhile
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                byId.put(task.getFileName().toString(),
+                        java.util.Map.entry(comm.replaceAll("[-#]?\\d+$", ""), cpuTicks(stat)));
+            }
+        }
+        return byId;
+    }
+
+    /**
+     * The kinds of threads that took CPU between two {@link #cpuTicksByThread} looks, in CPU-s per
+     * GiB, most first (threads that ended in between are not counted).
+     */
+    private static String perGiB(java.util.Map<String, java.util.Map.Entry<String, Long>> before,
+            java.util.Map<String, java.util.Map.Entry<String, Long>> after, long bytes) {
+        double scale = 0.01 * (1L << 30) / bytes; // clock ticks of 10 ms
+        java.util.Map<String, Long> byKind = new java.util.HashMap<>();
+        after.forEach((id, now) -> {
+            var then = before.get(id);
+            byKind.merge(now.getKey(), now.getValue() - (then == null ? 0 : then.getValue()), Long::sum);
+        });
+        return byKind.entrySet().stream()
+                .filter(e -> e.getValue() * scale >= 0.05)
+                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() * scale))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** utime + stime of a /proc stat line. */
