@@ -172,8 +172,7 @@ final class Job implements Link.Listener {
         this.rules = ReplicationRules.parse(definition.rules(), java.nio.file.Path.of(definition.source()))
                 .readingFrom(this::readRoot);
         this.tls = tls;
-        this.journal = Journal.open(journalDir, segmentBytes(definition),
-                (definition.queueMemoryMiB() == 0 ? DEFAULT_QUEUE_MEMORY_MIB : definition.queueMemoryMiB()) * 1024L * 1024);
+        this.journal = Journal.open(journalDir, segmentBytes(definition), queueMemoryBytes(definition));
         this.sentSeq = journal.acked();
         this.appliedSeq = journal.acked();
         this.mirrorFile = journalDir.resolveSibling(Mirror.STATE_FILE);
@@ -203,6 +202,11 @@ final class Job implements Link.Listener {
 
     JobDefinition definition() {
         return definition;
+    }
+
+    /** How much of a job's queue its journal keeps in memory, at most (its queue memory). */
+    static long queueMemoryBytes(JobDefinition definition) {
+        return (definition.queueMemoryMiB() == 0 ? DEFAULT_QUEUE_MEMORY_MIB : definition.queueMemoryMiB()) * 1024L * 1024;
     }
 
     synchronized JobStatus status() {

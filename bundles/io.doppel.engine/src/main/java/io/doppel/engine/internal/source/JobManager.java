@@ -95,6 +95,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
             }
         }
         LOG.info("{} replication job(s) loaded", jobs.size());
+        checkQueueMemory();
         timer.scheduleWithFixedDelay(this::verifyWhenDue, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
         timer.scheduleWithFixedDelay(this::checkRpo, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -351,7 +352,39 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
         save(job.definition(), true, false);
         job.start();
         startCapture(job);
+        checkQueueMemory();
         return job.status();
+    }
+
+    /** Says so when the queue memory of the jobs that capture could outgrow the heap (docs/SETTINGS.md). */
+    private void checkQueueMemory() {
+        long budgets = 0;
+        int capturing = 0;
+        for (Job j : jobs.values()) {
+            if (j.wantsCapture()) {
+                budgets += Job.queueMemoryBytes(j.definition());
+                capturing++;
+            }
+        }
+        String warning = queueMemoryWarning(budgets, capturing, Runtime.getRuntime().maxMemory());
+        if (warning != null) {
+            LOG.warn(warning);
+        }
+    }
+
+    /**
+     * A warning if the queue memory of {@code jobs} jobs ({@code budgets} bytes together) is more
+     * than half of a heap of {@code maxHeap} bytes: the rest of the agent needs room too, and a
+     * heap that runs out fails the agent under load. Null if it fits.
+     */
+    static String queueMemoryWarning(long budgets, int jobs, long maxHeap) {
+        if (budgets <= maxHeap / 2) {
+            return null;
+        }
+        return String.format("the queue memory of the %d job(s) that capture, %d MiB together, is more than half "
+                + "of this agent's heap (%d MiB): under load the agent could run out of memory. Give the agent a "
+                + "larger heap (DOPPEL_AGENT_HEAP, docs/SETTINGS.md) or the jobs less queue memory "
+                + "(doppel job edit NAME --queue-memory-mib N)", jobs, budgets >> 20, maxHeap >> 20);
     }
 
     /** Changes a job's bandwidth schedule, also while it runs. */
