@@ -128,11 +128,11 @@ class AgentProductTest {
     void theHeapHasOneSizeTheAdminChooses() throws IOException {
         try (AgentProcess standard = AgentProcess.start(dir.resolve("standard"))) {
             List<String> java = commandLine(standard);
-            assertTrue(java.contains("-Xms1g") && java.contains("-Xmx1g"), java.toString());
+            assertTrue(java.stream().noneMatch(a -> a.startsWith("-Xms") || a.startsWith("-Xmx")), java.toString());
         }
         try (AgentProcess sized = AgentProcess.start(List.of(), Map.of("DOPPEL_AGENT_HEAP", "300m"), dir.resolve("sized"))) {
             List<String> java = commandLine(sized);
-            assertTrue(java.contains("-Xms300m") && java.contains("-Xmx300m") && !java.contains("-Xmx1g"), java.toString());
+            assertTrue(java.contains("-Xms300m") && java.contains("-Xmx300m"), java.toString());
         }
         // options that size the heap themselves are taken as they are
         try (AgentProcess own = AgentProcess.start(List.of(), Map.of("DOPPEL_AGENT_HEAP", "300m",
