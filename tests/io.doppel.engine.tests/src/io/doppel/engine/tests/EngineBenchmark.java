@@ -199,18 +199,9 @@ class EngineBenchmark {
      */
     private static long processCpuNanos() throws java.io.IOException {
         long ticks = cpuTicks(Files.readString(Path.of("/proc/self/stat")));
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (java.io.IOException gone) {
-                    continue; // the thread ended meanwhile
-                }
-                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
-                    ticks -= cpuTicks(stat);
-                }
+        for (var thread : cpuTicksByThread().values()) {
+            if (thread.getKey().startsWith("C1 Compiler") || thread.getKey().startsWith("C2 Compiler")) {
+                ticks -= thread.getValue();
             }
         }
         return ticks * 10_000_000L;
