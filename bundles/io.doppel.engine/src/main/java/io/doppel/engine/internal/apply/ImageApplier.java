@@ -212,6 +212,9 @@ public final class ImageApplier implements AutoCloseable {
                     + ".." + lastSeq);
         }
         seq = lastSeq;
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("Image {}: op {} {} '{}'{}", confined.root(), seq, op.kind(), op.path(), lenient ? " (lenient)" : "");
+        }
         try {
             try {
                 dispatch(seq, op);

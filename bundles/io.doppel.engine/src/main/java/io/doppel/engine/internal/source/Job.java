@@ -443,6 +443,10 @@ final class Job implements Link.Listener {
         boolean lenient = gate.active() || mirror != null
                 || System.nanoTime() - mirrorEndedNanos < LENIENT_AFTER_MIRROR_NANOS;
         List<Op> ops = gate.filter(op, journal.lastSeq() + 1);
+        if (LOG.isDebugEnabled() && gate.active() && (ops.isEmpty() || ops.get(0) != op)) {
+            LOG.debug("Job '{}': {} '{}' {} by the mirror's gate ({})", definition.name(), op.kind(), op.path(),
+                    ops.isEmpty() ? "not sent" : "sent as " + ops, gate.describe());
+        }
         try {
             for (Op o : ops) {
                 appendLocked(o, lenient);

@@ -459,15 +459,20 @@ final class Mirror {
                 if (!stillOursLocked(dir)) {
                     return;
                 }
-                names.addAll(gate.drainDiscovered(dir));
+                Set<String> discovered = gate.drainDiscovered(dir);
+                if (!discovered.isEmpty()) {
+                    LOG.debug("Job '{}': mirror in '{}' takes names created meanwhile: {}", job.definition().name(), dir,
+                            discovered);
+                    names.addAll(discovered);
+                }
                 name = resumeName != null ? names.ceiling(resumeName) : last == null ? (names.isEmpty() ? null
                         : names.first()) : names.higher(last);
                 if (name == null) {
                     // Leave the directory in the same step as a last look at it, so that nothing
                     // created after the listing falls in between.
                     for (String n : sourceNames(dir)) {
-                        if (last == null || n.compareTo(last) > 0) {
-                            names.add(n);
+                        if ((last == null || n.compareTo(last) > 0) && names.add(n)) {
+                            LOG.debug("Job '{}': mirror's last look in '{}' finds '{}'", job.definition().name(), dir, n);
                         }
                     }
                     gate.listed(dir);
@@ -574,6 +579,11 @@ final class Mirror {
         checkInterrupted();
         for (int attempt = 1; ; attempt++) {
             Outcome o = entry(path, there, attempt >= ATTEMPTS);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("Job '{}': mirror walked '{}'{}{}", job.definition().name(), path,
+                        there == null ? " (not on the target)" : " (the target had '" + there.type() + "')",
+                        o == Outcome.AGAIN ? ", again: it changed meanwhile" : "");
+            }
             if (o != Outcome.AGAIN) {
                 filesDone++;
                 saveIfDue();
@@ -599,6 +609,8 @@ final class Mirror {
             a = FileStat.of(p);
             if (a == null || a.isOther()) {
                 // gone, or a FIFO, socket or device: not part of the image
+                LOG.debug("Job '{}': mirror finds '{}' {}", job.definition().name(), path,
+                        a == null ? "gone" : "no file, directory or symlink");
                 gate.gone(path);
                 if (there != null) {
                     append(List.of(new Op.Remove(path)));

@@ -78,6 +78,17 @@ final class MirrorGate {
         return active;
     }
 
+    /** Where the walk is, for a log line: its subtree, its position, and what is pending. */
+    String describe() {
+        if (!active) {
+            return "no mirror";
+        }
+        return "walk of " + (walkRoot == null ? "nothing" : "'" + walkRoot + "'") + " at "
+                + (cursor == null ? "its start" : "'" + cursor + "'" + (cursorDone ? " (done)" : ""))
+                + (pending.isEmpty() ? "" : ", pending " + (pending.size() > 5 ? pending.size() + " subtrees" : pending))
+                + (discovered.isEmpty() ? "" : ", discovered " + discovered);
+    }
+
     /** A mirror begins (or resumes) a walk of everything, from {@code resumeAt} (exclusive of its subtree) if given. */
     void begin(RelPath resumeAt, Set<RelPath> stillPending) {
         active = true;
