@@ -377,6 +377,46 @@ class MirrorTest {
      * happened, as an interceptor does: writes, appends, creates, renames of files and directories
      * (across what the mirror has and has not reached), deletions, chmods.
      */
+    @Test
+    void namesMadeBesideTheEntriesADifferenceMirrorWalksAreNotLost() throws Exception {
+        // every file compared block by block: between the entry it chose and the one it walked last,
+        // the walk waits for the target's digests, and a writer makes names that fall right there
+        Path source = create("beside", null);
+        Generated.tree(source, new Random(13), Integer.getInteger("doppel.mirror.files", 3000) / 2);
+        jobs.start("beside");
+        mirrorAndWait("beside", "full", false);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Writer writer = new Writer("beside", source, new Random(17));
+        int[] duringMirror = new int[1];
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                for (int i = 0; i < 20_000 && !stop.get(); i++) {
+                    writer.createBeside();
+                    MirrorStatus m = job("beside").mirror();
+                    if (m != null && m.running()) {
+                        duringMirror[0]++;
+                    }
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "writer");
+        jobs.mirror("beside", "diff", true);
+        t.start();
+        MirrorStatus m = awaitMirror("beside");
+        stop.set(true);
+        t.join(TimeUnit.SECONDS.toMillis(120));
+        if (failure.get() != null) {
+            throw new AssertionError("the writer failed", failure.get());
+        }
+        awaitApplied("beside");
+        assertTrue(duringMirror[0] >= 50, "the writer raced the mirror: " + duringMirror[0] + " files made while it ran");
+        assertEquals("", Generated.rsyncDifferences(source, image("beside"), false),
+                "after " + writer.steps + " files made beside others and " + m.filesDone() + " entries mirrored");
+        jobs.stop("beside");
+    }
+
     static final class Writer {
         final String job;
         final Path root;
@@ -475,6 +515,26 @@ class MirrorTest {
             }
             times(rel);
             files.add(rel);
+        }
+
+        /**
+         * Makes a file named after an existing one with a suffix, in the same directory: in the walk's
+         * order it comes right after that name, often between the entry a mirror walked last and the
+         * one it has chosen next.
+         */
+        void createBeside() throws Exception {
+            String next = files.get(random.nextInt(files.size())) + "+" + (serial++);
+            Path p = root.resolve(next);
+            Files.createFile(p);
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+            capture(new Op.Create(RelPath.of(next), mode, -1, -1));
+            byte[] data = new byte[1 + random.nextInt(4096)];
+            random.nextBytes(data);
+            Files.write(p, data);
+            capture(new Op.Write(RelPath.of(next), 0, data));
+            times(next);
+            files.add(next);
+            steps++;
         }
 
         private void write() throws Exception {

@@ -482,6 +482,9 @@ final class Mirror {
                         return;
                     }
                 }
+                // in the same step as the choice: a name made before it from now on is not walked, so
+                // its creation must travel (the walk's position may still be well before it)
+                gate.approach(dir.resolve(name));
             }
             RelPath path = dir.resolve(name);
             if (job.included(path)) {

@@ -38,6 +38,11 @@ final class MirrorGate {
     private RelPath cursor;
     /** Whether everything beneath the cursor is done too. */
     private boolean cursorDone;
+    /**
+     * The entry the walk has chosen to walk next, before it begins it (null once it does): the walk
+     * has passed every name before it, so whatever appears there now is visited.
+     */
+    private RelPath next;
     private final Set<RelPath> pending = new HashSet<>();
     private final Map<RelPath, Long> contentChanged = new HashMap<>();
     private final Map<RelPath, Long> namesChanged = new HashMap<>();
@@ -85,6 +90,7 @@ final class MirrorGate {
         }
         return "walk of " + (walkRoot == null ? "nothing" : "'" + walkRoot + "'") + " at "
                 + (cursor == null ? "its start" : "'" + cursor + "'" + (cursorDone ? " (done)" : ""))
+                + (next == null ? "" : ", next '" + next + "'")
                 + (pending.isEmpty() ? "" : ", pending " + (pending.size() > 5 ? pending.size() + " subtrees" : pending))
                 + (discovered.isEmpty() ? "" : ", discovered " + discovered);
     }
@@ -95,6 +101,7 @@ final class MirrorGate {
         walkRoot = RelPath.ROOT;
         cursor = resumeAt;
         cursorDone = false;
+        next = null;
         pending.clear();
         pending.addAll(stillPending);
         contentChanged.clear();
@@ -109,6 +116,7 @@ final class MirrorGate {
         active = false;
         walkRoot = null;
         cursor = null;
+        next = null;
         pending.clear();
         contentChanged.clear();
         namesChanged.clear();
@@ -122,6 +130,17 @@ final class MirrorGate {
     void advance(RelPath path, boolean done) {
         cursor = path;
         cursorDone = done;
+        next = null;
+    }
+
+    /**
+     * The walk has chosen {@code path} as the next entry of the directory it is in: it has looked at
+     * every name before it there. A name that appears between its position and {@code path} now (the
+     * walk will not come back for it) is visited: its creation travels. Without this, such a name
+     * would be dropped as unvisited and never walked.
+     */
+    void approach(RelPath path) {
+        next = path;
     }
 
     RelPath cursor() {
@@ -132,6 +151,7 @@ final class MirrorGate {
     void walkDone() {
         walkRoot = null;
         cursor = null;
+        next = null;
     }
 
     /**
@@ -159,6 +179,7 @@ final class MirrorGate {
         walkRoot = next;
         cursor = null;
         cursorDone = false;
+        this.next = null;
         return next;
     }
 
@@ -192,7 +213,8 @@ final class MirrorGate {
         if (cursor == null) {
             return false;
         }
-        return compare(path, cursor) <= 0 || (cursorDone && cursor.contains(path));
+        return compare(path, cursor) <= 0 || (cursorDone && cursor.contains(path))
+                || (next != null && compare(path, next) < 0);
     }
 
     boolean underPending(RelPath path) {

@@ -68,6 +68,31 @@ class MirrorGateTest {
         }
     }
 
+    private static Op create(String path) {
+        return new Op.Create(p(path), 0644, 0, 0);
+    }
+
+    @Test
+    void aNameMadeBetweenThePositionAndTheEntryChosenNextTravelsForTheWalkDoesNotComeBackForIt() {
+        // The walk is in 'work', at 'work/f-544.bin', and has chosen 'work/f-86.bin' as its next entry
+        // (names in string order). A file made now as 'work/f-547.bin' lies between the two: the walk
+        // has passed that place, so the file's creation must travel, not wait for a walk that never comes.
+        MirrorGate gate = new MirrorGate();
+        gate.begin(null, Set.of());
+        gate.advance(p(""), false);
+        gate.advance(p("work"), false);
+        gate.advance(p("work/f-544.bin"), true);
+        gate.approach(p("work/f-86.bin"));
+        assertEquals(List.of(create("work/f-547.bin")), gate.filter(create("work/f-547.bin"), 1));
+        assertEquals(Set.of(), gate.drainDiscovered(p("work")), "nothing for the walk to take up");
+        assertEquals(List.of(), gate.filter(write("work/f-86.bin"), 2), "the chosen entry is not visited before it is walked");
+        assertEquals(List.of(), gate.filter(create("work/f-9.bin"), 3), "after the chosen entry: dropped");
+        assertEquals(Set.of("f-9.bin"), gate.drainDiscovered(p("work")), "and taken up by the walk");
+        gate.advance(p("work/f-86.bin"), true);
+        assertEquals(List.of(write("work/f-86.bin")), gate.filter(write("work/f-86.bin"), 4));
+        assertEquals(List.of(), gate.filter(create("work/f-87.bin"), 5), "the choice ends when the walk begins the entry");
+    }
+
     @Test
     void changesBeforeThePositionTravelAndChangesAfterItAreDropped() {
         MirrorGate gate = new MirrorGate();
