@@ -662,9 +662,29 @@ final class Job implements Link.Listener {
             // after an agent restart the interceptor may come later (and clear what a crash left, a dead
             // mount say): the mirror starts when it captures
             mirrorOnCapture = wasStopped;
+            gateForDueMirror(wasStopped);
             return;
         }
         startDueMirror(wasStopped);
+    }
+
+    /**
+     * Opens the gate of the mirror that starts once the interceptor captures, as a paused job does
+     * ({@link #restorePaused}): the interceptor hands over changes from the moment it runs, before
+     * the mirror's thread begins, and those changes must be judged by that mirror's walk already
+     * (dropped where it has not been, lenient where it has). Without it they would travel as plain
+     * changes to an image that lacks what changed while the job was stopped.
+     */
+    private void gateForDueMirror(boolean wasStopped) {
+        if (gate.active()) {
+            return; // a mirror stopped with the job: its gate still holds
+        }
+        if (mirrorPlan != null && mirrorPlan.running()) {
+            Mirror.resume(this, gate, readRoot(), mirrorFile, mirrorPlan).begin(journal.lastSeq());
+        } else if (mirrorNeeded != null || (wasStopped && journal.lastSeq() > 0 && mirrors())) {
+            Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false, "held for the start")
+                    .begin(journal.lastSeq());
+        }
     }
 
     /**
@@ -690,6 +710,12 @@ final class Job implements Link.Listener {
         if (mirrorOnCapture != null && sender != null) {
             boolean wasStopped = mirrorOnCapture;
             mirrorOnCapture = null;
+            if (mirror != null) {
+                // a resynchronisation began meanwhile (a shared capture saw a change cross this job's
+                // set): it walks everything, and two walks must never share the gate
+                mirrorNeeded = null;
+                return;
+            }
             startDueMirror(wasStopped);
         }
     }
