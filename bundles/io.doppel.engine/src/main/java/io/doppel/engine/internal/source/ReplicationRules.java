@@ -115,17 +115,30 @@ public final class ReplicationRules {
             return DefaultExcludes.RULE;
         }
         Path from = root.get();
-        boolean isDir = rules.stream().anyMatch(Rule::directoryOnly) || sameVolumeOnly
-                ? Files.isDirectory(from.resolve(path.value()), LinkOption.NOFOLLOW_LINKS) : false;
+        // whether the path is a directory is looked up once, and only if a rule for directories
+        // matches its name (interceptors ask for every component of every changed path)
+        Boolean isDir = null;
         for (Rule r : rules) {
-            if (r.directoryOnly() && !isDir) {
+            if (!r.pattern().matcher(path.value()).matches()) {
                 continue;
             }
-            if (r.pattern().matcher(path.value()).matches()) {
-                return r.include() ? null : r.text();
+            if (r.directoryOnly()) {
+                if (isDir == null) {
+                    isDir = Files.isDirectory(from.resolve(path.value()), LinkOption.NOFOLLOW_LINKS);
+                }
+                if (!isDir) {
+                    continue;
+                }
             }
+            return r.include() ? null : r.text();
         }
-        return sameVolumeOnly && isDir && onOtherVolume(from, path) ? "- @other-volumes" : null;
+        if (!sameVolumeOnly) {
+            return null;
+        }
+        if (isDir == null) {
+            isDir = Files.isDirectory(from.resolve(path.value()), LinkOption.NOFOLLOW_LINKS);
+        }
+        return isDir && onOtherVolume(from, path) ? "- @other-volumes" : null;
     }
 
     /** Whether a directory is on another file system than the root (its device differs). */
