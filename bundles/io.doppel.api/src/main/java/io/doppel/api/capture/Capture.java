@@ -25,6 +25,20 @@ public interface Capture extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Runs {@code action} at a moment when no change is under way: every change made to the tree
+     * before it has been handed over, and none is made while it runs. An interceptor that makes a
+     * change first and hands it over after (one at a time, under a lock of its own) runs the action
+     * under that lock; the engine calls this when a mirror ends, so that no change made before the
+     * end is judged as made after it. The action must not wait for this capture. By default it
+     * just runs, for interceptors that see changes only after they are made.
+     *
+     * @since 1.4
+     */
+    default void betweenChanges(Runnable action) {
+        action.run();
+    }
+
     @Override
     void close();
 }

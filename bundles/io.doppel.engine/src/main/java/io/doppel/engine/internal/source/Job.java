@@ -584,6 +584,17 @@ final class Job implements Link.Listener {
         return budget == 0 ? Mirror.WINDOW : Math.max(2L << 20, Math.min(Mirror.WINDOW, budget / 4));
     }
 
+    /**
+     * Whether a mirror may append more under the job's disk budget: not while what the target has not
+     * acknowledged is more than half of it. The rest is left to live changes, which cannot wait: a
+     * mirror that filled the budget while an application writes hard would make the queue overflow,
+     * and the overflow restart the mirror. The caller holds this monitor.
+     */
+    boolean roomForMirrorLocked() {
+        long budget = diskBudget(definition);
+        return budget == 0 || journal.unackedBytes() <= budget / 2;
+    }
+
     /** The consistency point last appended to have the target release ops under a disk budget (see {@link #appendLocked}). */
     private long releaseAskedAt;
 
@@ -699,9 +710,27 @@ final class Job implements Link.Listener {
     }
 
     /** The job's interceptor captures now: a mirror that waited for it starts. */
-    synchronized void captureStarted(Path backing) {
-        this.backing = backing;
+    synchronized void captureStarted(io.doppel.api.capture.Capture capture) {
+        this.backing = capture.backing();
+        this.runningCapture = capture;
         captureStarted();
+    }
+
+    /** The capture that hands this job its changes, or null. */
+    private volatile io.doppel.api.capture.Capture runningCapture;
+
+    /**
+     * Runs {@code action} when no change is under way in the job's capture (see
+     * {@link io.doppel.api.capture.Capture#betweenChanges}). The caller must not hold this monitor:
+     * the capture's lock comes first.
+     */
+    void betweenChanges(Runnable action) {
+        io.doppel.api.capture.Capture c = runningCapture;
+        if (c == null) {
+            action.run();
+        } else {
+            c.betweenChanges(action);
+        }
     }
 
     /** The job's interceptor captures now: a mirror that waited for it starts. */
@@ -723,6 +752,7 @@ final class Job implements Link.Listener {
     synchronized void captureStopped() {
         captureRunning = false;
         backing = null;
+        runningCapture = null;
     }
 
     /** Whether the job takes changes now (running, mirroring or paused). */
@@ -762,6 +792,8 @@ final class Job implements Link.Listener {
         } else if (wasStopped && journal.lastSeq() > 0 && mirrors()) {
             startMirror(Mirror.start(this, gate, readRoot(), mirrorFile, autoMode(), false,
                     "the job restarted: changes made while it was stopped were not captured"));
+        } else if (mirror == null) {
+            gate.end(); // no mirror comes: a gate held for one would drop every change
         }
         mirrorNeeded = null;
     }

@@ -165,7 +165,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
             try {
                 if (mine.join(job)) { // it had lapsed (it failed): it captures again
                     job.capture(mine.describe(job));
-                    job.captureStarted(mine.capture().backing());
+                    job.captureStarted(mine.capture());
                 }
             } catch (CaptureException e) {
                 throw new IllegalStateException(e.getMessage(), e); // not for a member
@@ -202,7 +202,7 @@ public final class JobManager implements ReplicationEngine, JobCatalog {
                 }
             }
             job.capture(shared.describe(job));
-            job.captureStarted(shared.capture().backing());
+            job.captureStarted(shared.capture());
             LOG.info("Job '{}' captures with '{}': {}", name, interceptor.id(), shared.describe(job));
         } catch (CaptureException | IOException e) {
             job.capture("not capturing: " + e.getMessage());

@@ -264,19 +264,25 @@ final class Mirror {
                 mainDone = true;
             }
             while (true) {
-                RelPath next;
-                synchronized (job) {
-                    // nothing pending: the gate ends in this step. Kept open while the target catches up, it
-                    // could still turn a change captured now into a removal and a path pending for a walk that
-                    // would never come (a rename in the directory the walk looked at last was lost so)
-                    next = gate.finishWalks() ? null : gate.nextPending();
-                }
-                if (next == null) {
+                RelPath[] next = new RelPath[1];
+                // Between two changes of the capture: a change made before this step and handed over
+                // after it would be judged as made after the end, when the walk may have passed over it
+                // unknowing (a file renamed just before the walk found it gone, to a name it had passed).
+                job.betweenChanges(() -> {
+                    synchronized (job) {
+                        // nothing pending: the gate ends in this step. Kept open while the target catches up,
+                        // it could still turn a change captured now into a removal and a path pending for a
+                        // walk that would never come (a rename in the directory the walk looked at last was
+                        // lost so)
+                        next[0] = gate.finishWalks() ? null : gate.nextPending();
+                    }
+                });
+                if (next[0] == null) {
                     break;
                 }
                 LOG.info("Job '{}': mirror walks {} again (it received content the mirror had not reached)",
-                        job.definition().name(), next);
-                walkRoot(next, null, repair);
+                        job.definition().name(), next[0]);
+                walkRoot(next[0], null, repair);
             }
             phase = "waiting for the target";
             job.awaitApplied(lastSeq, this::stopping);
@@ -796,6 +802,13 @@ final class Mirror {
                     }
                 }
                 append(ops);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("Job '{}': mirror compared '{}': source {} bytes at {} (first look {} at {}), target {}; "
+                            + "content {}, digests {}, blocks sent {}, same {}: {} op(s)", job.definition().name(), path,
+                            end.size(), end.mtimeNanos(), size, mtime, there == null ? "nothing"
+                                    : there.size() + " bytes at " + there.mtimeNanos() + " ('" + there.type() + "')",
+                            content, theirs != null, wrote, same, ops.size());
+                }
             }
         } catch (NoSuchFileException e) {
             return Outcome.AGAIN;
@@ -1011,7 +1024,7 @@ final class Mirror {
                 while (!appends.isEmpty() && appends.peekFirst()[0] <= applied) {
                     appliedMark = appends.removeFirst()[1];
                 }
-                return appendedBytes - appliedMark <= window;
+                return appendedBytes - appliedMark <= window && job.roomForMirrorLocked();
             });
         } catch (InterruptedException e) {
             throw new Stopped();

@@ -197,6 +197,17 @@ public final class FuseCapture implements Capture {
         return Path.of("/proc/self/fd/" + rootFd + "/.");
     }
 
+    /** Under the order lock, which a request holds from its change to the tree until its op is handed over. */
+    @Override
+    public void betweenChanges(Runnable action) {
+        emitter.lock();
+        try {
+            action.run();
+        } finally {
+            emitter.unlock();
+        }
+    }
+
     /** Changes that were not replicated but did not stop the others. */
     public List<String> notices() {
         return emitter.notices();
