@@ -148,6 +148,24 @@ class CaptureStartTest {
         assertNull(job(name).mirror().error(), what + ": the mirror failed");
     }
 
+    /**
+     * Starts the job with the interceptor armed to append {@code text} to the file {@code rel} and
+     * hand the write over while it starts; returns a time before the start.
+     */
+    private static long startAppending(String name, Path source, String rel, String text) throws Exception {
+        Path file = source.resolve(rel);
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        atStart.set(request -> {
+            long at = Files.size(file);
+            Files.write(file, bytes, StandardOpenOption.APPEND);
+            request.sink().accept(new Op.Write(RelPath.of(rel), at, bytes));
+        });
+        long before = System.currentTimeMillis() - 1;
+        jobs.start(name);
+        assertNull(atStart.get(), "the interceptor started and made its change");
+        return before;
+    }
+
     @Test
     void aChangeHandedOverBeforeTheMirrorOfAStartBeginsWaitsForIt() throws Exception {
         String name = "early";
@@ -158,15 +176,7 @@ class CaptureStartTest {
         Path image = home.root().resolve("images/self").resolve(name);
         // the application appends to a file the moment capture runs, before the initial copy begins:
         // the image is empty, so the append cannot travel as a change of its own
-        atStart.set(request -> {
-            Files.write(source.resolve("kept.txt"), "and more\n".getBytes(StandardCharsets.US_ASCII),
-                    StandardOpenOption.APPEND);
-            request.sink().accept(new Op.Write(RelPath.of("kept.txt"), 21,
-                    "and more\n".getBytes(StandardCharsets.US_ASCII)));
-        });
-        long before = System.currentTimeMillis() - 1;
-        jobs.start(name);
-        assertNull(atStart.get(), "the interceptor started and made its change");
+        long before = startAppending(name, source, "kept.txt", "and more\n");
         awaitMirrored(name, before, "the initial copy");
         assertEquals("there from the start\nand more\n", Files.readString(image.resolve("kept.txt")));
 
@@ -175,14 +185,7 @@ class CaptureStartTest {
         Path later = source.resolve("made-while-stopped.txt");
         Files.writeString(later, "abc");
         // the application writes to it again the moment capture runs, before the mirror of the restart begins
-        atStart.set(request -> {
-            Files.write(later, "def".getBytes(StandardCharsets.US_ASCII), StandardOpenOption.APPEND);
-            request.sink().accept(new Op.Write(RelPath.of("made-while-stopped.txt"), 3,
-                    "def".getBytes(StandardCharsets.US_ASCII)));
-        });
-        long restarted = System.currentTimeMillis() - 1;
-        jobs.start(name);
-        assertNull(atStart.get(), "the interceptor started and made its change");
+        long restarted = startAppending(name, source, "made-while-stopped.txt", "def");
         awaitMirrored(name, restarted, "the mirror of the restart");
         assertEquals("abcdef", Files.readString(image.resolve("made-while-stopped.txt")),
                 "the file made while the job was stopped, with the write made as capture began");
