@@ -1,15 +1,21 @@
 package io.doppel.engine.tests;
 
 import static io.doppel.testing.Await.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -189,6 +195,60 @@ class CaptureStartTest {
         awaitMirrored(name, restarted, "the mirror of the restart");
         assertEquals("abcdef", Files.readString(image.resolve("made-while-stopped.txt")),
                 "the file made while the job was stopped, with the write made as capture began");
+        assertTrue(job(name).lastError() == null, String.valueOf(job(name).lastError()));
+        jobs.stop(name);
+    }
+
+    /**
+     * A change the gate of the restart's mirror withholds must reach the image although the file
+     * kept its size and modification time: a block rewritten in place and the time put back (as a
+     * database or {@code cp -p} may do), or a time the target's copy has by chance (a write applied
+     * there in the same clock tick as the application's). The mirror compares by size and time, and
+     * the change that would have told the difference never travelled.
+     */
+    @Test
+    void aChangeTheGateWithheldReachesTheImageThoughSizeAndTimeStayed() throws Exception {
+        String name = "same-size";
+        Path source = Files.createDirectories(work.resolve(name));
+        Path file = source.resolve("db.bin");
+        byte[] before = new byte[8192];
+        Arrays.fill(before, (byte) 'a');
+        Files.write(file, before);
+        FileTime stamp = FileTime.from(Instant.parse("2024-02-29T12:00:00.123456789Z"));
+        Files.setLastModifiedTime(file, stamp);
+        jobs.create(new JobDefinition(name, source.toString(), target, home.identity().fingerprint(), null, false,
+                "test.early", "fast", null, 0, null, 0, "diff"));
+        Path image = home.root().resolve("images/self").resolve(name).resolve("db.bin");
+        long first = System.currentTimeMillis() - 1;
+        jobs.start(name);
+        awaitMirrored(name, first, "the initial copy");
+        assertArrayEquals(before, Files.readAllBytes(image));
+        assertEquals(stamp, Files.getLastModifiedTime(image), "the image's copy has the source's time");
+
+        jobs.stop(name);
+        // the moment capture runs, the application rewrites the second block and puts the time back;
+        // both changes are handed over, and the gate of the restart's mirror holds them back
+        byte[] block = new byte[4096];
+        Arrays.fill(block, (byte) 'b');
+        long stampNanos = Math.addExact(Math.multiplyExact(stamp.toInstant().getEpochSecond(), 1_000_000_000L),
+                stamp.toInstant().getNano());
+        atStart.set(request -> {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(block), 4096);
+            }
+            Files.setLastModifiedTime(file, stamp);
+            request.sink().accept(new Op.Write(RelPath.of("db.bin"), 4096, block));
+            request.sink().accept(new Op.SetTimes(RelPath.of("db.bin"), Op.TIME_OMIT, stampNanos));
+        });
+        long restarted = System.currentTimeMillis() - 1;
+        jobs.start(name);
+        assertNull(atStart.get(), "the interceptor started and made its change");
+        assertEquals(Files.size(file), before.length, "the file kept its size");
+        assertEquals(stamp, Files.getLastModifiedTime(file), "the file kept its time");
+        awaitMirrored(name, restarted, "the mirror of the restart");
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(image),
+                "the image has the block rewritten as capture began");
+        assertEquals(stamp, Files.getLastModifiedTime(image));
         assertTrue(job(name).lastError() == null, String.valueOf(job(name).lastError()));
         jobs.stop(name);
     }

@@ -159,9 +159,12 @@ class MirrorTest {
         assertEquals(entries + 2, full.filesTotal(), "entries counted for progress: " + full);
         assertEquals(bytes, full.bytesTotal(), "bytes counted for progress");
 
-        // a byte flipped in the middle of a large file, size and time kept: only checksums see it
+        // a byte flipped in the middle of a large file, size and time kept, while no mirror ran: only
+        // checksums see it. (A mirror compares the blocks of a file changed since shortly before it
+        // began, as its gate may have held such a change back: the flip must be older than that.)
         Path big = Generated.largest(source);
         flipByteKeepingTime(big, Files.size(big) / 2);
+        awaitChangedBefore(big, Duration.ofMillis(2_500));
         MirrorStatus quick = mirrorAndWait("tree", "diff", false);
         assertEquals(0, quick.bytesSent(), "without checksum-all, files of equal size and time are not read");
         assertTrue(!Generated.rsyncDifferences(source, img, true).isEmpty(), "the flipped byte is still different");
@@ -359,6 +362,13 @@ class MirrorTest {
         awaitApplied("reset");
         assertEquals("", Generated.rsyncDifferences(source, img, false), "the image is whole again");
         jobs.stop("reset");
+    }
+
+    /** Waits until the last change of {@code file} (its ctime) lies {@code age} in the past. */
+    private static void awaitChangedBefore(Path file, Duration age) throws IOException {
+        FileTime changed = (FileTime) Files.getAttribute(file, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+        awaitCondition(WAIT, () -> System.currentTimeMillis() - changed.toMillis() > age.toMillis(),
+                "the change of " + file.getFileName() + " to lie " + age.toMillis() + " ms in the past");
     }
 
     private static void flipByteKeepingTime(Path file, long at) throws IOException {

@@ -55,6 +55,12 @@ final class Mirror {
     private static final int ATTEMPTS = 3;
     private static final long SAVE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ASK_TIMEOUT_SECONDS = 60;
+    /**
+     * How long before the gate began a file's change time still counts as "changed under the gate":
+     * the kernel stamps times from a clock that lags by up to a tick, and some file systems keep
+     * times to the second or two.
+     */
+    static final long WITHHELD_SLACK_MILLIS = 2_000;
 
     /** What is saved of a mirror, so that a restart resumes it (and status shows the last one). */
     record Plan(String mode, boolean checksumAll, String reason, long startedAtMillis, long finishedAtMillis,
@@ -114,6 +120,8 @@ final class Mirror {
     /** Set to stop the walk; never by interrupting it (an interrupt closes the journal's channel mid-write). */
     private volatile boolean stopping;
     private final TargetQuestions target;
+    /** Files whose change time is at or after this (ms) may have had changes withheld by the gate. */
+    private long withheldFromMillis = Long.MAX_VALUE;
 
     private Mirror(Job job, MirrorGate gate, Path root, Path stateFile, Plan plan) {
         this.job = job;
@@ -551,8 +559,8 @@ final class Mirror {
                     ahead.add(TargetQuestions.Ahead.listing(path, minApplied));
                     subdirs.add(path);
                 }
-            } else if (a.isRegularFile() && "diff".equals(mode)
-                    && (checksumAll || t.size() != a.size() || t.mtimeNanos() != a.mtimeNanos())) {
+            } else if (a.isRegularFile() && "diff".equals(mode) && (checksumAll || t.size() != a.size()
+                    || t.mtimeNanos() != a.mtimeNanos() || changedUnderTheGate(a))) {
                 ahead.add(TargetQuestions.Ahead.sums(path, a.size(), minApplied));
             }
         }
@@ -648,6 +656,22 @@ final class Mirror {
         return file(path, a, there, lastAttempt);
     }
 
+    /**
+     * Whether a change to this file may have been withheld by the gate (its change time is not older
+     * than the gate): then the target's copy lacks it, and an equal size and modification time prove
+     * nothing. The target's time may even equal the source's by chance: a write applied there in the
+     * same clock tick as the application's, with the time that followed it withheld. Such a file's
+     * blocks are compared. The time the gate began is the earliest of this mirror's start (a mirror
+     * resumed after a restart withheld changes before it) and the gate's; if the wall clock steps back,
+     * the bound moves back with it.
+     */
+    private boolean changedUnderTheGate(FileStat a) {
+        long now = System.currentTimeMillis();
+        long from = Math.min(Math.min(startedAt, gate.beganAtMillis()), now) - WITHHELD_SLACK_MILLIS;
+        withheldFromMillis = Math.min(withheldFromMillis, from);
+        return a.ctimeNanos() >= withheldFromMillis * 1_000_000L;
+    }
+
     /** Copies or compares one regular file; AGAIN if it was renamed or removed meanwhile. */
     private Outcome file(RelPath path, FileStat a, Frame.Listed there, boolean lastAttempt)
             throws IOException, Stopped {
@@ -660,8 +684,9 @@ final class Mirror {
         boolean content;
         switch (mode) {
             case "full" -> content = true;
-            case "newer" -> content = !targetFile || mtime > there.mtimeNanos();
-            default -> content = !targetFile || checksumAll || there.size() != size || there.mtimeNanos() != mtime;
+            case "newer" -> content = !targetFile || mtime > there.mtimeNanos() || changedUnderTheGate(a);
+            default -> content = !targetFile || checksumAll || there.size() != size || there.mtimeNanos() != mtime
+                    || changedUnderTheGate(a);
         }
         // Hard links: a second name of a file already visited is linked, not copied.
         Object inode = a.fileKey();
@@ -713,7 +738,7 @@ final class Mirror {
                 if (now == null || !now.isRegularFile() || !java.util.Objects.equals(now.fileKey(), inode)) {
                     return Outcome.AGAIN;
                 }
-                if (now.size() != size || now.mtimeNanos() != mtime) {
+                if (now.size() != size || now.mtimeNanos() != mtime || (!content && changedUnderTheGate(now))) {
                     // written since the first look, while the file was still unvisited: those writes
                     // did not travel, and what the first look decided (nothing to copy, or up to
                     // which size) is stale. Nothing is captured while this lock is held, so this look

@@ -32,6 +32,11 @@ final class MirrorGate {
     private static final int CHANGES_LIMIT = 100_000;
 
     private boolean active;
+    /**
+     * When the gate last began, by the wall clock: a change withheld since then left its file's
+     * change time (ctime) at or after it. Read without the monitor by the mirror's walk.
+     */
+    private volatile long beganAtMillis;
     /** The subtree being walked, or null between walks. */
     private RelPath walkRoot;
     /** The last entry the walk began within walkRoot, or null if none yet. */
@@ -98,6 +103,7 @@ final class MirrorGate {
     /** A mirror begins (or resumes) a walk of everything, from {@code resumeAt} (exclusive of its subtree) if given. */
     void begin(RelPath resumeAt, Set<RelPath> stillPending) {
         active = true;
+        beganAtMillis = System.currentTimeMillis();
         walkRoot = RelPath.ROOT;
         cursor = resumeAt;
         cursorDone = false;
@@ -109,6 +115,11 @@ final class MirrorGate {
         linked.clear();
         discovered.clear();
         looked.clear();
+    }
+
+    /** When the gate last began (wall clock, ms): see {@link #beganAtMillis}. */
+    long beganAtMillis() {
+        return beganAtMillis;
     }
 
     /** The mirror ended (done, failed or stopped): every change travels again. */
