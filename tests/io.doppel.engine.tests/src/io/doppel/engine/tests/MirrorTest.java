@@ -172,6 +172,14 @@ class MirrorTest {
         assertEquals("", Generated.rsyncDifferences(source, img, true));
         assertTrue(thorough.bytesSent() > 0 && thorough.bytesSent() <= 64 * 1024,
                 "only the changed block travels: " + thorough.bytesSent() + " bytes");
+
+        // an attribute only the target's copy of a file has, size and time equal: a difference mirror removes it
+        Path stray = img.resolve(source.relativize(big).toString());
+        Files.getFileAttributeView(stray, UserDefinedFileAttributeView.class).write("doppel.stray",
+                ByteBuffer.wrap(new byte[] {1}));
+        assertTrue(!Generated.rsyncDifferences(source, img, true).isEmpty(), "the stray attribute is a difference");
+        mirrorAndWait("tree", "diff", false);
+        assertEquals("", Generated.rsyncDifferences(source, img, true), "the attribute only the target had is gone");
         jobs.stop("tree");
     }
 

@@ -650,7 +650,7 @@ final class Mirror {
         }
         if (a.isDirectory()) {
             walkDir(path, there != null && there.type() == 'd', List.of());
-            setTimes(path);
+            setTimes(path, there);
             return Outcome.DONE;
         }
         return file(path, a, there, lastAttempt);
@@ -800,6 +800,13 @@ final class Mirror {
             } else {
                 bytesDone += size;
             }
+            // attributes the target's copy has and the source's may not: their names are asked
+            // outside the lock (a round trip), and those the source lacks are removed
+            boolean xattrsToo = targetFile && (!"newer".equals(mode) || content);
+            Map<String, byte[]> theirXattrs = null;
+            if (xattrsToo && there.xattrs() != 0 && there.xattrs() != ImageInspector.XattrDigest.of(p)) {
+                theirXattrs = target.xattrs(path, minApplied);
+            }
             synchronized (job) {
                 if (gate.underPending(path)) {
                     return Outcome.DONE;
@@ -814,12 +821,14 @@ final class Mirror {
                 List<Op> ops = new ArrayList<>();
                 // compared block by block and found equal, with the same size, time and attributes:
                 // the target's file is the source's, and nothing more travels for it
+                long xattrsHere = ImageInspector.XattrDigest.of(p);
                 boolean same = theirs != null && !wrote && theirSize == end.size()
-                        && end.mtimeNanos() == there.mtimeNanos()
-                        && there.xattrs() == ImageInspector.XattrDigest.of(p);
+                        && end.mtimeNanos() == there.mtimeNanos() && there.xattrs() == xattrsHere;
                 if (content && !same) {
                     ops.add(new Op.Truncate(path, end.size()));
-                    ops.addAll(xattrs(path, p));
+                    ops.addAll(xattrs(path, p, theirXattrs));
+                } else if (!same && xattrsToo && there.xattrs() != xattrsHere) {
+                    ops.addAll(xattrs(path, p, theirXattrs)); // size and time equal, attributes not
                 }
                 if (!same && (content || end.mtimeNanos() != there.mtimeNanos())) {
                     if (!"newer".equals(mode) || content) {
@@ -916,6 +925,34 @@ final class Mirror {
     }
 
     private List<Op> xattrs(RelPath path, Path p) {
+        return xattrs(path, p, null);
+    }
+
+    /**
+     * The source's {@code user.*} attributes of {@code p} as ops; given what the target's copy has
+     * ({@code theirs}, names with their prefix), only those that differ, and removals of those the
+     * source lacks.
+     */
+    private List<Op> xattrs(RelPath path, Path p, Map<String, byte[]> theirs) {
+        List<Op> ops = setXattrs(path, p);
+        if (theirs == null) {
+            return ops;
+        }
+        Set<String> mine = new java.util.HashSet<>();
+        ops.removeIf(op -> {
+            Op.SetXattr x = (Op.SetXattr) op;
+            mine.add(x.name());
+            return Arrays.equals(x.value(), theirs.get(x.name()));
+        });
+        for (String name : new java.util.TreeSet<>(theirs.keySet())) {
+            if (!mine.contains(name)) {
+                ops.add(new Op.RemoveXattr(path, name));
+            }
+        }
+        return ops;
+    }
+
+    private List<Op> setXattrs(RelPath path, Path p) {
         List<NativeXattrs.Attribute> read = NativeXattrs.userAttributes(p);
         if (read != null) {
             List<Op> ops = new ArrayList<>(read.size());
@@ -943,14 +980,27 @@ final class Mirror {
     }
 
     /** After a directory's children: its times, which their creation changed on the target. */
-    private void setTimes(RelPath dir) throws IOException {
+    private void setTimes(RelPath dir) throws IOException, Stopped {
+        setTimes(dir, null);
+    }
+
+    /**
+     * {@link #setTimes(RelPath)}, and with what the target listed there ({@code there}, or null),
+     * the removal of {@code user.*} attributes only the target's directory has.
+     */
+    private void setTimes(RelPath dir, Frame.Listed there) throws IOException, Stopped {
+        Map<String, byte[]> theirXattrs = null;
+        if (there != null && there.type() == 'd' && there.xattrs() != 0
+                && there.xattrs() != ImageInspector.XattrDigest.of(abs(dir))) {
+            theirXattrs = target.xattrs(dir, minApplied); // a round trip, outside the lock
+        }
         synchronized (job) {
             if (gate.underPending(dir)) {
                 return;
             }
             FileStat a = FileStat.of(abs(dir));
             if (a != null && a.isDirectory()) {
-                List<Op> ops = new ArrayList<>(xattrs(dir, abs(dir)));
+                List<Op> ops = new ArrayList<>(xattrs(dir, abs(dir), theirXattrs));
                 ops.add(new Op.SetTimes(dir, a.atimeNanos(), a.mtimeNanos()));
                 append(ops);
             }

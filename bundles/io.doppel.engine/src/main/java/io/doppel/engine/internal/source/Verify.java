@@ -707,8 +707,11 @@ final class Verify {
                 continue;
             }
             if (c.metadataOnly()) {
+                // attributes only the target has are removed: their names are asked before the lock (a round trip)
+                Map<String, byte[]> theirXattrs = c.details().contains("extended attributes")
+                        ? xattrs(path, job.lastSeqLocked()) : null;
                 synchronized (job) {
-                    List<Op> ops = metadataOps(path, p);
+                    List<Op> ops = metadataOps(path, p, theirXattrs);
                     if (ops == null) {
                         actions.put(path, "not repaired: it went away on the source meanwhile");
                         continue;
@@ -758,7 +761,7 @@ final class Verify {
     }
 
     /** Ops that give the target's entry the source's metadata now (the caller holds the job's monitor), or null if it is gone. */
-    private static List<Op> metadataOps(RelPath path, Path p) throws IOException {
+    private static List<Op> metadataOps(RelPath path, Path p, Map<String, byte[]> theirXattrs) throws IOException {
         FileStat a = FileStat.of(p);
         if (a == null) {
             return null;
@@ -781,10 +784,18 @@ final class Verify {
                     LinkOption.NOFOLLOW_LINKS);
             if (view != null) {
                 try {
-                    for (String name : view.list()) {
+                    List<String> mine = view.list();
+                    for (String name : mine) {
                         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(view.size(name));
                         view.read(name, b);
                         ops.add(new Op.SetXattr(path, "user." + name, java.util.Arrays.copyOf(b.array(), b.position())));
+                    }
+                    if (theirXattrs != null) {
+                        for (String name : new TreeMap<>(theirXattrs).keySet()) {
+                            if (!mine.contains(name.substring("user.".length()))) {
+                                ops.add(new Op.RemoveXattr(path, name));
+                            }
+                        }
                     }
                 } catch (UnsupportedOperationException e) {
                     // no user xattrs here
@@ -865,6 +876,15 @@ final class Verify {
     private List<Frame.Listed> listTarget(RelPath dir, long applied, boolean ahead) throws IOException, Stopped {
         try {
             return ahead ? target.listAhead(dir, applied) : target.list(dir, applied);
+        } catch (Mirror.Stopped e) {
+            throw new Stopped();
+        }
+    }
+
+    /** The target's {@code user.*} attributes of {@code path} (names with their prefix), or null if it has none there. */
+    private Map<String, byte[]> xattrs(RelPath path, long applied) throws IOException, Stopped {
+        try {
+            return target.xattrs(path, applied);
         } catch (Mirror.Stopped e) {
             throw new Stopped();
         }
