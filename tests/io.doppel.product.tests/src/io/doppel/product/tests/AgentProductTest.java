@@ -126,9 +126,16 @@ class AgentProductTest {
 
     @Test
     void theHeapHasOneSizeTheAdminChooses() throws IOException {
+        // without a choice: 1g, or a quarter of the memory (or of the control group's limit) where that is less
+        String expected = standardHeap();
         try (AgentProcess standard = AgentProcess.start(dir.resolve("standard"))) {
             List<String> java = commandLine(standard);
-            assertTrue(java.stream().noneMatch(a -> a.startsWith("-Xms") || a.startsWith("-Xmx")), java.toString());
+            if (expected == null) {
+                assertTrue(java.stream().noneMatch(a -> a.startsWith("-Xms") || a.startsWith("-Xmx")), java.toString());
+            } else {
+                assertTrue(java.contains("-Xms" + expected) && java.contains("-Xmx" + expected),
+                        "a heap of " + expected + ": " + java);
+            }
         }
         try (AgentProcess sized = AgentProcess.start(List.of(), Map.of("DOPPEL_AGENT_HEAP", "300m"), dir.resolve("sized"))) {
             List<String> java = commandLine(sized);
@@ -143,6 +150,37 @@ class AgentProductTest {
         AgentProcess wrong = AgentProcess.launch(Map.of("DOPPEL_AGENT_HEAP", "1.5g"), dir.resolve("wrong"));
         assertEquals(2, wrong.awaitExit(Duration.ofSeconds(30)), wrong.output());
         assertTrue(wrong.output().contains("DOPPEL_AGENT_HEAP='1.5g' is not a size"), wrong.output());
+    }
+
+    /** The heap an agent gets without DOPPEL_AGENT_HEAP on this machine (docs/SETTINGS.md), or null for the JVM's own. */
+    private static String standardHeap() throws IOException {
+        long kib = -1;
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:")) {
+                kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        // the control group's limit (version 2, else version 1), as the agent's own process sees it
+        List<Path> limits = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            if (line.startsWith("0::")) {
+                limits.add(0, Path.of("/sys/fs/cgroup" + line.substring(3).replaceAll("/$", ""), "memory.max"));
+            } else if (line.matches("[0-9]+:memory:.*")) {
+                limits.add(Path.of("/sys/fs/cgroup/memory" + line.substring(line.indexOf(":memory:") + 8)
+                        .replaceAll("/$", ""), "memory.limit_in_bytes"));
+            }
+        }
+        for (Path f : limits) {
+            if (Files.isReadable(f)) {
+                String v = Files.readString(f).strip();
+                if (v.matches("[0-9]+")) {
+                    kib = Math.min(kib, Long.parseLong(v) / 1024);
+                }
+                break;
+            }
+        }
+        long quarterMib = kib / 4096;
+        return quarterMib >= 1024 ? "1g" : quarterMib >= 256 ? quarterMib + "m" : null;
     }
 
     /** The arguments of the agent's JVM (the start script replaces itself with it). */

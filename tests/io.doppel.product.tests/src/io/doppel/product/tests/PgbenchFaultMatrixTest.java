@@ -238,8 +238,11 @@ class PgbenchFaultMatrixTest {
                 awaitCondition(WAIT, () -> !FaultMatrixTest.mirrorRunning(hosts, source[0]),
                         "the resynchronising mirror to finish");
                 // the full mirror below runs under the database's writes with the 16 MiB budget: it
-                // counts what the target has not acknowledged, so a target that keeps up never overflows it
+                // counts what the target has not acknowledged, so a target that keeps up never overflows it.
+                // pgbench goes at a pace the limited link carries: as fast as it can, it rewrites 8 KiB
+                // WAL pages at more than 4 MB/s on a quick machine, a backlog no mirror is to blame for.
                 hosts.ok("a", source[0], "job", "limit", "db", "4MB/s");
+                db.rate = 100;
                 long cut = FaultMatrixTest.lastEventId(hosts, source[0], "db");
                 fault(ns, "kill -9 source mid-mirror", db, root, image, true, () -> {
                     // With the ballast the mirror lasts at least 12 s; should one still finish before it
@@ -261,6 +264,7 @@ class PgbenchFaultMatrixTest {
                     System.out.println("kill -9 source mid-mirror: " + outcome);
                     hosts.ok("a", source[0], "job", "limit", "db", "unlimited");
                 }, source, target);
+                db.rate = 0;
                 for (var e : com.google.gson.JsonParser.parseString(hosts.ok("a", source[0], "--json", "events", "--job",
                         "db", "--limit", "1000").stdout()).getAsJsonArray()) {
                     var event = e.getAsJsonObject();
@@ -507,6 +511,8 @@ class PgbenchFaultMatrixTest {
         private Thread ledger;
         private final AtomicBoolean stop = new AtomicBoolean();
         private final AtomicReference<String> failure = new AtomicReference<>();
+        /** pgbench's transactions a second ({@code -R}), or 0: as many as it can. */
+        int rate;
 
         Database(NetNs ns, Path data, Path run) {
             this.ns = ns;
@@ -571,8 +577,13 @@ class PgbenchFaultMatrixTest {
             failure.set(null);
             // -n: no vacuum and no truncation of pgbench_history before the run, so that the history keeps
             // matching the balances across the runs of every fault
-            pgbench = new ProcessBuilder(BIN + "/pgbench", "-n", "-c", "2", "-j", "1", "-T", "900", "-h", run.toString(),
-                    "-p", Integer.toString(port), "-U", "postgres", "postgres").redirectErrorStream(true)
+            List<String> command = new java.util.ArrayList<>(List.of(BIN + "/pgbench", "-n", "-c", "2", "-j", "1", "-T",
+                    "900", "-h", run.toString(), "-p", Integer.toString(port), "-U", "postgres"));
+            if (rate > 0) {
+                command.addAll(List.of("-R", Integer.toString(rate)));
+            }
+            command.add("postgres");
+            pgbench = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("pgbench.log").toFile())).start();
             ledger = Thread.ofPlatform().name("ledger").start(() -> {
                 for (long id = acked.get() + 1; !stop.get(); id++) {

@@ -523,8 +523,12 @@ final class Job implements Link.Listener {
      */
     private void overflow() {
         long pending = journal.lastSeq() - journal.acked();
+        // how much of it the mirror's: a live write rate above what the link carries overflows any budget
+        String share = mirror == null ? "" : String.format(java.util.Locale.ROOT, ", of which %.1f MiB the mirror's",
+                mirror.unappliedBytesLocked() / 1048576.0);
         String why = "the queue outgrew its disk budget of " + definition.queueDiskMiB() + " MiB with " + pending
-                + " ops the target had not acknowledged";
+                + String.format(java.util.Locale.ROOT, " ops (%.1f MiB%s)", journal.unackedBytes() / 1048576.0, share)
+                + " the target had not acknowledged";
         try {
             journal.restartAt(journal.lastSeq());
         } catch (IOException e) {

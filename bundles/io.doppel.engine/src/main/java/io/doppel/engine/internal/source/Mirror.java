@@ -1090,17 +1090,21 @@ final class Mirror {
         appends.addLast(new long[] {lastSeq, appendedBytes});
     }
 
+    /** Bytes of this mirror's ops that the target has not applied yet (the caller holds the job's monitor). */
+    long unappliedBytesLocked() {
+        long applied = job.appliedSeqLocked();
+        while (!appends.isEmpty() && appends.peekFirst()[0] <= applied) {
+            appliedMark = appends.removeFirst()[1];
+        }
+        return appendedBytes - appliedMark;
+    }
+
     /** Waits while more than {@link #WINDOW} bytes (less under a small disk budget: {@link Job#mirrorWindow}) of the mirror wait for the target. */
     private void awaitWindow() throws Stopped {
         long window = job.mirrorWindow();
         try {
-            job.awaitMirrorWindow(this::stopping, () -> {
-                long applied = job.appliedSeqLocked();
-                while (!appends.isEmpty() && appends.peekFirst()[0] <= applied) {
-                    appliedMark = appends.removeFirst()[1];
-                }
-                return appendedBytes - appliedMark <= window && job.roomForMirrorLocked();
-            });
+            job.awaitMirrorWindow(this::stopping,
+                    () -> unappliedBytesLocked() <= window && job.roomForMirrorLocked());
         } catch (InterruptedException e) {
             throw new Stopped();
         }
