@@ -173,10 +173,17 @@ class MirrorTest {
         assertTrue(thorough.bytesSent() > 0 && thorough.bytesSent() <= 64 * 1024,
                 "only the changed block travels: " + thorough.bytesSent() + " bytes");
 
-        // an attribute only the target's copy of a file has, size and time equal: a difference mirror removes it
+        // attributes only the target has, on a file of equal size and time, on a directory and on the
+        // image's root: a difference mirror removes them
         Path stray = img.resolve(source.relativize(big).toString());
-        Files.getFileAttributeView(stray, UserDefinedFileAttributeView.class).write("doppel.stray",
-                ByteBuffer.wrap(new byte[] {1}));
+        Path strayDir;
+        try (var top = Files.list(img)) {
+            strayDir = top.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).sorted().findFirst().orElseThrow();
+        }
+        for (Path p : List.of(stray, strayDir, img)) {
+            Files.getFileAttributeView(p, UserDefinedFileAttributeView.class).write("doppel.stray",
+                    ByteBuffer.wrap(new byte[] {1}));
+        }
         assertTrue(!Generated.rsyncDifferences(source, img, true).isEmpty(), "the stray attribute is a difference");
         mirrorAndWait("tree", "diff", false);
         assertEquals("", Generated.rsyncDifferences(source, img, true), "the attribute only the target had is gone");

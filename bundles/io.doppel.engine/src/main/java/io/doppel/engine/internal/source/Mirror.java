@@ -375,7 +375,7 @@ final class Mirror {
             }
             filesDone = Math.max(filesDone, 1);
             walkDir(RelPath.ROOT, targetMayHave, resume == null ? List.of() : resume.components());
-            setTimes(RelPath.ROOT);
+            setTimes(RelPath.ROOT, targetMayHave ? target.stat(RelPath.ROOT, minApplied) : null);
             if (a == null) {
                 throw new IOException("the source directory " + root + " vanished during the mirror");
             }
@@ -578,7 +578,7 @@ final class Mirror {
                     gid(abs(path)))));
         }
         walkDir(path, there != null && there.type() == 'd', rest);
-        setTimes(path);
+        setTimes(path, there);
     }
 
     /** Whether the walk may still write beneath {@code dir} (a live change may have made it pending). */
@@ -979,14 +979,10 @@ final class Mirror {
         return ops;
     }
 
-    /** After a directory's children: its times, which their creation changed on the target. */
-    private void setTimes(RelPath dir) throws IOException, Stopped {
-        setTimes(dir, null);
-    }
-
     /**
-     * {@link #setTimes(RelPath)}, and with what the target listed there ({@code there}, or null),
-     * the removal of {@code user.*} attributes only the target's directory has.
+     * After a directory's children: its times, which their creation changed on the target, and its
+     * {@code user.*} attributes; with what the target holds there ({@code there}, or null if nothing
+     * or not known), the removal of those only the target's directory has.
      */
     private void setTimes(RelPath dir, Frame.Listed there) throws IOException, Stopped {
         Map<String, byte[]> theirXattrs = null;
